@@ -1,0 +1,73 @@
+#pragma once
+// The door agent's runtime: owns the loop's handlers, the MQTT session and its lifecycle
+// (connect, subscribe, announce, renew credentials, reconnect with backoff, clean stop).
+#include <memory>
+#include <string>
+
+#include "agent/backoff.hpp"
+#include "agent/config.hpp"
+#include "agent/dialect.hpp"
+#include "agent/inbox.hpp"
+#include "agent/message_handler.hpp"
+#include "agent/methods.hpp"
+#include "agent/mqtt_session.hpp"
+#include "port/event_fd.hpp"
+#include "port/event_loop.hpp"
+#include "port/member_handler.hpp"
+#include "port/random.hpp"
+#include "port/signals.hpp"
+
+namespace door::agent {
+
+class Agent {
+ public:
+  // config_path is re-read on SIGHUP.
+  Agent(AgentConfig config, std::string config_path, port::SignalFd& signals);
+
+  // Runs until SIGTERM or SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  enum class State { idle, waiting_for_clock, connecting, subscribing, online, renewing, stopping };
+
+  void start_connecting();
+  void schedule_reconnect(const char* what, const char* detail);
+  void begin_stop(int signal_number);
+  void reload();
+
+  void on_wake(uint32_t events);
+  void on_signal(uint32_t events);
+  void on_reconnect_timer();
+  void on_renew_timer();
+  void on_stop_timer();
+  void handle_event(const SessionEvent& event);
+
+  AgentConfig config_;
+  std::string config_path_;
+  port::SignalFd& signals_;
+  port::EventLoop loop_;
+  port::EventFd wake_;
+  Inbox inbox_{wake_};
+  std::unique_ptr<Dialect> dialect_;
+  SessionOptions session_options_;
+  MqttSession session_{inbox_};
+  MethodTable methods_;
+  MessageHandler messages_;
+  port::JitterRandom random_;
+  Backoff backoff_;
+  State state_ = State::idle;
+  bool clock_warning_logged_ = false;
+  int exit_code_ = 0;
+  char last_tls_error_[kEventDetailLength] = {};
+
+  port::MemberFd<Agent, &Agent::on_wake> wake_handler_{*this};
+  port::MemberFd<Agent, &Agent::on_signal> signal_handler_{*this};
+  port::MemberTimer<Agent, &Agent::on_reconnect_timer> reconnect_handler_{*this};
+  port::MemberTimer<Agent, &Agent::on_renew_timer> renew_handler_{*this};
+  port::MemberTimer<Agent, &Agent::on_stop_timer> stop_handler_{*this};
+  port::TimerId reconnect_timer_ = port::kNoTimer;
+  port::TimerId renew_timer_ = port::kNoTimer;
+  port::TimerId stop_timer_ = port::kNoTimer;
+};
+
+}  // namespace door::agent

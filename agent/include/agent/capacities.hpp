@@ -1,0 +1,42 @@
+#pragma once
+// Every fixed capacity of the agent, with the reason for its value. Buffers are sized from these
+// and nothing on the message path grows beyond them.
+#include <cstddef>
+
+#include "protocol/limits.hpp"
+
+namespace door::agent {
+
+// Longest topic we accept or send: "devices/{id}/methods/POST/{name}/?$rid={rid}" with the longest
+// id, name and rid is 285 bytes; longer topics are not ours and are refused.
+constexpr std::size_t kMaxTopicLength = 320;
+
+// Method payloads, desired patches and desired documents. The agent keeps at most a few dozen
+// desired keys with short values, far below IoT Hub's 32 KB per document; a larger message is
+// answered with 413 (methods) or refused with a logged reason, never truncated.
+constexpr std::size_t kMaxPayloadBytes = 16 * 1024;
+
+// Messages received but not yet handled by the loop. The loop handles a message in microseconds;
+// 16 slots absorb a burst of 16 calls while the loop is busy elsewhere (a config write).
+constexpr std::size_t kInboxSlots = 16;
+
+// How long Paho's receive thread waits for a free inbox slot before dropping (and counting) a
+// message. Waiting pushes back on the broker through TCP instead of losing the message.
+constexpr int kInboxFullWaitMs = 1000;
+
+// Connection events (connected, lost, subscribed, TLS errors) waiting for the loop.
+constexpr std::size_t kSessionEventSlots = 16;
+// Text carried with a connection event (a TLS or broker error message).
+constexpr std::size_t kEventDetailLength = 200;
+
+// Responses and reports the agent publishes.
+constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
+
+// "SharedAccessSignature sr=<url-encoded host/devices/id>&sig=<url-encoded base64>&se=<digits>":
+// host and id encode to at most 3 x 380 bytes; 2 KiB leaves room for any valid hub host name.
+constexpr std::size_t kMaxSasTokenLength = 2048;
+
+// Largest config file accepted at start.
+constexpr std::size_t kMaxConfigFileBytes = 64 * 1024;
+
+}  // namespace door::agent

@@ -1,0 +1,50 @@
+#pragma once
+// The agent's config file (JSON). This part holds the connection settings made at install time.
+#include <string>
+
+#include "port/log.hpp"
+
+namespace door::agent {
+
+enum class HubDialect { azure, mqtt };
+
+struct ConnectionSettings {
+  HubDialect hub = HubDialect::mqtt;
+  std::string device_id;
+  std::string host;  // the host the agent connects to (and verifies the certificate of)
+  int port = 8883;
+
+  // Azure: the hub's host name signs the SAS token and forms the username; `host` differs from it
+  // only when connecting through a gateway.
+  std::string hub_host_name;
+  std::string shared_access_key;        // base64; tokens are made from it and renewed
+  std::string shared_access_signature;  // a ready token (not renewable)
+  int sas_token_seconds = 3600;
+
+  // Broker dialect: username and password (the username defaults to the device id).
+  std::string username;
+  std::string password;
+
+  // TLS: verify the server against ca_file (system store when empty); optional client certificate.
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
+  bool verify_server = true;
+
+  int keep_alive_seconds = 60;
+  int reconnect_min_ms = 1000;
+  int reconnect_max_ms = 30000;
+};
+
+struct AgentConfig {
+  ConnectionSettings connection;
+  port::Level log_level = port::Level::info;
+};
+
+// Loads and validates the file. On failure returns false with one line naming the problem.
+bool load_config(const std::string& path, AgentConfig& out, std::string& error);
+// Parses config text (path is only used in messages).
+bool parse_config(const std::string& text, const std::string& path, AgentConfig& out,
+                  std::string& error);
+
+}  // namespace door::agent

@@ -1,0 +1,40 @@
+#pragma once
+// A hub dialect maps the agent's model onto topics and credentials: Azure IoT Hub's `$iothub/...`
+// device API, or the device-scoped `devices/{id}/...` topics on any MQTT broker
+// (DESIGN.md 5.1, 5.2).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "agent/config.hpp"
+#include "agent/mqtt_session.hpp"
+#include "agent/publisher.hpp"
+#include "port/text_writer.hpp"
+#include "protocol/topics.hpp"
+
+namespace door::agent {
+
+class Dialect {
+ public:
+  static constexpr std::size_t kMaxSubscriptions = 3;
+
+  virtual ~Dialect() = default;
+  virtual const char* name() const = 0;
+  virtual SessionOptions session_options() const = 0;
+  // The password for the next connect: a fresh SAS token (Azure) or the configured password.
+  virtual bool make_password(port::TextWriter& out) const = 0;
+  // How long after connecting the credential must be renewed by reconnecting; -1 for never.
+  virtual int64_t renew_after_ms() const = 0;
+  virtual std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const = 0;
+  virtual protocol::InboundTopic parse(std::string_view topic) const = 0;
+  virtual bool format_method_response(port::TextWriter& out, int status,
+                                      std::string_view rid) const = 0;
+  // Tells the service the agent is online (after subscribing) or going offline (clean stop).
+  virtual bool announce_online(Publisher& publisher) = 0;
+  virtual bool announce_offline(Publisher& publisher) = 0;
+};
+
+std::unique_ptr<Dialect> make_dialect(const ConnectionSettings& settings);
+
+}  // namespace door::agent

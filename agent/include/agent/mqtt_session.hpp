@@ -1,0 +1,75 @@
+#pragma once
+// One MQTT 3.1.1 connection over TLS on Paho's asynchronous client. Paho's callbacks only copy into
+// the inbox and wake the loop; every decision is taken on the loop thread.
+#include <MQTTAsync.h>
+
+#include <atomic>
+#include <cstddef>
+#include <string>
+
+#include "agent/inbox.hpp"
+#include "agent/publisher.hpp"
+
+namespace door::agent {
+
+struct SessionOptions {
+  std::string server_uri;  // ssl://host:port
+  std::string client_id;
+  std::string username;
+  std::string ca_file;  // empty: the system trust store
+  std::string client_cert_file;
+  std::string client_key_file;
+  bool verify_server = true;
+  int keep_alive_seconds = 60;
+  std::string will_topic;  // empty: no last will
+  std::string will_payload;
+};
+
+struct Subscription {
+  const char* topic;
+  int qos;
+};
+
+// Words for a connect failure code: a CONNACK refusal (1-5) or one of Paho's own codes.
+const char* describe_connect_failure(int code);
+// True when the server refused the username, password or authorisation (CONNACK 4 or 5).
+bool credentials_refused(int code);
+
+class MqttSession final : public Publisher {
+ public:
+  explicit MqttSession(Inbox& inbox) : inbox_(inbox) {}
+  ~MqttSession();
+  MqttSession(const MqttSession&) = delete;
+  MqttSession& operator=(const MqttSession&) = delete;
+
+  bool create(const SessionOptions& options);
+  // Starts connecting; the outcome arrives as a connected or connect_failed event.
+  bool connect(const char* password);
+  // Subscribes to all at once; the outcome arrives as a subscribed or subscribe_failed event.
+  bool subscribe(const Subscription* subscriptions, std::size_t count);
+  bool publish(const char* topic, std::string_view payload, int qos, bool retained) override;
+  // Lets in-flight messages finish for up to timeout_ms; a disconnected event follows.
+  bool disconnect(int timeout_ms);
+  bool connected() const;
+
+ private:
+  static int on_message(void* context, char* topic, int topic_length, MQTTAsync_message* message);
+  static void on_connection_lost(void* context, char* cause);
+  static void on_connect_success(void* context, MQTTAsync_successData* data);
+  static void on_connect_failure(void* context, MQTTAsync_failureData* data);
+  static void on_subscribe_success(void* context, MQTTAsync_successData* data);
+  static void on_subscribe_failure(void* context, MQTTAsync_failureData* data);
+  static void on_disconnect_success(void* context, MQTTAsync_successData* data);
+  static void on_disconnect_failure(void* context, MQTTAsync_failureData* data);
+  static int on_tls_error(const char* text, std::size_t length, void* context);
+  static void on_trace(enum MQTTASYNC_TRACE_LEVELS level, char* message);
+
+  Inbox& inbox_;
+  SessionOptions options_;
+  MQTTAsync client_ = nullptr;
+  std::size_t pending_subscriptions_ = 0;
+  // Set from Paho's trace while connecting: the certificate did not name the host.
+  std::atomic<bool> host_mismatch_{false};
+};
+
+}  // namespace door::agent

@@ -1,0 +1,17 @@
+#pragma once
+// IoT Hub device SAS tokens:
+//   SharedAccessSignature sr={url-encoded host/devices/id}&sig={url-encoded base64
+//   HMAC}&se={expiry}
+// where HMAC = HMAC-SHA256(base64-decoded key, url-encoded resource + "\n" + expiry).
+#include <cstdint>
+#include <string_view>
+
+#include "port/text_writer.hpp"
+
+namespace door::agent {
+
+// False when the key is not base64 or the token does not fit in out.
+bool make_sas_token(std::string_view host, std::string_view device_id, std::string_view key_base64,
+                    int64_t expiry_unix_seconds, port::TextWriter& out);
+
+}  // namespace door::agent

@@ -1,0 +1,238 @@
+#include "agent/agent.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "agent/capacities.hpp"
+#include "port/clock.hpp"
+#include "port/log.hpp"
+
+namespace door::agent {
+
+namespace {
+
+using port::Level;
+using port::log;
+
+// While the wall clock is unset (before the build date) TLS and SAS cannot work; check it this
+// often.
+constexpr int64_t kClockRecheckMs = 5000;
+// A clean stop waits this long for the offline announcement to be delivered.
+constexpr int kDisconnectTimeoutMs = 2000;
+constexpr int64_t kStopDeadlineMs = 3000;
+
+}  // namespace
+
+Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signals)
+    : config_(std::move(config)),
+      config_path_(std::move(config_path)),
+      signals_(signals),
+      dialect_(make_dialect(config_.connection)),
+      session_options_(dialect_->session_options()),
+      messages_(*dialect_, methods_, session_),
+      backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
+
+int Agent::run() {
+  if (!loop_.valid() || wake_.fd() < 0 || signals_.fd() < 0 ||
+      !loop_.add_fd(wake_.fd(), EPOLLIN, &wake_handler_) ||
+      !loop_.add_fd(signals_.fd(), EPOLLIN, &signal_handler_)) {
+    return 1;
+  }
+  reconnect_timer_ = loop_.add_timer(&reconnect_handler_);
+  renew_timer_ = loop_.add_timer(&renew_handler_);
+  stop_timer_ = loop_.add_timer(&stop_handler_);
+  if (!session_.create(session_options_)) return 1;
+
+  log(Level::notice, "door-agent %s starting: device %s, %s dialect, server %s", DOOR_AGENT_VERSION,
+      config_.connection.device_id.c_str(), dialect_->name(), session_options_.server_uri.c_str());
+  if (!config_.connection.verify_server) {
+    log(Level::warning, "server certificate verification is disabled (verifyServer: false)");
+  }
+  start_connecting();
+  loop_.run();
+  log(Level::notice, "door-agent stopped");
+  return exit_code_;
+}
+
+void Agent::start_connecting() {
+  if (port::wall_clock_unset()) {
+    if (!clock_warning_logged_) {
+      log(Level::warning,
+          "the system clock is not set (it reads earlier than this build); waiting "
+          "for time synchronisation before connecting");
+      clock_warning_logged_ = true;
+    }
+    state_ = State::waiting_for_clock;
+    loop_.arm_timer(reconnect_timer_, kClockRecheckMs);
+    return;
+  }
+  char password[kMaxSasTokenLength];
+  port::TextWriter password_text(password, sizeof password);
+  if (!dialect_->make_password(password_text)) {
+    log(Level::error, "cannot make the connection credential (SAS token)");
+    schedule_reconnect("credential", "");
+    return;
+  }
+  last_tls_error_[0] = '\0';
+  state_ = State::connecting;
+  log(Level::info, "connecting to %s as %s", session_options_.server_uri.c_str(),
+      session_options_.username.empty() ? session_options_.client_id.c_str()
+                                        : session_options_.username.c_str());
+  const bool started = session_.connect(password_text.size() > 0 ? password : nullptr);
+  std::memset(password, 0, sizeof password);
+  if (!started) schedule_reconnect("connect", "");
+}
+
+void Agent::schedule_reconnect(const char* what, const char* detail) {
+  loop_.cancel_timer(renew_timer_);
+  const int64_t delay = backoff_.next_delay_ms();
+  const char* tls = last_tls_error_[0] != '\0' ? last_tls_error_ : nullptr;
+  log(Level::warning, "%s%s%s%s%s; reconnecting in %.1f s", what, detail[0] ? ": " : "", detail,
+      tls ? "; TLS: " : "", tls ? tls : "", static_cast<double>(delay) / 1000.0);
+  state_ = State::idle;
+  loop_.arm_timer(reconnect_timer_, delay);
+}
+
+void Agent::on_reconnect_timer() {
+  if (state_ == State::stopping) return;
+  start_connecting();
+}
+
+void Agent::on_renew_timer() {
+  if (state_ != State::online && state_ != State::subscribing) return;
+  log(Level::info, "renewing the SAS token: reconnecting with a new one");
+  state_ = State::renewing;
+  if (!session_.disconnect(kDisconnectTimeoutMs)) start_connecting();
+}
+
+void Agent::on_stop_timer() {
+  log(Level::warning, "the offline announcement was not confirmed in time; stopping anyway");
+  loop_.stop();
+}
+
+void Agent::begin_stop(int signal_number) {
+  log(Level::notice, "stopping on %s", strsignal(signal_number));
+  const bool was_connected = session_.connected();
+  state_ = State::stopping;
+  loop_.cancel_timer(reconnect_timer_);
+  loop_.cancel_timer(renew_timer_);
+  if (!was_connected) {
+    loop_.stop();
+    return;
+  }
+  dialect_->announce_offline(session_);
+  if (!session_.disconnect(kDisconnectTimeoutMs)) {
+    loop_.stop();
+    return;
+  }
+  loop_.arm_timer(stop_timer_, kStopDeadlineMs);
+}
+
+void Agent::reload() {
+  AgentConfig fresh;
+  std::string error;
+  if (!load_config(config_path_, fresh, error)) {
+    log(Level::error, "SIGHUP: config not reloaded: %s", error.c_str());
+    return;
+  }
+  port::set_log_level(fresh.log_level);
+  config_.log_level = fresh.log_level;
+  log(Level::notice,
+      "SIGHUP: config reloaded (log level applied; connection changes take effect "
+      "after a restart)");
+}
+
+void Agent::on_signal(uint32_t) {
+  while (const int signal_number = signals_.read_signal()) {
+    if (signal_number == SIGHUP) {
+      reload();
+    } else if (state_ != State::stopping) {
+      begin_stop(signal_number);
+    }
+  }
+}
+
+void Agent::on_wake(uint32_t) {
+  wake_.drain();
+  SessionEvent event;
+  while (inbox_.pop_event(event)) handle_event(event);
+  while (const InboxMessage* message = inbox_.peek_message()) {
+    if (state_ != State::stopping) messages_.handle(*message);
+    inbox_.release_message();
+  }
+  if (const std::size_t dropped = inbox_.take_dropped()) {
+    log(Level::warning, "inbox full: %zu incoming messages or events were dropped", dropped);
+  }
+}
+
+void Agent::handle_event(const SessionEvent& event) {
+  switch (event.kind) {
+    case SessionEventKind::tls_error:
+      // Reported with the connect failure that follows.
+      std::memcpy(last_tls_error_, event.detail, sizeof last_tls_error_);
+      return;
+    case SessionEventKind::connected: {
+      log(Level::info, "connected to %s; subscribing", session_options_.server_uri.c_str());
+      backoff_.reset();
+      Subscription subscriptions[Dialect::kMaxSubscriptions];
+      const std::size_t count = dialect_->subscriptions(subscriptions);
+      state_ = State::subscribing;
+      if (!session_.subscribe(subscriptions, count)) {
+        schedule_reconnect("subscribe", "");
+        return;
+      }
+      const int64_t renew_ms = dialect_->renew_after_ms();
+      if (renew_ms >= 0) loop_.arm_timer(renew_timer_, renew_ms);
+      return;
+    }
+    case SessionEventKind::subscribed:
+      if (state_ != State::subscribing) return;
+      state_ = State::online;
+      dialect_->announce_online(session_);
+      log(Level::notice, "online: device %s on %s", config_.connection.device_id.c_str(),
+          session_options_.server_uri.c_str());
+      return;
+    case SessionEventKind::subscribe_failed:
+      log(Level::error, "subscribing failed (code %d): %s", event.code, event.detail);
+      state_ = State::idle;
+      if (!session_.disconnect(0)) schedule_reconnect("subscribe", event.detail);
+      return;
+    case SessionEventKind::connect_failed: {
+      if (state_ == State::stopping) return;
+      char reason[kEventDetailLength + 64];
+      // Paho's own text for transport failures; our words for a broker's CONNACK refusal.
+      std::snprintf(reason, sizeof reason, "%s",
+                    event.detail[0] != '\0' && !credentials_refused(event.code)
+                        ? event.detail
+                        : describe_connect_failure(event.code));
+      if (credentials_refused(event.code)) {
+        // Retrying refused credentials quickly cannot help: wait the longest backoff.
+        log(Level::error, "cannot connect: %s; check the device's credentials; retrying in %d s",
+            reason, config_.connection.reconnect_max_ms / 1000);
+        state_ = State::idle;
+        loop_.arm_timer(reconnect_timer_, config_.connection.reconnect_max_ms);
+        return;
+      }
+      schedule_reconnect("cannot connect", reason);
+      return;
+    }
+    case SessionEventKind::connection_lost:
+      if (state_ == State::stopping) return;
+      schedule_reconnect("connection lost", event.detail);
+      return;
+    case SessionEventKind::disconnected:
+      if (state_ == State::stopping) {
+        loop_.stop();
+      } else if (state_ == State::renewing) {
+        start_connecting();
+      } else {
+        schedule_reconnect("disconnected", event.detail);
+      }
+      return;
+  }
+}
+
+}  // namespace door::agent

@@ -1,0 +1,78 @@
+#include "azure_dialect.hpp"
+
+#include "agent/sas_token.hpp"
+#include "port/clock.hpp"
+#include "status_document.hpp"
+
+namespace door::agent {
+
+namespace {
+// Renew at 80% of the token's lifetime, as the Azure SDKs do.
+constexpr int64_t kRenewPercent = 80;
+}  // namespace
+
+SessionOptions AzureDialect::session_options() const {
+  SessionOptions o;
+  o.server_uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  o.client_id = settings_.device_id;
+  char username[kMaxTopicLength + 256];
+  port::TextWriter w(username, sizeof username);
+  protocol::azure::format_username(w, settings_.hub_host_name, settings_.device_id);
+  o.username = std::string(w.view());
+  o.ca_file = settings_.ca_file;
+  o.client_cert_file = settings_.client_cert_file;
+  o.client_key_file = settings_.client_key_file;
+  o.verify_server = settings_.verify_server;
+  o.keep_alive_seconds = settings_.keep_alive_seconds;
+  return o;
+}
+
+bool AzureDialect::make_password(port::TextWriter& out) const {
+  if (!settings_.shared_access_signature.empty()) {
+    return out.add(settings_.shared_access_signature).ok();
+  }
+  if (settings_.shared_access_key.empty()) return true;  // X.509: no password
+  const int64_t expiry = port::wall_seconds() + settings_.sas_token_seconds;
+  return make_sas_token(settings_.hub_host_name, settings_.device_id, settings_.shared_access_key,
+                        expiry, out);
+}
+
+int64_t AzureDialect::renew_after_ms() const {
+  if (settings_.shared_access_key.empty()) return -1;  // X.509, or a fixed token
+  return static_cast<int64_t>(settings_.sas_token_seconds) * 1000 * kRenewPercent / 100;
+}
+
+std::size_t AzureDialect::subscriptions(Subscription (&out)[kMaxSubscriptions]) const {
+  // IoT Hub delivers methods and twin messages at QoS 0.
+  out[0] = {protocol::azure::kMethodsSubscription.data(), 0};
+  out[1] = {protocol::azure::kTwinResponseSubscription.data(), 0};
+  out[2] = {protocol::azure::kDesiredPatchSubscription.data(), 0};
+  return 3;
+}
+
+protocol::InboundTopic AzureDialect::parse(std::string_view topic) const {
+  return protocol::azure::parse(topic);
+}
+
+bool AzureDialect::format_method_response(port::TextWriter& out, int status,
+                                          std::string_view rid) const {
+  return protocol::azure::format_method_response(out, status, rid);
+}
+
+bool AzureDialect::announce_online(Publisher& publisher) {
+  char rid[24];
+  port::TextWriter rid_text(rid, sizeof rid);
+  rid_text.add_uint(next_request_id_++);
+  char topic[kMaxTopicLength + 1];
+  port::TextWriter topic_text(topic, sizeof topic);
+  char payload[256];
+  port::TextWriter doc(payload, sizeof payload);
+  doc.add(R"({"agent":{)");
+  if (!protocol::azure::format_reported_patch(topic_text, rid_text.view()) ||
+      !add_status_fields(doc, "connectedAt") || !doc.add("}}").ok()) {
+    return false;
+  }
+  return publisher.publish(topic, doc.view(), 1, false);
+}
+
+}  // namespace door::agent

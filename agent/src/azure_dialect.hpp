@@ -1,0 +1,31 @@
+#pragma once
+#include <cstdint>
+
+#include "agent/capacities.hpp"
+#include "agent/dialect.hpp"
+
+namespace door::agent {
+
+// Azure IoT Hub's device API: SAS or X.509 authentication, $iothub/... topics.
+class AzureDialect final : public Dialect {
+ public:
+  explicit AzureDialect(const ConnectionSettings& settings) : settings_(settings) {}
+
+  const char* name() const override { return "azure"; }
+  SessionOptions session_options() const override;
+  bool make_password(port::TextWriter& out) const override;
+  int64_t renew_after_ms() const override;
+  std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const override;
+  protocol::InboundTopic parse(std::string_view topic) const override;
+  bool format_method_response(port::TextWriter& out, int status,
+                              std::string_view rid) const override;
+  bool announce_online(Publisher& publisher) override;
+  // IoT Hub tracks connection state itself, and retains nothing: there is nothing to announce.
+  bool announce_offline(Publisher&) override { return true; }
+
+ private:
+  const ConnectionSettings& settings_;
+  uint64_t next_request_id_ = 1;
+};
+
+}  // namespace door::agent

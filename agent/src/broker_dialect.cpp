@@ -1,0 +1,74 @@
+#include "broker_dialect.hpp"
+
+#include "agent/capacities.hpp"
+#include "status_document.hpp"
+
+namespace door::agent {
+
+namespace {
+constexpr std::string_view kOfflineWill = R"({"online":false})";
+}
+
+BrokerDialect::BrokerDialect(const ConnectionSettings& settings) : settings_(settings) {
+  port::TextWriter methods(methods_topic_, sizeof methods_topic_);
+  port::TextWriter desired(desired_topic_, sizeof desired_topic_);
+  port::TextWriter status(status_topic_, sizeof status_topic_);
+  // The device id was validated with the config, so these fit.
+  protocol::broker::format_methods_subscription(methods, settings_.device_id);
+  protocol::broker::format_desired(desired, settings_.device_id);
+  protocol::broker::format_status(status, settings_.device_id);
+}
+
+SessionOptions BrokerDialect::session_options() const {
+  SessionOptions o;
+  o.server_uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  o.client_id = settings_.device_id;
+  o.username = settings_.username;
+  o.ca_file = settings_.ca_file;
+  o.client_cert_file = settings_.client_cert_file;
+  o.client_key_file = settings_.client_key_file;
+  o.verify_server = settings_.verify_server;
+  o.keep_alive_seconds = settings_.keep_alive_seconds;
+  o.will_topic = status_topic_;
+  o.will_payload = std::string(kOfflineWill);
+  return o;
+}
+
+bool BrokerDialect::make_password(port::TextWriter& out) const {
+  return out.add(settings_.password).ok();
+}
+
+std::size_t BrokerDialect::subscriptions(Subscription (&out)[kMaxSubscriptions]) const {
+  out[0] = {methods_topic_, 1};
+  out[1] = {desired_topic_, 1};
+  return 2;
+}
+
+protocol::InboundTopic BrokerDialect::parse(std::string_view topic) const {
+  return protocol::broker::parse(topic, settings_.device_id);
+}
+
+bool BrokerDialect::format_method_response(port::TextWriter& out, int status,
+                                           std::string_view rid) const {
+  return protocol::broker::format_method_response(out, settings_.device_id, status, rid);
+}
+
+bool BrokerDialect::publish_status(Publisher& publisher, bool online) {
+  char payload[256];
+  port::TextWriter doc(payload, sizeof payload);
+  doc.add(online ? R"({"online":true,)" : R"({"online":false,)");
+  if (!add_status_fields(doc, online ? "connectedAt" : "disconnectedAt") || !doc.add('}').ok()) {
+    return false;
+  }
+  return publisher.publish(status_topic_, doc.view(), 1, true);
+}
+
+bool BrokerDialect::announce_online(Publisher& publisher) {
+  return publish_status(publisher, true);
+}
+
+bool BrokerDialect::announce_offline(Publisher& publisher) {
+  return publish_status(publisher, false);
+}
+
+}  // namespace door::agent

@@ -1,0 +1,32 @@
+#pragma once
+#include "agent/capacities.hpp"
+#include "agent/dialect.hpp"
+
+namespace door::agent {
+
+// Any MQTT broker: devices/{id}/... topics, a retained status document with an offline last will.
+class BrokerDialect final : public Dialect {
+ public:
+  explicit BrokerDialect(const ConnectionSettings& settings);
+
+  const char* name() const override { return "mqtt"; }
+  SessionOptions session_options() const override;
+  bool make_password(port::TextWriter& out) const override;
+  int64_t renew_after_ms() const override { return -1; }
+  std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const override;
+  protocol::InboundTopic parse(std::string_view topic) const override;
+  bool format_method_response(port::TextWriter& out, int status,
+                              std::string_view rid) const override;
+  bool announce_online(Publisher& publisher) override;
+  bool announce_offline(Publisher& publisher) override;
+
+ private:
+  bool publish_status(Publisher& publisher, bool online);
+
+  const ConnectionSettings& settings_;
+  char methods_topic_[kMaxTopicLength + 1];
+  char desired_topic_[kMaxTopicLength + 1];
+  char status_topic_[kMaxTopicLength + 1];
+};
+
+}  // namespace door::agent

@@ -1,0 +1,269 @@
+#include "agent/mqtt_session.hpp"
+
+#include <cstring>
+
+#include "port/log.hpp"
+
+namespace door::agent {
+
+namespace {
+
+constexpr int kConnectTimeoutSeconds = 10;
+// SUBACK return code for a refused subscription.
+constexpr int kSubscriptionRefused = 0x80;
+
+const char* or_null(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
+
+std::string_view failure_text(const MQTTAsync_failureData* data) {
+  return data != nullptr && data->message != nullptr ? std::string_view(data->message)
+                                                     : std::string_view{};
+}
+
+MqttSession& self(void* context) {
+  return *static_cast<MqttSession*>(context);
+}
+
+// Paho checks the server's host name after the TLS handshake and reports a mismatch only in its
+// trace. The trace is process-wide, so it is switched on (at the level that carries those lines)
+// only while a session connects, and routed to that session.
+std::atomic<MqttSession*> g_connecting{nullptr};
+
+void watch_trace(MqttSession* session) {
+  g_connecting.store(session);
+  MQTTAsync_setTraceLevel(session != nullptr ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
+}
+
+// OpenSSL 3 error lines read "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:";
+// the reason is what a person needs.
+std::string_view openssl_reason(std::string_view line) {
+  std::string_view rest = line;
+  for (int field = 0; field < 5; ++field) {
+    const auto colon = rest.find(':');
+    if (colon == std::string_view::npos) return line;
+    rest.remove_prefix(colon + 1);
+  }
+  return rest.substr(0, rest.find(':'));
+}
+
+}  // namespace
+
+const char* describe_connect_failure(int code) {
+  switch (code) {
+    case 1: return "refused: unacceptable protocol version";
+    case 2: return "refused: client id rejected";
+    case 3: return "refused: server unavailable";
+    case 4: return "refused: bad user name or password";
+    case 5: return "refused: not authorised";
+    case MQTTASYNC_FAILURE: return "TCP or TLS connection failed";
+    default: return MQTTAsync_strerror(code);
+  }
+}
+
+bool credentials_refused(int code) {
+  return code == 4 || code == 5;
+}
+
+MqttSession::~MqttSession() {
+  if (client_ != nullptr) MQTTAsync_destroy(&client_);
+}
+
+bool MqttSession::create(const SessionOptions& options) {
+  options_ = options;
+  MQTTAsync_createOptions create_opts = MQTTAsync_createOptions_initializer;
+  create_opts.MQTTVersion = MQTTVERSION_3_1_1;
+  create_opts.sendWhileDisconnected = 0;
+  int rc =
+      MQTTAsync_createWithOptions(&client_, options_.server_uri.c_str(), options_.client_id.c_str(),
+                                  MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create_opts);
+  if (rc != MQTTASYNC_SUCCESS) {
+    port::log(port::Level::error, "mqtt: cannot create a client for %s: %s",
+              options_.server_uri.c_str(), MQTTAsync_strerror(rc));
+    return false;
+  }
+  rc = MQTTAsync_setCallbacks(client_, this, &on_connection_lost, &on_message, nullptr);
+  if (rc != MQTTASYNC_SUCCESS) {
+    port::log(port::Level::error, "mqtt: cannot set callbacks: %s", MQTTAsync_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
+bool MqttSession::connect(const char* password) {
+  MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+  ssl.trustStore = or_null(options_.ca_file);
+  ssl.keyStore = or_null(options_.client_cert_file);
+  ssl.privateKey = or_null(options_.client_key_file);
+  ssl.enableServerCertAuth = options_.verify_server ? 1 : 0;
+  ssl.verify = options_.verify_server ? 1 : 0;  // host name check against the certificate
+  ssl.ssl_error_cb = &on_tls_error;
+  ssl.ssl_error_context = this;
+
+  MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+  MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
+  opts.keepAliveInterval = options_.keep_alive_seconds;
+  opts.cleansession = 1;
+  opts.connectTimeout = kConnectTimeoutSeconds;
+  opts.automaticReconnect = 0;  // the agent reconnects itself, with jittered backoff
+  opts.MQTTVersion = MQTTVERSION_3_1_1;
+  opts.username = or_null(options_.username);
+  opts.password = password;
+  opts.ssl = &ssl;
+  opts.onSuccess = &on_connect_success;
+  opts.onFailure = &on_connect_failure;
+  opts.context = this;
+  if (!options_.will_topic.empty()) {
+    will.topicName = options_.will_topic.c_str();
+    will.message = options_.will_payload.c_str();
+    will.qos = 1;
+    will.retained = 1;
+    opts.will = &will;
+  }
+  pending_subscriptions_ = 0;
+  host_mismatch_ = false;
+  MQTTAsync_setTraceCallback(&on_trace);
+  watch_trace(this);
+  const int rc = MQTTAsync_connect(client_, &opts);
+  if (rc != MQTTASYNC_SUCCESS) {
+    watch_trace(nullptr);
+    port::log(port::Level::error, "mqtt: cannot start connecting: %s", MQTTAsync_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
+bool MqttSession::subscribe(const Subscription* subscriptions, std::size_t count) {
+  constexpr std::size_t kMaxSubscriptions = 5;  // IoT Hub's limit per connection
+  if (count == 0 || count > kMaxSubscriptions) return false;
+  char* topics[kMaxSubscriptions];
+  int qos[kMaxSubscriptions];
+  for (std::size_t i = 0; i < count; ++i) {
+    topics[i] = const_cast<char*>(subscriptions[i].topic);  // Paho's signature is not const
+    qos[i] = subscriptions[i].qos;
+  }
+  MQTTAsync_responseOptions response = MQTTAsync_responseOptions_initializer;
+  response.onSuccess = &on_subscribe_success;
+  response.onFailure = &on_subscribe_failure;
+  response.context = this;
+  pending_subscriptions_ = count;
+  const int rc = MQTTAsync_subscribeMany(client_, static_cast<int>(count), topics, qos, &response);
+  if (rc != MQTTASYNC_SUCCESS) {
+    port::log(port::Level::error, "mqtt: cannot subscribe: %s", MQTTAsync_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
+bool MqttSession::publish(const char* topic, std::string_view payload, int qos, bool retained) {
+  const int rc = MQTTAsync_send(client_, topic, static_cast<int>(payload.size()), payload.data(),
+                                qos, retained ? 1 : 0, nullptr);
+  if (rc != MQTTASYNC_SUCCESS) {
+    port::log(port::Level::warning, "mqtt: cannot publish to %s: %s", topic,
+              MQTTAsync_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
+bool MqttSession::disconnect(int timeout_ms) {
+  MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
+  opts.timeout = timeout_ms;
+  opts.onSuccess = &on_disconnect_success;
+  opts.onFailure = &on_disconnect_failure;
+  opts.context = this;
+  return MQTTAsync_disconnect(client_, &opts) == MQTTASYNC_SUCCESS;
+}
+
+bool MqttSession::connected() const {
+  return client_ != nullptr && MQTTAsync_isConnected(client_) != 0;
+}
+
+// --- Paho's threads: copy and wake, nothing else ---
+
+int MqttSession::on_message(void* context, char* topic, int topic_length,
+                            MQTTAsync_message* message) {
+  const std::size_t length =
+      topic_length > 0 ? static_cast<std::size_t>(topic_length) : std::strlen(topic);
+  self(context).inbox_.push_message(std::string_view(topic, length), message->payload,
+                                    static_cast<std::size_t>(message->payloadlen));
+  MQTTAsync_freeMessage(&message);
+  MQTTAsync_free(topic);
+  return 1;
+}
+
+void MqttSession::on_connection_lost(void* context, char* cause) {
+  self(context).inbox_.push_event(SessionEventKind::connection_lost, 0,
+                                  cause != nullptr ? cause : "");
+}
+
+void MqttSession::on_connect_success(void* context, MQTTAsync_successData*) {
+  watch_trace(nullptr);
+  self(context).inbox_.push_event(SessionEventKind::connected, 0, "");
+}
+
+void MqttSession::on_connect_failure(void* context, MQTTAsync_failureData* data) {
+  watch_trace(nullptr);
+  MqttSession& s = self(context);
+  if (s.host_mismatch_) {
+    s.inbox_.push_event(SessionEventKind::tls_error, 0,
+                        "the server's certificate is not for this host name");
+  }
+  s.inbox_.push_event(SessionEventKind::connect_failed, data != nullptr ? data->code : 0,
+                      failure_text(data));
+}
+
+void MqttSession::on_subscribe_success(void* context, MQTTAsync_successData* data) {
+  MqttSession& s = self(context);
+  // For several topics Paho reports each granted QoS; 0x80 means the broker refused that topic.
+  if (data != nullptr) {
+    const bool many = s.pending_subscriptions_ > 1 && data->alt.qosList != nullptr;
+    for (std::size_t i = 0; i < s.pending_subscriptions_; ++i) {
+      const int granted = many ? data->alt.qosList[i] : data->alt.qos;
+      if (granted == kSubscriptionRefused) {
+        s.inbox_.push_event(SessionEventKind::subscribe_failed, granted,
+                            "the broker refused a subscription (check its ACL)");
+        return;
+      }
+      if (!many) break;
+    }
+  }
+  s.inbox_.push_event(SessionEventKind::subscribed, 0, "");
+}
+
+void MqttSession::on_subscribe_failure(void* context, MQTTAsync_failureData* data) {
+  self(context).inbox_.push_event(SessionEventKind::subscribe_failed,
+                                  data != nullptr ? data->code : 0, failure_text(data));
+}
+
+void MqttSession::on_disconnect_success(void* context, MQTTAsync_successData*) {
+  self(context).inbox_.push_event(SessionEventKind::disconnected, 0, "");
+}
+
+void MqttSession::on_disconnect_failure(void* context, MQTTAsync_failureData* data) {
+  self(context).inbox_.push_event(SessionEventKind::disconnected, data != nullptr ? data->code : 0,
+                                  failure_text(data));
+}
+
+int MqttSession::on_tls_error(const char* text, std::size_t length, void* context) {
+  const std::string_view reason = openssl_reason(std::string_view(text, length));
+  self(context).inbox_.push_event(
+      SessionEventKind::tls_error, 0,
+      reason == "certificate verify failed"
+          ? "the server's certificate is not trusted (certificate verify failed: not issued by "
+            "the CA in caFile, expired, or not yet valid)"
+          : reason);
+  return 0;
+}
+
+void MqttSession::on_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
+  MqttSession* s = g_connecting.load();
+  if (s == nullptr || message == nullptr) return;
+  if (std::strstr(message, "X509_check_host for hostname") != nullptr) {
+    s->host_mismatch_ = true;  // may still match as an IP address, checked next
+  } else if (std::strstr(message, "X509_check_ip_asc is 1") != nullptr) {
+    s->host_mismatch_ = false;
+  }
+}
+
+}  // namespace door::agent

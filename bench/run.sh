@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the size-optimised release and runs every benchmark, printing their figures.
+# Usage: bench/run.sh [idle seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --no-cross
+cmake --preset release >/dev/null
+cmake --build --preset release
+echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+build/release/bench/idle_cpu "${1:-10}"

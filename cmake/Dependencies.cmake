@@ -1,0 +1,11 @@
+# Every third-party dependency comes from Debian packages (native or multiarch).
+find_package(Threads REQUIRED)
+# Paho's package config refers to OpenSSL's imported targets, so OpenSSL must be found first.
+find_package(OpenSSL REQUIRED)
+find_package(eclipse-paho-mqtt-c REQUIRED)
+find_package(cJSON REQUIRED)
+find_package(MbedTLS 2.28 REQUIRED)
+find_package(SQLite3 REQUIRED)
+if(DOOR_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

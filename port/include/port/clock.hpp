@@ -1,0 +1,16 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace door::port {
+
+// Milliseconds on CLOCK_MONOTONIC: for timers and durations, immune to wall-clock steps.
+int64_t monotonic_ms();
+// Seconds since the Unix epoch (wall clock): for SAS expiry and timestamps.
+int64_t wall_seconds();
+// True when the wall clock reads earlier than the build, i.e. it has obviously not been set yet.
+bool wall_clock_unset();
+// Writes "YYYY-MM-DDTHH:MM:SSZ" (20 bytes with NUL) for the given Unix time; false if it won't fit.
+bool format_utc(int64_t unix_seconds, char* out, std::size_t capacity);
+
+}  // namespace door::port

@@ -1,0 +1,101 @@
+#include "port/event_loop.hpp"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "port/clock.hpp"
+#include "port/log.hpp"
+
+namespace door::port {
+
+namespace {
+constexpr int kMaxEventsPerWait = 16;
+}
+
+EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+  if (epoll_fd_ < 0) log_errno(Level::error, "epoll_create1");
+}
+
+EventLoop::~EventLoop() {
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+bool EventLoop::add_fd(int fd, uint32_t epoll_events, FdHandler* handler) {
+  epoll_event ev{};
+  ev.events = epoll_events;
+  ev.data.ptr = handler;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    log_errno(Level::error, "epoll_ctl add");
+    return false;
+  }
+  return true;
+}
+
+void EventLoop::remove_fd(int fd) {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+TimerId EventLoop::add_timer(TimerHandler* handler) {
+  if (timer_count_ == kMaxTimers) {
+    log(Level::error, "event loop: all %zu timer slots are in use", kMaxTimers);
+    return kNoTimer;
+  }
+  timers_[timer_count_].handler = handler;
+  return static_cast<TimerId>(timer_count_++);
+}
+
+void EventLoop::arm_timer(TimerId id, int64_t delay_ms) {
+  if (id < 0 || static_cast<std::size_t>(id) >= timer_count_) return;
+  timers_[id].deadline_ms = monotonic_ms() + (delay_ms < 0 ? 0 : delay_ms);
+  timers_[id].armed = true;
+}
+
+void EventLoop::cancel_timer(TimerId id) {
+  if (id < 0 || static_cast<std::size_t>(id) >= timer_count_) return;
+  timers_[id].armed = false;
+}
+
+bool EventLoop::timer_armed(TimerId id) const {
+  return id >= 0 && static_cast<std::size_t>(id) < timer_count_ && timers_[id].armed;
+}
+
+int EventLoop::next_timeout_ms(int cap_ms) const {
+  const int64_t now = monotonic_ms();
+  int64_t timeout = cap_ms;
+  for (std::size_t i = 0; i < timer_count_; ++i) {
+    if (!timers_[i].armed) continue;
+    const int64_t left = timers_[i].deadline_ms - now;
+    if (left <= 0) return 0;
+    if (timeout < 0 || left < timeout) timeout = left;
+  }
+  return static_cast<int>(timeout);
+}
+
+void EventLoop::fire_due_timers() {
+  const int64_t now = monotonic_ms();
+  for (std::size_t i = 0; i < timer_count_; ++i) {
+    Timer& t = timers_[i];
+    if (!t.armed || t.deadline_ms > now) continue;
+    t.armed = false;  // one-shot; the handler may re-arm it
+    t.handler->on_timer();
+  }
+}
+
+void EventLoop::run_once(int timeout_ms) {
+  epoll_event events[kMaxEventsPerWait];
+  const int n = epoll_wait(epoll_fd_, events, kMaxEventsPerWait, next_timeout_ms(timeout_ms));
+  if (n < 0 && errno != EINTR) log_errno(Level::error, "epoll_wait");
+  for (int i = 0; i < n; ++i) {
+    static_cast<FdHandler*>(events[i].data.ptr)->on_fd_ready(events[i].events);
+  }
+  fire_due_timers();
+}
+
+void EventLoop::run() {
+  running_ = true;
+  while (running_) run_once(-1);
+}
+
+}  // namespace door::port

@@ -1,0 +1,64 @@
+#pragma once
+// Topic codecs for both hub dialects (DESIGN.md section 5). Pure functions: parsing returns views
+// into the topic, formatting writes into a caller buffer and fails rather than truncating.
+#include <cstdint>
+#include <string_view>
+
+#include "port/text_writer.hpp"
+
+namespace door::protocol {
+
+enum class InboundKind {
+  none,              // not a topic of ours, or malformed
+  method_request,    // method, rid
+  twin_response,     // status, rid, version (when the hub sends it)
+  desired_patch,     // version
+  desired_document,  // broker dialect: the retained full desired document
+};
+
+struct InboundTopic {
+  InboundKind kind = InboundKind::none;
+  std::string_view method;
+  std::string_view rid;
+  int status = 0;
+  int64_t version = -1;
+};
+
+// Identifier checks. Device ids, method names and request ids become topic levels, so they are
+// limited to characters that are neither MQTT wildcards nor separators.
+bool valid_device_id(std::string_view id);
+bool valid_method_name(std::string_view name);
+bool valid_request_id(std::string_view rid);
+
+namespace azure {
+
+constexpr std::string_view kMethodsSubscription = "$iothub/methods/POST/#";
+constexpr std::string_view kTwinResponseSubscription = "$iothub/twin/res/#";
+constexpr std::string_view kDesiredPatchSubscription = "$iothub/twin/PATCH/properties/desired/#";
+
+InboundTopic parse(std::string_view topic);
+
+bool format_method_response(port::TextWriter& out, int status, std::string_view rid);
+bool format_twin_get(port::TextWriter& out, std::string_view rid);
+bool format_reported_patch(port::TextWriter& out, std::string_view rid);
+bool format_telemetry(port::TextWriter& out, std::string_view device_id);
+// "{host}/{deviceId}/?api-version=2021-04-12"
+bool format_username(port::TextWriter& out, std::string_view host, std::string_view device_id);
+
+}  // namespace azure
+
+namespace broker {
+
+InboundTopic parse(std::string_view topic, std::string_view device_id);
+
+bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
+bool format_desired(port::TextWriter& out, std::string_view device_id);
+bool format_method_response(port::TextWriter& out, std::string_view device_id, int status,
+                            std::string_view rid);
+bool format_reported(port::TextWriter& out, std::string_view device_id);
+bool format_status(port::TextWriter& out, std::string_view device_id);
+bool format_telemetry(port::TextWriter& out, std::string_view device_id);
+
+}  // namespace broker
+
+}  // namespace door::protocol

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, test and cross-build the project.
+# Idempotent: packages already present are left alone. Usage: install-deps.sh [--no-cross]
+set -euo pipefail
+
+want_cross=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-cross) want_cross=0 ;;
+    -h | --help)
+      echo "usage: $0 [--no-cross]"
+      exit 0
+      ;;
+    *)
+      echo "install-deps: unknown option $arg" >&2
+      exit 2
+      ;;
+  esac
+done
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+
+host_packages=(
+  build-essential cmake ninja-build pkg-config git openssl clang-format
+  libpaho-mqtt-dev libcjson-dev libmbedtls-dev libssl-dev libgtest-dev libsqlite3-dev
+  mosquitto mosquitto-clients procps
+)
+cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
+cross_libs=(libpaho-mqtt-dev libcjson-dev libmbedtls-dev libssl-dev libgtest-dev libsqlite3-dev libstdc++6)
+cross_archs=(arm64 armhf)
+
+missing() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || echo "$pkg"
+  done
+}
+
+updated=0
+apt_update() {
+  [ "$updated" -eq 1 ] && return 0
+  # A foreign architecture's index can fail to refresh while a mirror syncs; carry on with the
+  # lists we have and let the install step say whether the packages still resolve.
+  if ! "${sudo_cmd[@]}" apt-get update -q; then
+    echo "install-deps: apt-get update reported errors; continuing with the package lists present" >&2
+  fi
+  updated=1
+}
+
+apt_install() {
+  [ "$#" -eq 0 ] && return 0
+  apt_update
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$@"
+}
+
+mapfile -t need < <(missing "${host_packages[@]}")
+if [ "${#need[@]}" -gt 0 ]; then
+  apt_install "${need[@]}"
+fi
+
+[ "$want_cross" -eq 1 ] || exit 0
+
+foreign=$(dpkg --print-foreign-architectures)
+for arch in "${cross_archs[@]}"; do
+  if ! grep -qx "$arch" <<<"$foreign"; then
+    "${sudo_cmd[@]}" dpkg --add-architecture "$arch"
+    updated=0
+  fi
+done
+
+need=()
+mapfile -t need < <(missing "${cross_tools[@]}")
+for arch in "${cross_archs[@]}"; do
+  for lib in "${cross_libs[@]}"; do
+    need+=($(missing "$lib:$arch"))
+  done
+done
+[ "${#need[@]}" -eq 0 ] && exit 0
+# The native counterparts are named too, so apt moves them in step instead of removing them.
+need+=("${cross_libs[@]}")
+
+# Multi-Arch: same packages (libssl3, libssl-dev, linux-libc-dev, ...) must have one version across
+# architectures. When a foreign index could not be refreshed, a native candidate can be newer than
+# any foreign one. apt names such packages in its error (both sides of a "Depends:" line); pin each
+# to the newest version that every architecture's lists offer, and try again. Removals are refused
+# so host packages are never traded away for cross ones.
+common_version() {
+  local pkg=$1 arch versions
+  versions=$(apt-cache madison "$pkg" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u)
+  for arch in "${cross_archs[@]}"; do
+    versions=$(comm -12 <(echo "$versions") \
+      <(apt-cache madison "$pkg:$arch" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u))
+  done
+  [ -n "$versions" ] || return 1
+  echo "$versions" | sort -V | tail -n 1
+}
+
+apt_update
+pins=()
+pinned=" "
+for round in 1 2 3 4 5 6 7 8; do
+  log=$(mktemp)
+  # pipefail makes the pipeline's status apt-get's own.
+  if "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends --no-remove --allow-downgrades \
+    "${need[@]}" "${pins[@]}" 2>&1 | tee "$log"; then
+    rm -f "$log"
+    exit 0
+  fi
+  mapfile -t blocked < <(grep 'Depends:' "$log" |
+    grep -o '[a-z0-9][a-z0-9.+-]*:\(arm64\|armhf\)' | sed 's/:.*//' | sort -u)
+  rm -f "$log"
+  progress=0
+  for pkg in "${blocked[@]}"; do
+    case "$pinned" in *" $pkg "*) continue ;; esac
+    if ! version=$(common_version "$pkg"); then
+      echo "install-deps: no version of $pkg is offered for amd64 and ${cross_archs[*]} alike;" \
+        "cross builds are unavailable until the package lists agree (retry later, or use --no-cross)" >&2
+      exit 3
+    fi
+    echo "install-deps: pinning $pkg to $version on every architecture (round $round)" >&2
+    pins+=("$pkg=$version")
+    for arch in "${cross_archs[@]}"; do pins+=("$pkg:$arch=$version"); done
+    pinned+="$pkg "
+    progress=1
+  done
+  [ "$progress" -eq 1 ] || break
+done
+echo "install-deps: cross packages do not resolve (${need[*]}); cross builds are unavailable on" \
+  "this machine, the host build is unaffected. Retry later or run with --no-cross." >&2
+exit 3

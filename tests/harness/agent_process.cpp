@@ -1,0 +1,41 @@
+#include "agent_process.hpp"
+
+#include "test_pki.hpp"
+
+namespace door::test {
+
+namespace {
+std::string ca_json() {
+  return "\"caFile\":\"" + TestPki::shared().file("ca.pem") + "\"";
+}
+std::string with_extra(const std::string& extra) {
+  return extra.empty() ? "" : "," + extra;
+}
+}  // namespace
+
+std::string broker_dialect_config(int port, const std::string& device_id,
+                                  const std::string& extra_connection) {
+  return R"({"hub":"mqtt","logLevel":"debug","connection":{"host":"localhost","port":)" +
+         std::to_string(port) + R"(,"deviceId":")" + device_id + R"(","password":")" +
+         Broker::device_password(device_id) + R"(",)" + ca_json() + R"(,"reconnectMaxSeconds":2)" +
+         with_extra(extra_connection) + "}}";
+}
+
+std::string azure_dialect_config(int port, const std::string& device_id,
+                                 const std::string& extra_connection) {
+  return R"({"hub":"azure","logLevel":"debug","connection":{"connectionString":"HostName=localhost;DeviceId=)" +
+         device_id + ";SharedAccessKey=" + kTestDeviceKey + R"(","port":)" + std::to_string(port) +
+         "," + ca_json() + R"(,"reconnectMaxSeconds":2)" + with_extra(extra_connection) + "}}";
+}
+
+AgentProcess::AgentProcess(const std::string& config_json)
+    : config_path_(dir_.write("agent.json", config_json)) {
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{DOOR_AGENT_BINARY, "--config", config_path_});
+}
+
+bool AgentProcess::wait_online(std::chrono::milliseconds timeout, std::size_t from_line) {
+  return process_->wait_for_output("online: device", timeout, from_line);
+}
+
+}  // namespace door::test

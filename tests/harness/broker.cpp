@@ -1,0 +1,118 @@
+#include "broker.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "test_pki.hpp"
+
+namespace door::test {
+
+namespace {
+
+bool accepts_connections(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string current_user() {
+  const passwd* pw = getpwuid(getuid());
+  return pw != nullptr ? pw->pw_name : "root";
+}
+
+}  // namespace
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+Broker::Broker(const std::string& server_cert)
+    : port_(free_port()), cert_port_(free_port()), azure_port_(free_port()) {
+  write_config(server_cert);
+  start();
+}
+
+Broker::~Broker() {
+  stop();
+}
+
+void Broker::write_config(const std::string& server_cert) {
+  const TestPki& pki = TestPki::shared();
+  std::string passwords = std::string(kSchedulerUser) + ":" + kSchedulerPassword + "\n";
+  for (const char* id : TestPki::kDevices)
+    passwords += std::string(id) + ":" + device_password(id) + "\n";
+  dir_.write("passwords", passwords);
+  Process hash({"mosquitto_passwd", "-U", dir_.file("passwords")});
+  if (hash.wait_exit(30s) != 0) throw std::runtime_error("mosquitto_passwd failed");
+
+  const std::string acl = DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf";
+  const std::string tls = "cafile " + pki.file("ca.pem") + "\ncertfile " +
+                          pki.file(server_cert + ".pem") + "\nkeyfile " +
+                          pki.file(server_cert + ".key") + "\ntls_version tlsv1.2\n";
+  const std::string config =
+      "per_listener_settings true\n"
+      "user " +
+      current_user() +
+      "\n"  // stay the caller when started as root
+      "persistence false\n"
+      "log_dest stderr\n"
+      "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+      "connection_messages true\n"
+      "\nlistener " +
+      std::to_string(port_) + " 127.0.0.1\n" + tls + "allow_anonymous false\npassword_file " +
+      dir_.file("passwords") + "\nacl_file " + acl +
+      "\n"
+      "\nlistener " +
+      std::to_string(cert_port_) + " 127.0.0.1\n" + tls +
+      "require_certificate true\nuse_identity_as_username true\nacl_file " + acl +
+      "\n"
+      "\nlistener " +
+      std::to_string(azure_port_) + " 127.0.0.1\n" + tls + "allow_anonymous true\n";
+  dir_.write("mosquitto.conf", config);
+}
+
+void Broker::start() {
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")});
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (int port : {port_, cert_port_, azure_port_}) {
+    // No event tells when a listener is up: probe it, briefly, against a deadline.
+    while (!accepts_connections(port)) {
+      if (!process_->running() || std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("mosquitto did not start:\n" + process_->output());
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+}
+
+void Broker::stop() {
+  if (!process_) return;
+  process_->signal(SIGTERM);
+  if (!process_->wait_exit(5s)) process_->signal(SIGKILL);
+  process_.reset();
+}
+
+}  // namespace door::test

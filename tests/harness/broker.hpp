@@ -1,0 +1,53 @@
+#pragma once
+// A real Mosquitto broker for tests, on free loopback ports, always stopped on destruction.
+// Listeners:
+//   port():        TLS, user names and passwords, the shipped ACL (deploy/mosquitto/door-acl.conf)
+//   cert_port():   TLS with required client certificates (CN = user name), the same ACL
+//   azure_port():  TLS, any credentials, no ACL: stands in for IoT Hub in the Azure dialect tests
+#include <memory>
+#include <string>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace door::test {
+
+class Broker {
+ public:
+  // Passwords of the broker's users.
+  static std::string device_password(const std::string& device_id) { return "pw-" + device_id; }
+  static constexpr const char* kSchedulerUser = "scheduler";
+  static constexpr const char* kSchedulerPassword = "scheduler-pw";
+
+  // server_cert names the certificate the listeners present: "server" (valid), "server-expired",
+  // "server-other-ca" or "server-wrong-host".
+  explicit Broker(const std::string& server_cert = "server");
+  ~Broker();
+
+  void start();
+  void stop();
+  // Starts again on the same ports.
+  void restart() {
+    stop();
+    start();
+  }
+
+  int port() const { return port_; }
+  int cert_port() const { return cert_port_; }
+  int azure_port() const { return azure_port_; }
+  Process& process() { return *process_; }
+
+ private:
+  void write_config(const std::string& server_cert);
+
+  TempDir dir_;
+  int port_;
+  int cert_port_;
+  int azure_port_;
+  std::unique_ptr<Process> process_;
+};
+
+// A free TCP port on 127.0.0.1 (bound once by the kernel's choice, then released).
+int free_port();
+
+}  // namespace door::test

@@ -1,0 +1,76 @@
+// Start-up errors end the process with a one-line reason and exit code 2.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace door::test {
+namespace {
+
+struct StartupCase {
+  const char* name;
+  const char* config;  // nullptr: no file at all
+  const char* message;
+  friend void PrintTo(const StartupCase& c, std::ostream* out) { *out << c.name; }
+};
+
+class StartupError : public ::testing::TestWithParam<StartupCase> {};
+
+TEST_P(StartupError, ExitsWithOneLineNamingTheProblem) {
+  TempDir dir;
+  const std::string path = GetParam().config != nullptr ? dir.write("agent.json", GetParam().config)
+                                                        : dir.file("missing.json");
+  Process agent({DOOR_AGENT_BINARY, "--config", path});
+  const auto status = agent.wait_exit(10s);
+  ASSERT_TRUE(status);
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_EQ(agent.line_count(), 1u) << agent.output();
+  EXPECT_NE(agent.output().find(GetParam().message), std::string::npos) << agent.output();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, StartupError,
+    ::testing::Values(
+        StartupCase{"missing_file", nullptr, "No such file or directory"},
+        StartupCase{"broken_json", R"({"hub":"mqtt",)", "not valid JSON"},
+        StartupCase{"not_an_object", "[1,2]", "the top level must be an object"},
+        StartupCase{"unknown_dialect", R"({"hub":"amqp","connection":{}})", "unknown hub \"amqp\""},
+        StartupCase{
+            "unreadable_ca",
+            R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","caFile":"/nonexistent/ca.pem"}})",
+            "cannot read /nonexistent/ca.pem"},
+        StartupCase{
+            "wrong_type",
+            R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","port":"8883"}})",
+            "connection.port: must be a whole number"},
+        StartupCase{"unknown_key", R"({"hub":"mqtt","conection":{}})", "unknown key \"conection\""},
+        StartupCase{"bad_device_id",
+                    R"({"hub":"mqtt","connection":{"host":"h","deviceId":"a/b","password":"p"}})",
+                    "connection.deviceId"},
+        StartupCase{
+            "module_connection_string",
+            R"({"hub":"azure","connection":{"connectionString":"HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=a2V5"}})",
+            "module identities"},
+        StartupCase{"no_credentials", R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d"}})",
+                    "give a password or clientCertFile"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(CommandLine, UnknownOptionIsRefused) {
+  Process agent({DOOR_AGENT_BINARY, "--frobnicate"});
+  const auto status = agent.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_NE(agent.output().find("unknown or incomplete option '--frobnicate'"), std::string::npos);
+}
+
+TEST(CommandLine, VersionPrintsTheVersion) {
+  Process agent({DOOR_AGENT_BINARY, "--version"});
+  const auto status = agent.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  EXPECT_EQ(agent.output(), "door-agent " DOOR_AGENT_VERSION "\n");
+}
+
+}  // namespace
+}  // namespace door::test

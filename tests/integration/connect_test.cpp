@@ -1,0 +1,129 @@
+// The agent connects over TLS in both dialects, announces itself, and refuses servers it must not
+// trust.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "agent_process.hpp"
+#include "broker.hpp"
+#include "mqtt_client.hpp"
+#include "test_pki.hpp"
+
+namespace door::test {
+namespace {
+
+// An agent in the broker dialect that is online, and a service watching its status document.
+class OnlineAgent : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(agent_.wait_online()) << agent_.process().output();
+    ASSERT_EQ(service_.connect(), 0);
+    ASSERT_TRUE(service_.subscribe("devices/door-1/status"));
+    first_status_ = service_.receive(10s);
+    ASSERT_TRUE(first_status_);
+  }
+
+  Broker broker_;
+  AgentProcess agent_{broker_dialect_config(broker_.port(), "door-1")};
+  MqttClient service_{scheduler_options(broker_)};
+  std::optional<Message> first_status_;
+};
+
+TEST_F(OnlineAgent, PublishesARetainedOnlineStatus) {
+  EXPECT_TRUE(first_status_->retained);
+  EXPECT_NE(first_status_->payload.find(R"("online":true)"), std::string::npos)
+      << first_status_->payload;
+  EXPECT_NE(first_status_->payload.find(R"("version":")"), std::string::npos)
+      << first_status_->payload;
+}
+
+TEST_F(OnlineAgent, CleanStopMarksTheDeviceOfflineAndExitsZero) {
+  agent_.process().signal(SIGTERM);
+  const auto exit_status = agent_.process().wait_exit(10s);
+  ASSERT_TRUE(exit_status);
+  EXPECT_TRUE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0);
+  const auto offline = service_.receive(10s);
+  ASSERT_TRUE(offline);
+  EXPECT_NE(offline->payload.find(R"("online":false)"), std::string::npos) << offline->payload;
+}
+
+TEST_F(OnlineAgent, LastWillMarksAKilledAgentOffline) {
+  agent_.process().signal(SIGKILL);
+  const auto will = service_.receive(10s);
+  ASSERT_TRUE(will);
+  EXPECT_EQ(will->payload, R"({"online":false})");
+}
+
+TEST(Connect, BrokerDialectWithClientCertificate) {
+  Broker broker;
+  const TestPki& pki = TestPki::shared();
+  AgentProcess agent(R"({"hub":"mqtt","connection":{"host":"localhost","port":)" +
+                     std::to_string(broker.cert_port()) + R"(,"deviceId":"door-2","caFile":")" +
+                     pki.file("ca.pem") + R"(","clientCertFile":")" +
+                     pki.file("device-door-2.pem") + R"(","clientKeyFile":")" +
+                     pki.file("device-door-2.key") + R"("}})");
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  // The broker took the certificate's CN as the user name, so the ACL applies to door-2.
+  EXPECT_TRUE(broker.process().wait_for_output("as door-2", 5s)) << broker.process().output();
+}
+
+TEST(Connect, AzureDialectUsesTheHubUserNameAndReportsItsVersion) {
+  Broker broker;
+  MqttClient hub(hub_options(broker));
+  ASSERT_EQ(hub.connect(), 0);
+  ASSERT_TRUE(hub.subscribe("$iothub/twin/PATCH/properties/reported/#"));
+
+  AgentProcess agent(azure_dialect_config(broker.azure_port(), "door-3"));
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  EXPECT_TRUE(broker.process().wait_for_output(
+      "as door-3 (p2, c1, k60, u'localhost/door-3/?api-version=2021-04-12')", 5s))
+      << broker.process().output();
+  const auto reported = hub.receive(10s);
+  ASSERT_TRUE(reported);
+  EXPECT_EQ(reported->topic, "$iothub/twin/PATCH/properties/reported/?$rid=1");
+  EXPECT_NE(reported->payload.find(R"({"agent":{"version":")"), std::string::npos)
+      << reported->payload;
+}
+
+TEST(Connect, AzureDialectRenewsTheSasTokenByReconnecting) {
+  Broker broker;
+  AgentProcess agent(azure_dialect_config(broker.azure_port(), "door-3", R"("sasTokenSeconds":3)"));
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  const std::size_t after_first = agent.process().line_count();
+  ASSERT_TRUE(agent.process().wait_for_output("renewing the SAS token", 10s, after_first))
+      << agent.process().output();
+  EXPECT_TRUE(agent.wait_online(10s, after_first)) << agent.process().output();
+}
+
+struct BadServer {
+  const char* certificate;
+  const char* why;
+  friend void PrintTo(const BadServer& s, std::ostream* out) { *out << s.certificate; }
+};
+
+class RefusesServer : public ::testing::TestWithParam<BadServer> {};
+
+TEST_P(RefusesServer, AndSaysWhy) {
+  Broker broker(GetParam().certificate);
+  AgentProcess agent(broker_dialect_config(broker.port(), "door-1"));
+  ASSERT_TRUE(agent.process().wait_for_output("cannot connect", 20s)) << agent.process().output();
+  EXPECT_EQ(agent.process().count_output("online: device"), 0u);
+  EXPECT_GE(agent.process().count_output(GetParam().why), 1u) << agent.process().output();
+  // The broker never saw the device log in.
+  EXPECT_EQ(broker.process().count_output("as door-1"), 0u) << broker.process().output();
+  EXPECT_TRUE(agent.process().running());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tls, RefusesServer,
+    ::testing::Values(BadServer{"server-other-ca", "certificate is not trusted"},
+                      BadServer{"server-expired", "certificate is not trusted"},
+                      BadServer{"server-wrong-host", "certificate is not for this host name"}),
+    [](const auto& param_info) {
+      std::string name = param_info.param.certificate;
+      for (auto& c : name) c = c == '-' ? '_' : c;
+      return name;
+    });
+
+}  // namespace
+}  // namespace door::test

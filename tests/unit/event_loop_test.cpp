@@ -1,0 +1,104 @@
+#include "port/event_loop.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/epoll.h>
+
+#include <thread>
+#include <vector>
+
+#include "port/clock.hpp"
+#include "port/event_fd.hpp"
+#include "port/signals.hpp"
+
+namespace door::port {
+namespace {
+
+struct Recorder final : TimerHandler {
+  std::vector<int>* order;
+  int id;
+  Recorder(std::vector<int>* o, int i) : order(o), id(i) {}
+  void on_timer() override { order->push_back(id); }
+};
+
+struct StopOnReady final : FdHandler {
+  EventLoop& loop;
+  int calls = 0;
+  explicit StopOnReady(EventLoop& l) : loop(l) {}
+  void on_fd_ready(uint32_t) override {
+    ++calls;
+    loop.stop();
+  }
+};
+
+TEST(EventLoop, TimersFireInDeadlineOrderAndOnlyOnce) {
+  EventLoop loop;
+  std::vector<int> order;
+  Recorder a(&order, 1), b(&order, 2), c(&order, 3);
+  const TimerId ta = loop.add_timer(&a);
+  const TimerId tb = loop.add_timer(&b);
+  const TimerId tc = loop.add_timer(&c);
+  loop.arm_timer(ta, 30);
+  loop.arm_timer(tb, 10);
+  loop.arm_timer(tc, 20);
+  while (order.size() < 3) loop.run_once(-1);  // blocks until the next deadline each time
+  EXPECT_EQ(order, (std::vector<int>{2, 3, 1}));
+  EXPECT_FALSE(loop.timer_armed(ta));
+}
+
+TEST(EventLoop, CancelledTimerDoesNotFire) {
+  EventLoop loop;
+  std::vector<int> order;
+  Recorder a(&order, 1), b(&order, 2);
+  const TimerId ta = loop.add_timer(&a);
+  const TimerId tb = loop.add_timer(&b);
+  loop.arm_timer(ta, 5);
+  loop.arm_timer(tb, 10);
+  loop.cancel_timer(ta);
+  while (order.empty()) loop.run_once(-1);
+  EXPECT_EQ(order, (std::vector<int>{2}));
+}
+
+TEST(EventLoop, NoArmedTimerMeansTheWaitHasNoTimeout) {
+  EventLoop loop;
+  EventFd wake;
+  StopOnReady handler(loop);
+  ASSERT_TRUE(loop.add_fd(wake.fd(), EPOLLIN, &handler));
+  // Another thread wakes the loop; until then it must sleep in epoll_wait, not spin.
+  std::thread other([&] { wake.signal(); });
+  loop.run();
+  other.join();
+  EXPECT_EQ(handler.calls, 1);
+}
+
+TEST(EventLoop, TimerTableIsBounded) {
+  EventLoop loop;
+  std::vector<int> order;
+  Recorder r(&order, 0);
+  for (std::size_t i = 0; i < EventLoop::kMaxTimers; ++i) EXPECT_NE(loop.add_timer(&r), kNoTimer);
+  EXPECT_EQ(loop.add_timer(&r), kNoTimer);
+}
+
+TEST(SignalFd, DeliversTermAndHupToTheLoop) {
+  SignalFd signals;
+  EventLoop loop;
+  StopOnReady handler(loop);
+  ASSERT_TRUE(loop.add_fd(signals.fd(), EPOLLIN, &handler));
+  ASSERT_EQ(raise(SIGHUP), 0);
+  loop.run();
+  EXPECT_EQ(signals.read_signal(), SIGHUP);
+  ASSERT_EQ(raise(SIGTERM), 0);
+  EXPECT_EQ(signals.read_signal(), SIGTERM);
+  EXPECT_EQ(signals.read_signal(), 0);
+}
+
+TEST(Clock, FormatsUtc) {
+  char buf[32];
+  ASSERT_TRUE(format_utc(1800000000, buf, sizeof buf));
+  EXPECT_STREQ(buf, "2027-01-15T08:00:00Z");
+  EXPECT_FALSE(wall_clock_unset());
+  EXPECT_FALSE(format_utc(0, buf, 10));
+}
+
+}  // namespace
+}  // namespace door::port
