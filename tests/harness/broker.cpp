@@ -49,7 +49,10 @@ int free_port() {
 }
 
 Broker::Broker(const std::string& server_cert)
-    : port_(free_port()), cert_port_(free_port()), azure_port_(free_port()) {
+    : port_(free_port()),
+      cert_port_(free_port()),
+      azure_port_(free_port()),
+      azure_cert_port_(free_port()) {
   write_config(server_cert);
   start();
 }
@@ -68,28 +71,22 @@ void Broker::write_config(const std::string& server_cert) {
   if (hash.wait_exit(30s) != 0) throw std::runtime_error("mosquitto_passwd failed");
 
   const std::string acl = DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf";
-  const std::string tls = "cafile " + pki.file("ca.pem") + "\ncertfile " +
-                          pki.file(server_cert + ".pem") + "\nkeyfile " +
-                          pki.file(server_cert + ".key") + "\ntls_version tlsv1.2\n";
-  const std::string config =
-      "per_listener_settings true\n"
-      "user " +
-      current_user() +
-      "\n"  // stay the caller when started as root
-      "persistence false\n"
-      "log_dest stderr\n"
-      "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
-      "connection_messages true\n"
-      "\nlistener " +
-      std::to_string(port_) + " 127.0.0.1\n" + tls + "allow_anonymous false\npassword_file " +
-      dir_.file("passwords") + "\nacl_file " + acl +
-      "\n"
-      "\nlistener " +
-      std::to_string(cert_port_) + " 127.0.0.1\n" + tls +
-      "require_certificate true\nuse_identity_as_username true\nacl_file " + acl +
-      "\n"
-      "\nlistener " +
-      std::to_string(azure_port_) + " 127.0.0.1\n" + tls + "allow_anonymous true\n";
+  const auto listener = [&](int port, const std::string& settings) {
+    return "\nlistener " + std::to_string(port) + " 127.0.0.1\n" + "cafile " + pki.file("ca.pem") +
+           "\n" + "certfile " + pki.file(server_cert + ".pem") + "\n" + "keyfile " +
+           pki.file(server_cert + ".key") + "\n" + "tls_version tlsv1.2\n" + settings;
+  };
+  const std::string client_certificates =
+      "require_certificate true\nuse_identity_as_username true\n";
+  std::string config = "per_listener_settings true\n";
+  config += "user " + current_user() + "\n";  // stay the caller when started as root
+  config += "persistence false\nlog_dest stderr\nconnection_messages true\n";
+  config += "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
+  config += listener(port_, "allow_anonymous false\npassword_file " + dir_.file("passwords") +
+                                "\nacl_file " + acl + "\n");
+  config += listener(cert_port_, client_certificates + "acl_file " + acl + "\n");
+  config += listener(azure_port_, "allow_anonymous true\n");
+  config += listener(azure_cert_port_, client_certificates);
   dir_.write("mosquitto.conf", config);
 }
 
@@ -97,7 +94,7 @@ void Broker::start() {
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")});
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (int port : {port_, cert_port_, azure_port_}) {
+  for (int port : {port_, cert_port_, azure_port_, azure_cert_port_}) {
     // No event tells when a listener is up: probe it, briefly, against a deadline.
     while (!accepts_connections(port)) {
       if (!process_->running() || std::chrono::steady_clock::now() > deadline) {

@@ -4,6 +4,7 @@
 //   port():        TLS, user names and passwords, the shipped ACL (deploy/mosquitto/door-acl.conf)
 //   cert_port():   TLS with required client certificates (CN = user name), the same ACL
 //   azure_port():  TLS, any credentials, no ACL: stands in for IoT Hub in the Azure dialect tests
+//   azure_cert_port(): as azure_port() but requires a client certificate (IoT Hub with X.509)
 #include <memory>
 #include <string>
 
@@ -35,6 +36,7 @@ class Broker {
   int port() const { return port_; }
   int cert_port() const { return cert_port_; }
   int azure_port() const { return azure_port_; }
+  int azure_cert_port() const { return azure_cert_port_; }
   Process& process() { return *process_; }
 
  private:
@@ -44,6 +46,7 @@ class Broker {
   int port_;
   int cert_port_;
   int azure_port_;
+  int azure_cert_port_;
   std::unique_ptr<Process> process_;
 };
 

@@ -88,15 +88,19 @@ void Process::signal(int signal_number) {
 }
 
 std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
-  if (reap(false)) return status_;
-  // A pidfd becomes readable when the child exits: wait on it instead of polling waitpid.
-  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
-  if (pidfd < 0) throw std::runtime_error("pidfd_open failed");
-  pollfd p{pidfd, POLLIN, 0};
-  const int ready = poll(&p, 1, static_cast<int>(timeout.count()));
-  close(pidfd);
-  if (ready == 1 && reap(true)) return status_;
-  return std::nullopt;
+  if (!status_) {
+    // A pidfd becomes readable when the child exits: wait on it instead of polling waitpid.
+    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd < 0) throw std::runtime_error("pidfd_open failed");
+    pollfd p{pidfd, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(timeout.count()));
+    close(pidfd);
+    if (ready != 1 || !reap(true)) return std::nullopt;
+  }
+  // The child has exited; its output is complete once the reader has drained the pipe.
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, timeout, [this] { return eof_; });
+  return status_;
 }
 
 bool Process::wait_for_output(const std::string& text, std::chrono::milliseconds timeout,

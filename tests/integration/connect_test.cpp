@@ -67,6 +67,32 @@ TEST(Connect, BrokerDialectWithClientCertificate) {
   EXPECT_TRUE(broker.process().wait_for_output("as door-2", 5s)) << broker.process().output();
 }
 
+TEST(Connect, BrokerRefusesAClientCertificateFromAnotherCa) {
+  Broker broker;
+  const TestPki& pki = TestPki::shared();
+  AgentProcess agent(R"({"hub":"mqtt","connection":{"host":"localhost","port":)" +
+                     std::to_string(broker.cert_port()) + R"(,"deviceId":"door-2","caFile":")" +
+                     pki.file("ca.pem") + R"(","clientCertFile":")" +
+                     pki.file("device-door-2-other-ca.pem") + R"(","clientKeyFile":")" +
+                     pki.file("device-door-2-other-ca.key") + R"("}})");
+  ASSERT_TRUE(agent.process().wait_for_output("cannot connect", 20s)) << agent.process().output();
+  EXPECT_EQ(agent.process().count_output("online: device"), 0u);
+  EXPECT_EQ(broker.process().count_output("as door-2"), 0u) << broker.process().output();
+}
+
+TEST(Connect, AzureDialectWithX509ClientCertificate) {
+  Broker broker;
+  const TestPki& pki = TestPki::shared();
+  AgentProcess agent(
+      R"({"hub":"azure","connection":{"connectionString":"HostName=localhost;DeviceId=door-1;x509=true","port":)" +
+      std::to_string(broker.azure_cert_port()) + R"(,"caFile":")" + pki.file("ca.pem") +
+      R"(","clientCertFile":")" + pki.file("device-door-1.pem") + R"(","clientKeyFile":")" +
+      pki.file("device-door-1.key") + R"("}})");
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  EXPECT_TRUE(broker.process().wait_for_output("as door-1", 5s)) << broker.process().output();
+  EXPECT_EQ(agent.process().count_output("renewing"), 0u);  // nothing to renew with X.509
+}
+
 TEST(Connect, AzureDialectUsesTheHubUserNameAndReportsItsVersion) {
   Broker broker;
   MqttClient hub(hub_options(broker));
