@@ -33,6 +33,7 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
       messages_(*dialect_, methods_, session_),
+      door_hardware_(loop_, config_.door),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
 
 int Agent::run() {
@@ -45,6 +46,13 @@ int Agent::run() {
   renew_timer_ = loop_.add_timer(&renew_handler_);
   stop_timer_ = loop_.add_timer(&stop_handler_);
   if (!session_.create(session_options_)) return 1;
+  // The door comes first: its lock holds its state whatever the network does.
+  if (door_hardware_.start(door_methods_)) {
+    door_methods_.attach(door_hardware_.actuator(), "");
+  } else {
+    door_methods_.attach(nullptr, door_hardware_.unavailable_reason());
+  }
+  if (!door_methods_.register_in(methods_)) return 1;
 
   log(Level::notice, "door-agent %s starting: device %s, %s dialect, server %s", DOOR_AGENT_VERSION,
       config_.connection.device_id.c_str(), dialect_->name(), session_options_.server_uri.c_str());
@@ -113,8 +121,13 @@ void Agent::on_stop_timer() {
   loop_.stop();
 }
 
+void Agent::publish_event(std::string_view body) {
+  if (session_.connected()) session_.publish(dialect_->telemetry_topic(), body, 1, false);
+}
+
 void Agent::begin_stop(int signal_number) {
   log(Level::notice, "stopping on %s", strsignal(signal_number));
+  door_hardware_.shut_down();
   const bool was_connected = session_.connected();
   state_ = State::stopping;
   loop_.cancel_timer(reconnect_timer_);

@@ -11,6 +11,11 @@ namespace {
 constexpr int64_t kRenewPercent = 80;
 }  // namespace
 
+AzureDialect::AzureDialect(const ConnectionSettings& settings) : settings_(settings) {
+  port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
+  protocol::azure::format_telemetry(telemetry, settings_.device_id);  // the id was validated
+}
+
 SessionOptions AzureDialect::session_options() const {
   SessionOptions o;
   o.server_uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);

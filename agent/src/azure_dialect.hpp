@@ -9,7 +9,7 @@ namespace door::agent {
 // Azure IoT Hub's device API: SAS or X.509 authentication, $iothub/... topics.
 class AzureDialect final : public Dialect {
  public:
-  explicit AzureDialect(const ConnectionSettings& settings) : settings_(settings) {}
+  explicit AzureDialect(const ConnectionSettings& settings);
 
   const char* name() const override { return "azure"; }
   SessionOptions session_options() const override;
@@ -19,6 +19,7 @@ class AzureDialect final : public Dialect {
   protocol::InboundTopic parse(std::string_view topic) const override;
   bool format_method_response(port::TextWriter& out, int status,
                               std::string_view rid) const override;
+  const char* telemetry_topic() const override { return telemetry_topic_; }
   bool announce_online(Publisher& publisher) override;
   // IoT Hub tracks connection state itself, and retains nothing: there is nothing to announce.
   bool announce_offline(Publisher&) override { return true; }
@@ -26,6 +27,7 @@ class AzureDialect final : public Dialect {
  private:
   const ConnectionSettings& settings_;
   uint64_t next_request_id_ = 1;
+  char telemetry_topic_[kMaxTopicLength + 1];
 };
 
 }  // namespace door::agent

@@ -17,6 +17,7 @@ class BrokerDialect final : public Dialect {
   protocol::InboundTopic parse(std::string_view topic) const override;
   bool format_method_response(port::TextWriter& out, int status,
                               std::string_view rid) const override;
+  const char* telemetry_topic() const override { return telemetry_topic_; }
   bool announce_online(Publisher& publisher) override;
   bool announce_offline(Publisher& publisher) override;
 
@@ -27,6 +28,7 @@ class BrokerDialect final : public Dialect {
   char methods_topic_[kMaxTopicLength + 1];
   char desired_topic_[kMaxTopicLength + 1];
   char status_topic_[kMaxTopicLength + 1];
+  char telemetry_topic_[kMaxTopicLength + 1];
 };
 
 }  // namespace door::agent

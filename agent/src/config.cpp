@@ -59,6 +59,24 @@ class Reader {
     return true;
   }
 
+  // A string that must be one of names; out gets its index.
+  bool choice(const cJSON* object, const char* key, const std::string& where,
+              std::initializer_list<std::string_view> names, int& out) {
+    std::string value;
+    if (!string(object, key, where, value)) return false;
+    if (cJSON_GetObjectItemCaseSensitive(object, key) == nullptr) return true;
+    int i = 0;
+    std::string list;
+    for (auto name : names) {
+      if (value == name) {
+        out = i;
+        return true;
+      }
+      list += (i++ == 0 ? "\"" : ", \"") + std::string(name) + "\"";
+    }
+    return fail(where + "." + key, "use one of " + list);
+  }
+
   bool boolean(const cJSON* object, const char* key, const std::string& where, bool& out) {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(object, key);
     if (item == nullptr) return true;
@@ -144,6 +162,89 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
   return true;
 }
 
+bool read_line(Reader& r, const cJSON* door, const char* key, bool input, LineSettings& out) {
+  const cJSON* item = cJSON_GetObjectItemCaseSensitive(door, key);
+  if (item == nullptr) return true;
+  const std::string w = std::string("door.") + key;
+  if (!cJSON_IsObject(item)) return r.fail(w, "must be an object");
+  int bias = 0;
+  int debounce_ms = 0;
+  if (!(input ? r.only_keys(item, w, {"line", "activeLow", "bias", "debounceMs"})
+              : r.only_keys(item, w, {"line", "activeLow", "energizedMeans"})) ||
+      !r.string(item, "line", w, out.spec.line) ||
+      !r.boolean(item, "activeLow", w, out.spec.active_low) ||
+      !r.choice(item, "bias", w, {"as-is", "pull-up", "pull-down", "disabled"}, bias) ||
+      !r.integer(item, "debounceMs", w, 0, 1000, debounce_ms)) {
+    return false;
+  }
+  if (out.spec.line.empty())
+    return r.fail(w + ".line", "required: a line name such as GPIO17, or its offset");
+  out.spec.bias = static_cast<hal::Bias>(bias);
+  out.spec.debounce_us = static_cast<uint32_t>(debounce_ms) * 1000;
+  return true;
+}
+
+bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
+  const std::string w = "door";
+  if (!cJSON_IsObject(door)) return r.fail(w, "must be an object");
+  d.configured = true;
+  int gpio = 0;
+  int fail_mode = 0;
+  int default_state = 0;
+  int energized = 0;
+  hal::LockSettings& ls = d.lock_settings;
+  if (!r.only_keys(door, w,
+                   {"gpio", "chip", "lock", "feedback", "doorContact", "failMode", "defaultState",
+                    "refuseLockWhenOpen", "feedbackTimeoutMs", "fake"}) ||
+      !r.choice(door, "gpio", w, {"chardev", "fake"}, gpio) || !r.string(door, "chip", w, d.chip) ||
+      !read_line(r, door, "lock", false, d.lock) ||
+      !read_line(r, door, "feedback", true, d.feedback) ||
+      !read_line(r, door, "doorContact", true, d.contact) ||
+      !r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode) ||
+      !r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state) ||
+      !r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open) ||
+      !r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms)) {
+    return false;
+  }
+  if (!d.lock.wired()) return r.fail("door.lock", "required: the line that drives the lock");
+  const cJSON* lock = cJSON_GetObjectItemCaseSensitive(door, "lock");
+  if (!r.choice(lock, "energizedMeans", "door.lock", {"unlocked", "locked"}, energized))
+    return false;
+  d.fake_gpio = gpio == 1;
+  ls.energized_unlocks = energized == 0;
+  ls.fail_mode = fail_mode == 0 ? hal::FailMode::secure : hal::FailMode::safe;
+  ls.default_state = default_state == 0 ? hal::LockState::locked : hal::LockState::unlocked;
+  // Without the agent (crash, power cut) the output is not driven: only a lock that is locked
+  // while unpowered can keep a secure door locked.
+  if (ls.fail_mode == hal::FailMode::secure && !ls.energized_unlocks) {
+    return r.fail("door.failMode",
+                  "\"secure\" needs a lock that is locked without power "
+                  "(lock.energizedMeans \"unlocked\", a fail-secure strike); this "
+                  "lock opens when power is lost, so use \"safe\"");
+  }
+  const cJSON* fake = cJSON_GetObjectItemCaseSensitive(door, "fake");
+  if (fake != nullptr) {
+    if (!d.fake_gpio) return r.fail("door.fake", "only with \"gpio\": \"fake\"");
+    if (!cJSON_IsObject(fake)) return r.fail("door.fake", "must be an object");
+    const cJSON* failing = cJSON_GetObjectItemCaseSensitive(fake, "failingLines");
+    if (!r.only_keys(fake, "door.fake",
+                     {"control", "transitionLog", "failingLines", "feedbackFollowsLock"}) ||
+        !r.string(fake, "control", "door.fake", d.fake_control) ||
+        !r.string(fake, "transitionLog", "door.fake", d.fake_transition_log) ||
+        !r.boolean(fake, "feedbackFollowsLock", "door.fake", d.fake_feedback_follows_lock)) {
+      return false;
+    }
+    if (failing != nullptr) {
+      if (!cJSON_IsArray(failing)) return r.fail("door.fake.failingLines", "must be an array");
+      for (const cJSON* item = failing->child; item != nullptr; item = item->next) {
+        if (!cJSON_IsString(item)) return r.fail("door.fake.failingLines", "must hold strings");
+        d.fake_failing_lines.emplace_back(item->valuestring);
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool parse_config(const std::string& text, const std::string& path, AgentConfig& out,
@@ -157,7 +258,9 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
     return r.fail("JSON", "not valid JSON (near byte " + std::to_string(offset) + ")");
   }
   if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
-  if (!r.only_keys(root.get(), "top level", {"hub", "connection", "logLevel"})) return false;
+  if (!r.only_keys(root.get(), "top level", {"hub", "connection", "logLevel", "door"})) {
+    return false;
+  }
 
   AgentConfig config;
   std::string hub;
@@ -180,6 +283,8 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
   const cJSON* conn = cJSON_GetObjectItemCaseSensitive(root.get(), "connection");
   if (!cJSON_IsObject(conn)) return r.fail("connection", "required, an object");
   if (!read_connection(r, conn, config.connection.hub, config.connection)) return false;
+  const cJSON* door = cJSON_GetObjectItemCaseSensitive(root.get(), "door");
+  if (door != nullptr && !read_door(r, door, config.door)) return false;
   out = std::move(config);
   return true;
 }

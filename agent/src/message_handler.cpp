@@ -55,31 +55,57 @@ void MessageHandler::handle_method(const InboxMessage& message,
         .add_uint(kMaxPayloadBytes)
         .add(R"( bytes"})");
   } else if (MethodHandler* handler = methods_.find(topic.method)) {
-    status = handler->call(message.payload_view(), body);
-    if (!body.ok()) {
+    const ReplyHandle handle = reserve_reply(topic.rid, topic.method);
+    status = handler->call(MethodCall{message.payload_view(), handle}, body);
+    if (status == kReplyLater && handle != kNoReplyHandle) return;
+    if (handle != kNoReplyHandle) pending_[handle].used = false;
+    if (status == kReplyLater || !body.ok()) {  // a handler that broke its contract
       body.clear();
       status = 500;
-      body.add(R"({"message":"response too large"})");
+      body.add(R"({"message":"the method did not produce a response"})");
     }
   } else {
     // Method names are validated to [A-Za-z0-9-._:], so they are safe inside a JSON string.
     status = 404;
     body.add(R"({"message":"unknown method ')").add(topic.method).add(R"('"})");
   }
-  port::log(status < 400 ? port::Level::info : port::Level::warning, "method %.*s (rid %.*s): %d",
-            static_cast<int>(topic.method.size()), topic.method.data(),
-            static_cast<int>(topic.rid.size()), topic.rid.data(), status);
-  respond(topic.rid, status);
+  respond(topic.rid, topic.method, status, body.view());
 }
 
-void MessageHandler::respond(std::string_view rid, int status) {
+ReplyHandle MessageHandler::reserve_reply(std::string_view rid, std::string_view method) {
+  for (std::size_t i = 0; i < kMaxPendingReplies; ++i) {
+    PendingReply& p = pending_[i];
+    if (p.used) continue;
+    // rid and method were validated by the topic parser, so they fit.
+    port::TextWriter(p.rid, sizeof p.rid).add(rid);
+    port::TextWriter(p.method, sizeof p.method).add(method);
+    p.used = true;
+    return static_cast<ReplyHandle>(i);
+  }
+  return kNoReplyHandle;
+}
+
+void MessageHandler::reply(ReplyHandle handle, int status, std::string_view body) {
+  if (handle < 0 || static_cast<std::size_t>(handle) >= kMaxPendingReplies ||
+      !pending_[handle].used) {
+    return;
+  }
+  PendingReply& p = pending_[handle];
+  p.used = false;
+  respond(p.rid, p.method, status, body);
+}
+
+void MessageHandler::respond(std::string_view rid, std::string_view method, int status,
+                             std::string_view body) {
+  port::log(status < 400 ? port::Level::info : port::Level::warning, "method %.*s (rid %.*s): %d",
+            static_cast<int>(method.size()), method.data(), static_cast<int>(rid.size()),
+            rid.data(), status);
   port::TextWriter topic(response_topic_, sizeof response_topic_);
   if (!dialect_.format_method_response(topic, status, rid)) {
     port::log(port::Level::error, "cannot form the response topic for rid %.*s",
               static_cast<int>(rid.size()), rid.data());
     return;
   }
-  const std::string_view body(response_body_);
   publisher_.publish(topic.c_str(), body.empty() ? std::string_view("{}") : body, 1, false);
 }
 

@@ -11,9 +11,12 @@
 
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
+#include "agent/door_hardware.hpp"
+#include "agent/door_methods.hpp"
 #include "agent/inbox.hpp"
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
+#include "port/event_loop.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -74,23 +77,36 @@ class RecordingPublisher final : public Publisher {
   int count_ = 0;
 };
 
-class Echo final : public MethodHandler {
+class RecordingTelemetry final : public TelemetrySink {
  public:
-  int call(std::string_view payload, port::TextWriter& response) override {
-    response.add(R"({"echo":)").add(payload).add('}');
-    return 200;
-  }
+  void publish_event(std::string_view) override { ++events_; }
+  int events() const { return events_; }
+
+ private:
+  int events_ = 0;
 };
 
+// The real message path: broker dialect, door methods, lock actuator on the fake GPIO with
+// feedback.
 class MessagePath : public ::testing::Test {
  protected:
   MessagePath() {
     settings_.hub = HubDialect::mqtt;
     settings_.device_id = "door-1";
     settings_.host = "localhost";
+    door_.configured = true;
+    door_.fake_gpio = true;
+    door_.lock.spec.line = "LOCK";
+    door_.feedback.spec.line = "FEEDBACK";
+    door_.contact.spec.line = "DOOR";
+    door_.lock_settings.feedback_timeout_ms = 10;
     dialect_ = make_dialect(settings_);
-    methods_.add("echo", echo_);
     handler_ = std::make_unique<MessageHandler>(*dialect_, methods_, publisher_);
+    door_methods_ = std::make_unique<DoorMethods>(*handler_, telemetry_);
+    hardware_ = std::make_unique<DoorHardware>(loop_, door_);
+    EXPECT_TRUE(hardware_->start(*door_methods_));
+    door_methods_->attach(hardware_->actuator(), "");
+    EXPECT_TRUE(door_methods_->register_in(methods_));
     inbox_ = std::make_unique<Inbox>(wake_);
   }
 
@@ -104,32 +120,62 @@ class MessagePath : public ::testing::Test {
   }
 
   ConnectionSettings settings_;
+  DoorSettings door_;
+  port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_;
-  Echo echo_;
   MethodTable methods_;
   RecordingPublisher publisher_;
+  RecordingTelemetry telemetry_;
   std::unique_ptr<MessageHandler> handler_;
+  std::unique_ptr<DoorMethods> door_methods_;
+  std::unique_ptr<DoorHardware> hardware_;
   port::EventFd wake_;
   std::unique_ptr<Inbox> inbox_;
 };
 
-TEST_F(MessagePath, AnsweredMethodAllocatesNothing) {
-  deliver("devices/door-1/methods/POST/echo/?$rid=0", "1");  // warm-up: lazy runtime set-up
-  EXPECT_EQ(deliver("devices/door-1/methods/POST/echo/?$rid=1", R"({"x":1})"), 0);
+TEST_F(MessagePath, LockAndUnlockAllocateNothing) {
+  deliver("devices/door-1/methods/POST/getDoorState/?$rid=0", "");  // warm-up: lazy set-up
+  EXPECT_EQ(deliver("devices/door-1/methods/POST/unlockDoor/?$rid=1", R"({"unlockTime":"5s"})"), 0);
   EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/200/?$rid=1");
-  EXPECT_STREQ(publisher_.payload(), R"({"echo":{"x":1}})");
+  EXPECT_EQ(deliver("devices/door-1/methods/POST/lockDoor/?$rid=2", R"({"lockTime":"10m"})"), 0);
+  EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/200/?$rid=2");
+  EXPECT_NE(std::strstr(publisher_.payload(), R"("Response":"lockDoor called successfully")"),
+            nullptr)
+      << publisher_.payload();
+  EXPECT_EQ(deliver("devices/door-1/methods/POST/getDoorState/?$rid=3", "null"), 0);
+  EXPECT_EQ(telemetry_.events(), 2);  // unlocked, locked
+}
+
+TEST_F(MessagePath, ADeferredAnswerAllocatesNothing) {
+  std::string error;
+  ASSERT_TRUE(hardware_->fake_gpio()->execute("stick FEEDBACK", error)) << error;
+  deliver("devices/door-1/methods/POST/getDoorState/?$rid=0", "");
+  const std::string topic = "devices/door-1/methods/POST/unlockDoor/?$rid=7";
+  const std::string payload = "{}";
+  const long before = g_allocations.load();
+  const int published = publisher_.count();
+  deliver(topic, payload);
+  EXPECT_EQ(publisher_.count(), published);                    // waiting for the feedback
+  while (publisher_.count() == published) loop_.run_once(-1);  // the feedback timeout
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/500/?$rid=7");
 }
 
 TEST_F(MessagePath, RefusalsAllocateNothing) {
   deliver("devices/door-1/methods/POST/nope/?$rid=0", "{}");
   EXPECT_EQ(deliver("devices/door-1/methods/POST/nope/?$rid=2", "{}"), 0);
   EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/404/?$rid=2");
-  EXPECT_EQ(
-      deliver("devices/door-1/methods/POST/echo/?$rid=3", std::string(kMaxPayloadBytes + 1, 'x')),
-      0);
+  EXPECT_EQ(deliver("devices/door-1/methods/POST/lockDoor/?$rid=3",
+                    std::string(kMaxPayloadBytes + 1, 'x')),
+            0);
   EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/413/?$rid=3");
+  EXPECT_EQ(deliver("devices/door-1/methods/POST/lockDoor/?$rid=4", R"({"lockTime":"forever"})"),
+            0);
+  EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/400/?$rid=4");
+  EXPECT_EQ(deliver("devices/door-1/methods/POST/lockDoor/?$rid=5", std::string(8000, '[')), 0);
+  EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/400/?$rid=5");
   const int published = publisher_.count();
-  EXPECT_EQ(deliver("devices/door-2/methods/POST/echo/?$rid=4", "{}"), 0);
+  EXPECT_EQ(deliver("devices/door-2/methods/POST/lockDoor/?$rid=6", "{}"), 0);
   EXPECT_EQ(deliver(std::string(kMaxTopicLength + 10, 'a'), "{}"), 0);
   EXPECT_EQ(publisher_.count(), published);  // foreign and over-long topics get no answer
 }

@@ -7,6 +7,8 @@
 #include "agent/backoff.hpp"
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
+#include "agent/door_hardware.hpp"
+#include "agent/door_methods.hpp"
 #include "agent/inbox.hpp"
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
@@ -19,13 +21,15 @@
 
 namespace door::agent {
 
-class Agent {
+class Agent final : public TelemetrySink {
  public:
   // config_path is re-read on SIGHUP.
   Agent(AgentConfig config, std::string config_path, port::SignalFd& signals);
 
   // Runs until SIGTERM or SIGINT; returns the process exit code.
   int run();
+
+  void publish_event(std::string_view body) override;
 
  private:
   enum class State { idle, waiting_for_clock, connecting, subscribing, online, renewing, stopping };
@@ -53,6 +57,8 @@ class Agent {
   MqttSession session_{inbox_};
   MethodTable methods_;
   MessageHandler messages_;
+  DoorHardware door_hardware_;
+  DoorMethods door_methods_{messages_, *this};
   port::JitterRandom random_;
   Backoff backoff_;
   State state_ = State::idle;

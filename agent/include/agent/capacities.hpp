@@ -36,6 +36,14 @@ constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
 // host and id encode to at most 3 x 380 bytes; 2 KiB leaves room for any valid hub host name.
 constexpr std::size_t kMaxSasTokenLength = 2048;
 
+// cJSON parses method payloads into this arena (cJSON_InitHooks) instead of the heap. A node takes
+// about 64 bytes; a payload too complex to fit is refused with 400.
+constexpr std::size_t kJsonArenaBytes = 64 * 1024;
+
+// Method calls whose answer waits for the hardware (lock feedback). Commands to the lock are
+// sequential, so one would do; a few leave room for other deferred methods.
+constexpr std::size_t kMaxPendingReplies = 4;
+
 // Largest config file accepted at start.
 constexpr std::size_t kMaxConfigFileBytes = 64 * 1024;
 

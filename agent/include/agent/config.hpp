@@ -1,7 +1,10 @@
 #pragma once
 // The agent's config file (JSON). This part holds the connection settings made at install time.
 #include <string>
+#include <vector>
 
+#include "hal/gpio.hpp"
+#include "hal/lock_actuator.hpp"
 #include "port/log.hpp"
 
 namespace door::agent {
@@ -36,8 +39,30 @@ struct ConnectionSettings {
   int reconnect_max_ms = 30000;
 };
 
+// One GPIO line of the door; `line` empty when it is not wired.
+struct LineSettings {
+  hal::LineSpec spec;
+  bool wired() const { return !spec.line.empty(); }
+};
+
+struct DoorSettings {
+  bool configured = false;  // the config has a "door" section
+  bool fake_gpio = false;   // simulated lines instead of the GPIO character device
+  std::string chip = "/dev/gpiochip0";
+  LineSettings lock;
+  LineSettings feedback;  // active = locked
+  LineSettings contact;   // active = door open
+  hal::LockSettings lock_settings;
+  // The fake's control FIFO, transition log and simulated faults.
+  std::string fake_control;
+  std::string fake_transition_log;
+  std::vector<std::string> fake_failing_lines;
+  bool fake_feedback_follows_lock = true;
+};
+
 struct AgentConfig {
   ConnectionSettings connection;
+  DoorSettings door;
   port::Level log_level = port::Level::info;
 };
 

@@ -30,6 +30,8 @@ class Dialect {
   virtual protocol::InboundTopic parse(std::string_view topic) const = 0;
   virtual bool format_method_response(port::TextWriter& out, int status,
                                       std::string_view rid) const = 0;
+  // Where door events go (the same topic in both dialects, but each formats its own).
+  virtual const char* telemetry_topic() const = 0;
   // Tells the service the agent is online (after subscribing) or going offline (clean stop).
   virtual bool announce_online(Publisher& publisher) = 0;
   virtual bool announce_offline(Publisher& publisher) = 0;

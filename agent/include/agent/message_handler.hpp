@@ -11,20 +11,30 @@
 
 namespace door::agent {
 
-class MessageHandler {
+class MessageHandler final : public Replier {
  public:
   MessageHandler(const Dialect& dialect, const MethodTable& methods, Publisher& publisher)
       : dialect_(dialect), methods_(methods), publisher_(publisher) {}
 
   void handle(const InboxMessage& message);
+  // Answers a method call that its handler deferred.
+  void reply(ReplyHandle handle, int status, std::string_view body) override;
 
  private:
+  struct PendingReply {
+    bool used = false;
+    char rid[protocol::kMaxRequestIdLength + 1];
+    char method[protocol::kMaxMethodNameLength + 1];
+  };
+
   void handle_method(const InboxMessage& message, const protocol::InboundTopic& topic);
-  void respond(std::string_view rid, int status);
+  ReplyHandle reserve_reply(std::string_view rid, std::string_view method);
+  void respond(std::string_view rid, std::string_view method, int status, std::string_view body);
 
   const Dialect& dialect_;
   const MethodTable& methods_;
   Publisher& publisher_;
+  PendingReply pending_[kMaxPendingReplies];
   char response_topic_[kMaxTopicLength + 1];
   char response_body_[kOutboxPayloadBytes];
 };

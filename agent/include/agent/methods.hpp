@@ -1,5 +1,6 @@
 #pragma once
-// Direct methods: a fixed table from method name to handler.
+// Direct methods: a fixed table from method name to handler. A handler answers at once, or, when
+// the answer waits for the hardware, returns kReplyLater and answers through the Replier.
 #include <cstddef>
 #include <string_view>
 
@@ -7,13 +8,32 @@
 
 namespace door::agent {
 
+using ReplyHandle = int;
+constexpr ReplyHandle kNoReplyHandle = -1;
+// Returned by a handler that will answer later through Replier::reply.
+constexpr int kReplyLater = 0;
+
+struct MethodCall {
+  std::string_view payload;
+  // Where a later answer goes; kNoReplyHandle when no reply slot is free (then answer now).
+  ReplyHandle reply;
+};
+
 class MethodHandler {
  public:
-  // Writes the JSON response body and returns the status code (DESIGN.md 5.3).
-  virtual int call(std::string_view payload, port::TextWriter& response) = 0;
+  // Writes the JSON response body and returns the status code (DESIGN.md 5.3), or kReplyLater.
+  virtual int call(const MethodCall& call, port::TextWriter& response) = 0;
 
  protected:
   ~MethodHandler() = default;
+};
+
+class Replier {
+ public:
+  virtual void reply(ReplyHandle handle, int status, std::string_view body) = 0;
+
+ protected:
+  ~Replier() = default;
 };
 
 class MethodTable {

@@ -1,0 +1,72 @@
+#pragma once
+// The door's direct methods (DESIGN.md 5.3): lockDoor, unlockDoor, getDoorState, and the door
+// events they and the door contact cause, published as telemetry.
+#include <cstdint>
+#include <string_view>
+
+#include "agent/capacities.hpp"
+#include "agent/json_arena.hpp"
+#include "agent/methods.hpp"
+#include "hal/lock_actuator.hpp"
+
+namespace door::agent {
+
+class TelemetrySink {
+ public:
+  virtual void publish_event(std::string_view body) = 0;
+
+ protected:
+  ~TelemetrySink() = default;
+};
+
+class DoorMethods final : public hal::LockObserver {
+ public:
+  DoorMethods(Replier& replier, TelemetrySink& telemetry)
+      : replier_(replier), telemetry_(telemetry) {}
+
+  bool register_in(MethodTable& table);
+  // The lock to drive; null (the default) makes the methods answer 503 with the reason.
+  void attach(hal::LockActuator* actuator, const char* unavailable_reason);
+
+  void on_lock_event(hal::LockEvent event) override;
+  void on_command_finished(bool confirmed) override;
+
+ private:
+  template <int (DoorMethods::*Method)(const MethodCall&, port::TextWriter&)>
+  class Handler final : public MethodHandler {
+   public:
+    explicit Handler(DoorMethods& owner) : owner_(owner) {}
+    int call(const MethodCall& call, port::TextWriter& response) override {
+      return (owner_.*Method)(call, response);
+    }
+
+   private:
+    DoorMethods& owner_;
+  };
+
+  int lock_door(const MethodCall& call, port::TextWriter& response);
+  int unlock_door(const MethodCall& call, port::TextWriter& response);
+  int get_door_state(const MethodCall& call, port::TextWriter& response);
+  int command(bool lock, const MethodCall& call, port::TextWriter& response);
+  // Reads the optional hold field; false (with a 400 body written) when the payload is bad.
+  bool parse_hold(std::string_view payload, const char* field, int64_t& hold_ms,
+                  port::TextWriter& response);
+  void add_state(port::TextWriter& out) const;
+  void add_success(port::TextWriter& out, bool lock) const;
+
+  hal::LockActuator* actuator_ = nullptr;
+  const char* unavailable_reason_ = "not set up";
+  Replier& replier_;
+  TelemetrySink& telemetry_;
+  JsonArena arena_;
+  ReplyHandle pending_reply_ = kNoReplyHandle;
+  bool pending_lock_ = false;
+  char deferred_body_[kOutboxPayloadBytes];
+  char event_body_[512];
+
+  Handler<&DoorMethods::lock_door> lock_door_handler_{*this};
+  Handler<&DoorMethods::unlock_door> unlock_door_handler_{*this};
+  Handler<&DoorMethods::get_door_state> get_door_state_handler_{*this};
+};
+
+}  // namespace door::agent

@@ -1,0 +1,43 @@
+#pragma once
+// cJSON on a fixed arena: while a JsonArenaScope lives, cJSON allocates by bumping a pointer
+// through a preallocated buffer and frees nothing; the scope's end resets the arena and gives cJSON
+// back the C heap (for start-up work such as loading the config). Loop thread only.
+#include <cjson/cJSON.h>
+
+#include <cstddef>
+#include <string_view>
+
+#include "agent/capacities.hpp"
+
+namespace door::agent {
+
+class JsonArena {
+ public:
+  JsonArena() = default;
+  JsonArena(const JsonArena&) = delete;
+  JsonArena& operator=(const JsonArena&) = delete;
+
+ private:
+  friend class JsonArenaScope;
+  static void* allocate(std::size_t size);
+  static void release(void*) {}
+
+  alignas(std::max_align_t) unsigned char buffer_[kJsonArenaBytes];
+  std::size_t used_ = 0;
+};
+
+class JsonArenaScope {
+ public:
+  explicit JsonArenaScope(JsonArena& arena);
+  ~JsonArenaScope();
+  JsonArenaScope(const JsonArenaScope&) = delete;
+  JsonArenaScope& operator=(const JsonArenaScope&) = delete;
+
+  // nullptr for invalid JSON, or JSON too complex for the arena. Valid until the scope ends.
+  cJSON* parse(std::string_view text);
+
+ private:
+  JsonArena& arena_;
+};
+
+}  // namespace door::agent

@@ -1,0 +1,180 @@
+#include "agent/door_methods.hpp"
+
+#include "agent/duration.hpp"
+#include "port/clock.hpp"
+
+namespace door::agent {
+
+namespace {
+
+void add_utc(port::TextWriter& out, int64_t unix_seconds) {
+  char stamp[32];
+  if (port::format_utc(unix_seconds, stamp, sizeof stamp)) out.add(stamp);
+}
+
+bool blank(std::string_view text) {
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+bool plain_name(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (char c : name) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void DoorMethods::attach(hal::LockActuator* actuator, const char* unavailable_reason) {
+  actuator_ = actuator;
+  unavailable_reason_ = unavailable_reason;
+}
+
+bool DoorMethods::register_in(MethodTable& table) {
+  return table.add("lockDoor", lock_door_handler_) &&
+         table.add("unlockDoor", unlock_door_handler_) &&
+         table.add("getDoorState", get_door_state_handler_);
+}
+
+void DoorMethods::add_state(port::TextWriter& out) const {
+  out.add(R"("lock":")").add(hal::to_string(actuator_->state()));
+  out.add(R"(","door":")").add(hal::to_string(actuator_->door())).add('"');
+  const int64_t hold_ms = actuator_->hold_remaining_ms();
+  if (hold_ms >= 0) {
+    out.add(R"(,"until":")");
+    add_utc(out, port::wall_seconds() + (hold_ms + 999) / 1000);
+    out.add('"');
+  }
+}
+
+void DoorMethods::add_success(port::TextWriter& out, bool lock) const {
+  out.add(lock ? R"({"Response":"lockDoor called successfully",)"
+               : R"({"Response":"unlockDoor called successfully",)");
+  add_state(out);
+  out.add('}');
+}
+
+bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_t& hold_ms,
+                             port::TextWriter& response) {
+  hold_ms = -1;
+  if (blank(payload)) return true;
+  JsonArenaScope scope(arena_);
+  const cJSON* root = scope.parse(payload);
+  if (root == nullptr) {
+    response.add(R"({"message":"the payload is not valid JSON, or nests too deeply"})");
+    return false;
+  }
+  if (cJSON_IsNull(root)) return true;  // IoT Hub sends null for a call without payload
+  if (!cJSON_IsObject(root)) {
+    response.add(R"({"message":"the payload must be a JSON object"})");
+    return false;
+  }
+  for (const cJSON* item = root->child; item != nullptr; item = item->next) {
+    if (std::string_view(item->string) == field) {
+      int64_t seconds = -1;
+      if (cJSON_IsNull(item)) continue;
+      if (cJSON_IsNumber(item)) seconds = duration_from_number(item->valuedouble);
+      if (cJSON_IsString(item)) seconds = parse_duration(item->valuestring);
+      if (seconds < 0) {
+        response.add(R"({"message":")")
+            .add(field)
+            .add(R"(: use a duration such as \"30s\", \"10m\", \"2h\" or whole seconds, from 1 )")
+            .add(R"(second to 7 days"})");
+        return false;
+      }
+      hold_ms = seconds * 1000;
+    } else {
+      response.add(R"({"message":"unknown field)");
+      // Field names come from the network: the answer names only well-formed ones.
+      if (plain_name(item->string)) response.add(" '").add(item->string).add('\'');
+      response.add(" (the only field is ").add(field).add(")\"}");
+      return false;
+    }
+  }
+  return true;
+}
+
+int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& response) {
+  if (actuator_ == nullptr) {
+    response.add(R"({"message":"door hardware unavailable: )").add(unavailable_reason_).add("\"}");
+    return 503;
+  }
+  int64_t hold_ms = -1;
+  if (!parse_hold(call.payload, lock ? "lockTime" : "unlockTime", hold_ms, response)) return 400;
+  if (call.reply == kNoReplyHandle || pending_reply_ != kNoReplyHandle) {
+    response.add(R"({"message":"the lock is busy with the previous command"})");
+    return 409;
+  }
+  switch (lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms)) {
+    case hal::CommandResult::done: add_success(response, lock); return 200;
+    case hal::CommandResult::pending:
+      pending_reply_ = call.reply;
+      pending_lock_ = lock;
+      return kReplyLater;
+    case hal::CommandResult::door_open:
+      response.add(R"({"message":"the door is open; it is not locked while open",)");
+      add_state(response);
+      response.add('}');
+      return 409;
+    case hal::CommandResult::busy:
+      response.add(R"({"message":"the lock is busy with the previous command"})");
+      return 409;
+  }
+  return 500;
+}
+
+int DoorMethods::lock_door(const MethodCall& call, port::TextWriter& response) {
+  return command(true, call, response);
+}
+
+int DoorMethods::unlock_door(const MethodCall& call, port::TextWriter& response) {
+  return command(false, call, response);
+}
+
+int DoorMethods::get_door_state(const MethodCall&, port::TextWriter& response) {
+  if (actuator_ == nullptr) {
+    response.add(R"({"message":"door hardware unavailable: )").add(unavailable_reason_).add("\"}");
+    return 503;
+  }
+  response.add('{');
+  add_state(response);
+  response.add('}');
+  return 200;
+}
+
+void DoorMethods::on_command_finished(bool confirmed) {
+  if (pending_reply_ == kNoReplyHandle) return;  // the end of a timed state, not a method call
+  port::TextWriter body(deferred_body_, sizeof deferred_body_);
+  int status = 200;
+  if (confirmed) {
+    add_success(body, pending_lock_);
+  } else {
+    status = 500;
+    body.add(R"({"message":"the lock feedback did not confirm )")
+        .add(pending_lock_ ? "locked" : "unlocked")
+        .add(R"( in time; the door was put in its fail-mode state",)");
+    add_state(body);
+    body.add('}');
+  }
+  const ReplyHandle handle = pending_reply_;
+  pending_reply_ = kNoReplyHandle;
+  replier_.reply(handle, status, body.view());
+}
+
+void DoorMethods::on_lock_event(hal::LockEvent event) {
+  port::TextWriter body(event_body_, sizeof event_body_);
+  body.add(R"({"event":")").add(hal::to_string(event)).add("\",");
+  add_state(body);
+  body.add(R"(,"at":")");
+  add_utc(body, port::wall_seconds());
+  body.add("\"}");
+  if (body.ok()) telemetry_.publish_event(body.view());
+}
+
+}  // namespace door::agent

@@ -1,0 +1,58 @@
+#pragma once
+// Simulated GPIO for the demo, tests and fault injection. Every level change is appended to a
+// transition log file as it happens (so it survives a kill -9 of the agent); inputs are driven from
+// outside through commands; an input can follow an output (lock feedback) until told to stick.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hal/gpio.hpp"
+
+namespace door::hal {
+
+struct FakeGpioOptions {
+  std::string transition_log;              // empty: no log
+  std::vector<std::string> failing_lines;  // requests for these lines fail (hardware unavailable)
+};
+
+class FakeGpio final : public GpioBackend {
+ public:
+  static constexpr std::size_t kMaxLines = 8;
+
+  explicit FakeGpio(FakeGpioOptions options);
+  ~FakeGpio() override;
+
+  std::unique_ptr<OutputLine> request_output(const LineSpec& spec, bool initial_active,
+                                             std::string& error) override;
+  std::unique_ptr<InputLine> request_input(const LineSpec& spec, std::string& error) override;
+
+  // The input mirrors the output (inverted if asked) from now on.
+  bool follow(std::string_view input, std::string_view output, bool inverted);
+  // Commands, one per line: "set <input> active|inactive", "stick <input>" (stops following its
+  // output, as a jammed lock would), "follow <input>" (follows again). False with a reason.
+  bool execute(std::string_view command, std::string& error);
+
+ private:
+  friend class FakeOutput;
+  friend class FakeInput;
+  struct Line {
+    std::string name;
+    bool output = false;
+    bool active = false;
+    int event_fd = -1;  // inputs: signalled on every change
+    int follows = -1;   // inputs: index of the output it mirrors, -1 for none
+    bool inverted = false;
+    bool stuck = false;
+  };
+
+  int add_line(const LineSpec& spec, bool output, bool initial, std::string& error);
+  int find(std::string_view name) const;
+  void change(int index, bool active, const char* cause);
+  void record(const Line& line, const char* cause);
+
+  FakeGpioOptions options_;
+  std::vector<Line> lines_;
+  int log_fd_ = -1;
+};
+
+}  // namespace door::hal

@@ -1,0 +1,198 @@
+#include "hal/lock_actuator.hpp"
+
+#include <sys/epoll.h>
+
+#include "port/clock.hpp"
+#include "port/log.hpp"
+
+namespace door::hal {
+
+using port::Level;
+using port::log;
+
+const char* to_string(LockState state) {
+  switch (state) {
+    case LockState::locked: return "locked";
+    case LockState::unlocked: return "unlocked";
+    case LockState::fault: return "fault";
+  }
+  return "fault";
+}
+
+const char* to_string(DoorContact contact) {
+  switch (contact) {
+    case DoorContact::closed: return "closed";
+    case DoorContact::open: return "open";
+    case DoorContact::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+const char* to_string(LockEvent event) {
+  switch (event) {
+    case LockEvent::locked: return "locked";
+    case LockEvent::unlocked: return "unlocked";
+    case LockEvent::fault: return "fault";
+    case LockEvent::opened: return "opened";
+    case LockEvent::closed: return "closed";
+  }
+  return "fault";
+}
+
+bool LockActuator::level_for(const LockSettings& settings, LockState state) {
+  const bool unlocked = state == LockState::unlocked;
+  return settings.energized_unlocks ? unlocked : !unlocked;
+}
+
+LockActuator::LockActuator(port::EventLoop& loop, const LockSettings& settings, OutputLine& output,
+                           InputLine* feedback, InputLine* door, LockObserver& observer)
+    : loop_(loop),
+      settings_(settings),
+      output_(output),
+      feedback_(feedback),
+      door_input_(door),
+      observer_(observer),
+      state_(settings.default_state),
+      target_(settings.default_state) {}
+
+LockActuator::~LockActuator() {
+  if (feedback_ != nullptr) loop_.remove_fd(feedback_->event_fd());
+  if (door_input_ != nullptr) loop_.remove_fd(door_input_->event_fd());
+}
+
+bool LockActuator::start() {
+  hold_timer_ = loop_.add_timer(&hold_handler_);
+  confirm_timer_ = loop_.add_timer(&confirm_handler_);
+  if (hold_timer_ == port::kNoTimer || confirm_timer_ == port::kNoTimer) return false;
+  if (feedback_ != nullptr && !loop_.add_fd(feedback_->event_fd(), EPOLLIN, &feedback_handler_)) {
+    return false;
+  }
+  if (door_input_ != nullptr) {
+    if (!loop_.add_fd(door_input_->event_fd(), EPOLLIN, &door_handler_)) return false;
+    read_door();
+  }
+  return true;
+}
+
+int64_t LockActuator::hold_remaining_ms() const {
+  if (hold_deadline_ms_ < 0) return -1;
+  const int64_t left = hold_deadline_ms_ - port::monotonic_ms();
+  return left < 0 ? 0 : left;
+}
+
+CommandResult LockActuator::lock(int64_t hold_ms) {
+  return drive(LockState::locked, hold_ms);
+}
+CommandResult LockActuator::unlock(int64_t hold_ms) {
+  return drive(LockState::unlocked, hold_ms);
+}
+
+CommandResult LockActuator::drive(LockState target, int64_t hold_ms) {
+  if (confirming_) return CommandResult::busy;
+  if (target == LockState::locked && settings_.refuse_lock_when_open &&
+      door_ == DoorContact::open) {
+    return CommandResult::door_open;
+  }
+  loop_.cancel_timer(hold_timer_);
+  hold_deadline_ms_ = -1;
+  if (hold_ms >= 0) {
+    loop_.arm_timer(hold_timer_, hold_ms);
+    hold_deadline_ms_ = port::monotonic_ms() + hold_ms;
+  }
+  output_.set(level_for(settings_, target));
+  target_ = target;
+  bool locked_feedback = false;
+  if (feedback_ == nullptr ||
+      (feedback_->read(locked_feedback) && locked_feedback == (target == LockState::locked))) {
+    settle(target);
+    return CommandResult::done;
+  }
+  confirming_ = true;
+  loop_.arm_timer(confirm_timer_, settings_.feedback_timeout_ms);
+  return CommandResult::pending;
+}
+
+void LockActuator::settle(LockState target) {
+  const bool changed = state_ != target;
+  state_ = target;
+  if (changed) {
+    log(Level::notice, "door %s", to_string(target));
+    observer_.on_lock_event(target == LockState::locked ? LockEvent::locked : LockEvent::unlocked);
+  }
+}
+
+void LockActuator::on_feedback(uint32_t) {
+  feedback_->drain_events();
+  bool locked = false;
+  if (!confirming_ || !feedback_->read(locked) || locked != (target_ == LockState::locked)) return;
+  confirming_ = false;
+  loop_.cancel_timer(confirm_timer_);
+  settle(target_);
+  observer_.on_command_finished(true);
+}
+
+void LockActuator::on_confirm_timer() {
+  if (!confirming_) return;
+  confirming_ = false;
+  const LockState fail_state =
+      settings_.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
+  log(Level::error,
+      "door fault: the lock feedback did not confirm %s within %d ms; driving the %s state (%s "
+      "fail mode)",
+      to_string(target_), settings_.feedback_timeout_ms, to_string(fail_state),
+      settings_.fail_mode == FailMode::secure ? "secure" : "safe");
+  loop_.cancel_timer(hold_timer_);
+  hold_deadline_ms_ = -1;
+  output_.set(level_for(settings_, fail_state));
+  state_ = LockState::fault;
+  observer_.on_lock_event(LockEvent::fault);
+  observer_.on_command_finished(false);
+}
+
+void LockActuator::on_hold_timer() {
+  hold_deadline_ms_ = -1;
+  log(Level::info, "timed %s ended; returning to %s", to_string(target_),
+      to_string(settings_.default_state));
+  const CommandResult r = drive(settings_.default_state, -1);
+  if (r == CommandResult::busy) {
+    loop_.arm_timer(hold_timer_, settings_.feedback_timeout_ms);  // after the pending command
+  } else if (r == CommandResult::door_open) {
+    log(Level::warning, "cannot return to locked: the door is open; locking when it closes");
+    target_ = LockState::locked;
+  }
+}
+
+void LockActuator::on_door(uint32_t) {
+  door_input_->drain_events();
+  const DoorContact before = door_;
+  read_door();
+  if (door_ == before) return;
+  log(Level::info, "door %s", door_ == DoorContact::open ? "opened" : "closed");
+  observer_.on_lock_event(door_ == DoorContact::open ? LockEvent::opened : LockEvent::closed);
+  // A return to locked that the open door held back happens as soon as it closes.
+  if (door_ == DoorContact::closed && target_ == LockState::locked &&
+      state_ == LockState::unlocked && hold_deadline_ms_ < 0) {
+    drive(LockState::locked, -1);
+  }
+}
+
+void LockActuator::read_door() {
+  bool open = false;
+  door_ = door_input_->read(open) ? (open ? DoorContact::open : DoorContact::closed)
+                                  : DoorContact::unknown;
+}
+
+void LockActuator::shut_down() {
+  loop_.cancel_timer(hold_timer_);
+  loop_.cancel_timer(confirm_timer_);
+  confirming_ = false;
+  hold_deadline_ms_ = -1;
+  const LockState fail_state =
+      settings_.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
+  output_.set(level_for(settings_, fail_state));
+  log(Level::notice, "stopping: door left %s (%s fail mode)", to_string(fail_state),
+      settings_.fail_mode == FailMode::secure ? "secure" : "safe");
+  state_ = fail_state;
+}
+
+}  // namespace door::hal
