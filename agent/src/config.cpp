@@ -31,6 +31,11 @@ class Reader {
   bool only_keys(const cJSON* object, const std::string& where,
                  std::initializer_list<std::string_view> allowed) {
     for (const cJSON* item = object->child; item != nullptr; item = item->next) {
+      for (const cJSON* earlier = object->child; earlier != item; earlier = earlier->next) {
+        if (std::string_view(earlier->string) == item->string) {
+          return fail(where, std::string("key \"") + item->string + "\" appears twice");
+        }
+      }
       bool known = false;
       for (auto key : allowed) known = known || key == item->string;
       if (!known) return fail(where, std::string("unknown key \"") + item->string + "\"");

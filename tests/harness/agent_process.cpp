@@ -14,18 +14,30 @@ std::string with_extra(const std::string& extra) {
 }  // namespace
 
 std::string broker_dialect_config(int port, const std::string& device_id,
-                                  const std::string& extra_connection) {
-  return R"({"hub":"mqtt","logLevel":"debug","connection":{"host":"localhost","port":)" +
-         std::to_string(port) + R"(,"deviceId":")" + device_id + R"(","password":")" +
-         Broker::device_password(device_id) + R"(",)" + ca_json() + R"(,"reconnectMaxSeconds":2)" +
-         with_extra(extra_connection) + "}}";
+                                  const std::string& extra_connection,
+                                  const std::string& extra_top) {
+  return R"({"hub":"mqtt","logLevel":"debug")" + with_extra(extra_top) +
+         R"(,"connection":{"host":"localhost","port":)" + std::to_string(port) +
+         R"(,"deviceId":")" + device_id + R"(","password":")" + Broker::device_password(device_id) +
+         R"(",)" + ca_json() + R"(,"reconnectMaxSeconds":2)" + with_extra(extra_connection) + "}}";
 }
 
 std::string azure_dialect_config(int port, const std::string& device_id,
-                                 const std::string& extra_connection) {
-  return R"({"hub":"azure","logLevel":"debug","connection":{"connectionString":"HostName=localhost;DeviceId=)" +
-         device_id + ";SharedAccessKey=" + kTestDeviceKey + R"(","port":)" + std::to_string(port) +
-         "," + ca_json() + R"(,"reconnectMaxSeconds":2)" + with_extra(extra_connection) + "}}";
+                                 const std::string& extra_connection,
+                                 const std::string& extra_top) {
+  return R"({"hub":"azure","logLevel":"debug")" + with_extra(extra_top) +
+         R"(,"connection":{"connectionString":"HostName=localhost;DeviceId=)" + device_id +
+         ";SharedAccessKey=" + kTestDeviceKey + R"(","port":)" + std::to_string(port) + "," +
+         ca_json() + R"(,"reconnectMaxSeconds":2)" + with_extra(extra_connection) + "}}";
+}
+
+std::string fake_door_section(const TempDir& dir, const std::string& energized_means,
+                              const std::string& door_extra, const std::string& fake_extra) {
+  return R"("door":{"gpio":"fake","feedbackTimeoutMs":300,"lock":{"line":"LOCK","energizedMeans":")" +
+         energized_means +
+         R"("},"feedback":{"line":"FEEDBACK"},"doorContact":{"line":"DOOR"},"fake":{"control":")" +
+         dir.file("fake-gpio") + R"(","transitionLog":")" + dir.file("transitions.log") + "\"" +
+         with_extra(fake_extra) + "}" + with_extra(door_extra) + "}";
 }
 
 AgentProcess::AgentProcess(const std::string& config_json)

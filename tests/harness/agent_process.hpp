@@ -9,13 +9,24 @@
 
 namespace door::test {
 
-// Config for the broker dialect with a password on the broker's password listener.
+// Config for the broker dialect with a password on the broker's password listener. extra_top adds
+// top-level members (such as a "door" section).
 std::string broker_dialect_config(int port, const std::string& device_id,
-                                  const std::string& extra_connection = "");
+                                  const std::string& extra_connection = "",
+                                  const std::string& extra_top = "");
 // Config for the Azure dialect against the broker's stand-in IoT Hub listener. The connection
 // string's HostName is localhost so the server certificate matches.
 std::string azure_dialect_config(int port, const std::string& device_id,
-                                 const std::string& extra_connection = "");
+                                 const std::string& extra_connection = "",
+                                 const std::string& extra_top = "");
+
+// A "door" section on the fake GPIO: lock output LOCK (energized_means "unlocked": a fail-secure
+// strike; "locked": a maglock), feedback FEEDBACK following it, door contact DOOR; control FIFO
+// "fake-gpio" and transition log "transitions.log" in dir. door_extra and fake_extra add members
+// to the door and fake objects.
+std::string fake_door_section(const TempDir& dir, const std::string& energized_means = "unlocked",
+                              const std::string& door_extra = "",
+                              const std::string& fake_extra = "");
 // An example device key (base64 of 32 bytes), as IoT Hub issues them.
 constexpr const char* kTestDeviceKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 

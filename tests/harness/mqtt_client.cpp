@@ -77,6 +77,15 @@ bool MqttClient::publish(const std::string& topic, const std::string& payload, i
 }
 
 std::optional<Message> MqttClient::receive(std::chrono::milliseconds timeout) {
+  if (!backlog_.empty()) {
+    Message m = std::move(backlog_.front());
+    backlog_.pop_front();
+    return m;
+  }
+  return receive_from_broker(timeout);
+}
+
+std::optional<Message> MqttClient::receive_from_broker(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -103,12 +112,20 @@ std::optional<Message> MqttClient::receive(std::chrono::milliseconds timeout) {
 
 std::optional<Message> MqttClient::receive_on(const std::string& prefix,
                                               std::chrono::milliseconds timeout) {
+  for (auto it = backlog_.begin(); it != backlog_.end(); ++it) {
+    if (it->topic.rfind(prefix, 0) == 0) {
+      Message m = std::move(*it);
+      backlog_.erase(it);
+      return m;
+    }
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    auto m = receive(left);
+    auto m = receive_from_broker(left);
     if (!m || m->topic.rfind(prefix, 0) == 0) return m;
+    backlog_.push_back(std::move(*m));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <MQTTClient.h>
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -44,10 +45,14 @@ class MqttClient {
                bool retained = false);
   // The next message on a subscribed topic, or nullopt after timeout.
   std::optional<Message> receive(std::chrono::milliseconds timeout);
-  // Receives until a message whose topic starts with prefix (others are skipped).
+  // The next message whose topic starts with prefix; others received meanwhile are kept, in
+  // order, for later calls.
   std::optional<Message> receive_on(const std::string& prefix, std::chrono::milliseconds timeout);
 
  private:
+  std::optional<Message> receive_from_broker(std::chrono::milliseconds timeout);
+
+  std::deque<Message> backlog_;
   ClientOptions options_;
   MQTTClient client_ = nullptr;
 };

@@ -65,5 +65,54 @@ TEST(Config, ErrorsNameTheFileAndTheMember) {
   EXPECT_NE(error.find("logLevel"), std::string::npos) << error;
 }
 
+constexpr const char* kConnection =
+    R"("hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p"})";
+
+TEST(Config, DoorSectionWithAllLines) {
+  AgentConfig c;
+  std::string error;
+  ASSERT_TRUE(parse_config(std::string("{") + kConnection + R"(,"door":{"gpio":"chardev",
+      "chip":"/dev/gpiochip4","failMode":"secure","defaultState":"locked","feedbackTimeoutMs":500,
+      "lock":{"line":"GPIO17","activeLow":true,"energizedMeans":"unlocked"},
+      "feedback":{"line":"GPIO27","bias":"pull-up"},
+      "doorContact":{"line":"GPIO22","bias":"pull-up","debounceMs":20}}})",
+                           "a.json", c, error))
+      << error;
+  EXPECT_TRUE(c.door.configured);
+  EXPECT_FALSE(c.door.fake_gpio);
+  EXPECT_EQ(c.door.chip, "/dev/gpiochip4");
+  EXPECT_EQ(c.door.lock.spec.line, "GPIO17");
+  EXPECT_TRUE(c.door.lock.spec.active_low);
+  EXPECT_EQ(c.door.feedback.spec.bias, hal::Bias::pull_up);
+  EXPECT_EQ(c.door.contact.spec.debounce_us, 20000u);
+  EXPECT_TRUE(c.door.lock_settings.energized_unlocks);
+  EXPECT_EQ(c.door.lock_settings.feedback_timeout_ms, 500);
+  EXPECT_TRUE(c.door.lock_settings.refuse_lock_when_open);
+}
+
+TEST(Config, DoorErrorsNameTheMember) {
+  struct Case {
+    const char* door;
+    const char* error;
+  };
+  for (const Case& k : {
+           Case{R"({"lock":{}})", "door.lock.line: required"},
+           Case{R"({"gpio":"fake"})", "door.lock: required"},
+           Case{R"({"lock":{"line":"L","energizedMeans":"locked"}})", "\"secure\" needs a lock"},
+           Case{R"({"lock":{"line":"L"},"failMode":"fire"})", "door.failMode: use one of"},
+           Case{R"({"lock":{"line":"L","debounceMs":5}})", "door.lock: unknown key \"debounceMs\""},
+           Case{R"({"lock":{"line":"L"},"doorContact":{"line":"D","bias":"up"}})",
+                "door.doorContact.bias: use one of"},
+           Case{R"({"lock":{"line":"L"},"fake":{}})", "door.fake: only with"},
+       }) {
+    AgentConfig c;
+    std::string error;
+    EXPECT_FALSE(parse_config(std::string("{") + kConnection + ",\"door\":" + k.door + "}",
+                              "a.json", c, error))
+        << k.door;
+    EXPECT_NE(error.find(k.error), std::string::npos) << k.door << " -> " << error;
+  }
+}
+
 }  // namespace
 }  // namespace door::agent

@@ -1,0 +1,229 @@
+// Door control end to end: the real door-agent on the fake GPIO, driven over a TLS broker the way a
+// service drives it, in both dialects; the fake's transition log shows what the lock output did.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "agent_process.hpp"
+#include "broker.hpp"
+#include "mqtt_client.hpp"
+
+namespace door::test {
+namespace {
+
+enum class Hub { mqtt, azure };
+void PrintTo(Hub hub, std::ostream* out) {
+  *out << (hub == Hub::mqtt ? "mqtt" : "azure");
+}
+std::string hub_name(const ::testing::TestParamInfo<Hub>& info) {
+  return info.param == Hub::mqtt ? "mqtt" : "azure";
+}
+
+struct Response {
+  int status = 0;
+  std::string body;
+};
+
+// The LOCK lines of the transition log, without timestamps: "request 0", "set 1", "release 0".
+std::vector<std::string> lock_transitions(const TempDir& dir) {
+  std::ifstream in(dir.file("transitions.log"));
+  std::vector<std::string> out;
+  std::string stamp, line, what, level;
+  while (in >> stamp >> line >> what >> level) {
+    if (line == "LOCK") out.push_back(what + " " + level);
+  }
+  return out;
+}
+
+bool fake_command(const TempDir& dir, const std::string& command) {
+  const int fd = open(dir.file("fake-gpio").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  const std::string line = command + "\n";
+  const bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  return ok;
+}
+
+class DoorControl : public ::testing::TestWithParam<Hub> {
+ protected:
+  void SetUp() override { start_agent(""); }
+
+  void start_agent(const std::string& door_extra, const std::string& energized = "unlocked",
+                   const std::string& fake_extra = "") {
+    const std::string door = fake_door_section(dir_, energized, door_extra, fake_extra);
+    const bool mqtt = GetParam() == Hub::mqtt;
+    device_ = mqtt ? "door-1" : "door-3";
+    service_ =
+        std::make_unique<MqttClient>(mqtt ? scheduler_options(broker_) : hub_options(broker_));
+    ASSERT_EQ(service_->connect(), 0);
+    prefix_ = mqtt ? "devices/" + device_ + "/methods/" : "$iothub/methods/";
+    ASSERT_TRUE(service_->subscribe(prefix_ + "res/#", mqtt ? 1 : 0));
+    ASSERT_TRUE(service_->subscribe("devices/" + device_ + "/messages/events/#"));
+    agent_ = std::make_unique<AgentProcess>(
+        mqtt ? broker_dialect_config(broker_.port(), device_, "", door)
+             : azure_dialect_config(broker_.azure_port(), device_, "", door));
+    ASSERT_TRUE(agent_->wait_online()) << agent_->process().output();
+  }
+
+  Response call(const std::string& method, const std::string& payload) {
+    const std::string rid = std::to_string(++rid_);
+    EXPECT_TRUE(service_->publish(prefix_ + "POST/" + method + "/?$rid=" + rid, payload,
+                                  GetParam() == Hub::mqtt ? 1 : 0));
+    const auto m = service_->receive_on(prefix_ + "res/", 10s);
+    if (!m) return {};
+    EXPECT_NE(m->topic.find("/?$rid=" + rid), std::string::npos) << m->topic;
+    const auto at = m->topic.find("res/") + 4;
+    return {std::stoi(m->topic.substr(at, 3)), m->payload};
+  }
+
+  // The next door event on the telemetry topic, skipping method responses.
+  std::string next_event() {
+    const auto m = service_->receive_on("devices/" + device_ + "/messages/events/", 10s);
+    return m ? m->payload : std::string{};
+  }
+
+  void command(const std::string& text) {
+    const std::size_t from = agent_->process().line_count();
+    ASSERT_TRUE(fake_command(dir_, text));
+    ASSERT_TRUE(agent_->process().wait_for_output("fake gpio: " + text, 10s, from))
+        << agent_->process().output();
+  }
+
+  TempDir dir_;
+  Broker broker_;
+  std::string device_;
+  std::string prefix_;
+  std::unique_ptr<MqttClient> service_;
+  std::unique_ptr<AgentProcess> agent_;
+  int rid_ = 0;
+};
+
+TEST_P(DoorControl, LockDoorForATimeAnswersLikeTheReferenceDevice) {
+  Response r = call("unlockDoor", "");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("Response":"unlockDoor called successfully")"), std::string::npos);
+  r = call("lockDoor", R"({"lockTime":"10m"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.rfind(R"({"Response":"lockDoor called successfully","lock":"locked",)", 0), 0u)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("until":")"), std::string::npos) << r.body;
+  r = call("getDoorState", "null");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("lock":"locked","door":"closed")"), std::string::npos) << r.body;
+  // The strike was requested locked (de-energized), released once, locked again.
+  EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 0", "set 1", "set 0"}));
+  EXPECT_NE(next_event().find(R"({"event":"unlocked")"), std::string::npos);
+  EXPECT_NE(next_event().find(R"({"event":"locked")"), std::string::npos);
+}
+
+TEST_P(DoorControl, BadPayloadsGet400NamingTheProblem) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{not json", "not valid JSON"},
+      {"[1,2]", "must be a JSON object"},
+      {R"({"lockTime":"forever"})", "lockTime: use a duration"},
+      {R"({"lockTime":true})", "lockTime: use a duration"},
+      {R"({"lockTime":0})", "lockTime: use a duration"},
+      {R"({"lokTime":"5s"})", "unknown field 'lokTime'"},
+  };
+  for (const auto& [payload, message] : cases) {
+    const Response r = call("lockDoor", payload);
+    EXPECT_EQ(r.status, 400) << payload;
+    EXPECT_NE(r.body.find(message), std::string::npos) << payload << " -> " << r.body;
+  }
+  EXPECT_EQ(call("unlockDoor", R"({"unlockTime":"3d"})").status, 400);
+  EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});  // nothing moved
+  EXPECT_TRUE(agent_->process().running());
+}
+
+TEST_P(DoorControl, AnOpenDoorIsNotLockedAndItsEventsAreReported) {
+  ASSERT_EQ(call("unlockDoor", "").status, 200);
+  command("set DOOR active");
+  const Response r = call("lockDoor", "");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find(R"("door":"open")"), std::string::npos) << r.body;
+  EXPECT_NE(next_event().find(R"("event":"unlocked")"), std::string::npos);
+  EXPECT_NE(next_event().find(R"({"event":"opened","lock":"unlocked","door":"open")"),
+            std::string::npos);
+  command("set DOOR inactive");
+  EXPECT_NE(next_event().find(R"("event":"closed")"), std::string::npos);
+  EXPECT_EQ(call("lockDoor", "").status, 200);
+}
+
+TEST_P(DoorControl, FeedbackThatNeverConfirmsIsA500AndTheDoorStaysLocked) {
+  command("stick FEEDBACK");
+  const Response r = call("unlockDoor", "");
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_NE(r.body.find(R"("lock":"fault")"), std::string::npos) << r.body;
+  EXPECT_EQ(call("getDoorState", "").body.find(R"({"lock":"fault")"), 0u);
+  // Tried to release, then back to locked (the secure fail-mode state) when nothing confirmed.
+  EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 0", "set 1", "set 0"}));
+  EXPECT_NE(next_event().find(R"("event":"fault")"), std::string::npos);
+}
+
+TEST_P(DoorControl, AMomentaryReleaseRelocksByItself) {
+  EXPECT_EQ(call("unlockDoor", R"({"unlockTime":1})").status, 200);
+  EXPECT_NE(next_event().find(R"("event":"unlocked")"), std::string::npos);
+  EXPECT_NE(next_event().find(R"("event":"locked")"), std::string::npos);  // about a second later
+  EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 0", "set 1", "set 0"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, DoorControl, ::testing::Values(Hub::mqtt, Hub::azure), hub_name);
+
+class FailMode : public DoorControl {
+ protected:
+  void SetUp() override {}
+};
+
+TEST_P(FailMode, SecureDoorStaysLockedThroughStopKillAndRestart) {
+  start_agent(R"("failMode":"secure")");
+  ASSERT_EQ(call("unlockDoor", R"({"unlockTime":"1h"})").status, 200);
+  agent_->process().signal(SIGTERM);
+  ASSERT_TRUE(agent_->process().wait_exit(10s));
+  // A clean stop locks a released door before the line goes.
+  EXPECT_EQ(lock_transitions(dir_),
+            (std::vector<std::string>{"request 0", "set 1", "set 0", "release 0"}));
+
+  std::remove(dir_.file("transitions.log").c_str());
+  agent_ = std::make_unique<AgentProcess>(broker_dialect_config(
+      broker_.port(), device_, "", fake_door_section(dir_, "unlocked", R"("failMode":"secure")")));
+  ASSERT_TRUE(agent_->wait_online()) << agent_->process().output();
+  agent_->process().signal(SIGKILL);
+  ASSERT_TRUE(agent_->process().wait_exit(10s));
+  // Requested locked, never driven otherwise; after the kill the strike is unpowered: locked.
+  EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
+}
+
+TEST_P(FailMode, SafeDoorIsReleasedWhenTheAgentStops) {
+  start_agent(R"("failMode":"safe")", "locked");  // a maglock on a fire exit
+  EXPECT_EQ(call("getDoorState", "").body.find(R"({"lock":"locked")"), 0u);
+  agent_->process().signal(SIGTERM);
+  ASSERT_TRUE(agent_->process().wait_exit(10s));
+  EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 1", "set 0", "release 0"}));
+}
+
+TEST_P(FailMode, ReconnectingDoesNotMoveTheLock) {
+  start_agent("");
+  broker_.restart();
+  ASSERT_TRUE(agent_->wait_online(30s, agent_->process().line_count() - 1))
+      << agent_->process().output();
+  EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
+}
+
+TEST_P(FailMode, UnavailableHardwareAnswers503AndTheAgentStaysUp) {
+  start_agent("", "unlocked", R"("failingLines":["LOCK"])");
+  const Response r = call("lockDoor", "");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("door hardware unavailable: fake gpio: line LOCK is unavailable"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(call("getDoorState", "").status, 503);
+  EXPECT_TRUE(agent_->process().running());
+}
+
+INSTANTIATE_TEST_SUITE_P(Door, FailMode, ::testing::Values(Hub::mqtt), hub_name);
+
+}  // namespace
+}  // namespace door::test
