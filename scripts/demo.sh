@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The local demo: a TLS Mosquitto on loopback, three simulated door agents, and what a service sees
-# of them: each comes online, rides out a broker restart by itself, and goes offline cleanly.
-# Everything it starts is stopped when it ends. Usage: scripts/demo.sh
+# The local demo: a TLS Mosquitto on loopback, three door agents on simulated door hardware (the
+# fake GPIO), and what a service sees of them: they come online, answer door methods (a timed lock,
+# a momentary release, a propped-open door that is not locked), report door events, ride out a
+# broker restart by themselves and go offline cleanly. Everything it starts is stopped when it
+# ends. Usage: scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -52,16 +54,19 @@ start_broker() {
   exit 1
 }
 
-service() { # mosquitto_sub/pub as the scheduler user
+# mosquitto_sub/pub as the scheduler user
+service_args=(-h localhost -p "$port" --cafile "$work/pki/ca.pem" -u scheduler -P scheduler-pw)
+service() {
   local tool=$1
   shift
-  "$tool" -h localhost -p "$port" --cafile "$work/pki/ca.pem" -u scheduler -P scheduler-pw "$@"
+  "$tool" "${service_args[@]}" "$@"
 }
 
 # Waits until every device's status document says "online":$1, printing the documents seen.
 await_status() {
   local want=$1 seen=" " count=0 topic doc
-  coproc SUB { service mosquitto_sub -t 'devices/+/status' -v -W 30; }
+  # exec: the coproc's pid is mosquitto_sub itself, so killing it leaves nothing behind
+  coproc SUB { exec mosquitto_sub "${service_args[@]}" -t 'devices/+/status' -v -W 30; }
   while [ "$count" -lt "${#devices[@]}" ] && read -r topic doc <&"${SUB[0]}"; do
     echo "  $topic $doc"
     case "$doc" in *"\"online\":$want"*) ;; *) continue ;; esac
@@ -82,12 +87,52 @@ say "starting ${#devices[@]} door agents"
 for id in "${devices[@]}"; do
   cat >"$work/$id.json" <<JSON
 {"hub":"mqtt","connection":{"host":"localhost","port":$port,"deviceId":"$id",
- "password":"pw-$id","caFile":"$work/pki/ca.pem","reconnectMaxSeconds":2}}
+ "password":"pw-$id","caFile":"$work/pki/ca.pem","reconnectMaxSeconds":2},
+ "door":{"gpio":"fake","lock":{"line":"LOCK"},"feedback":{"line":"FEEDBACK"},
+  "doorContact":{"line":"DOOR"},"failMode":"secure",
+  "fake":{"control":"$work/$id.gpio","transitionLog":"$work/$id.transitions"}}}
 JSON
   build/dev/agent/door-agent --config "$work/$id.json" >"$work/$id.log" 2>&1 &
   pids+=("$!")
 done
 await_status true
+
+# One subscriber watches answers and door events; the retained status documents it gets first show
+# that its subscription is in place before any call is made.
+coproc WATCH {
+  exec mosquitto_sub "${service_args[@]}" -v -t 'devices/+/status' -t 'devices/+/methods/res/#' \
+    -t 'devices/+/messages/events/#'
+}
+read -r -t 15 _ _ <&"${WATCH[0]}"
+rid=0
+call() { # device method payload
+  local device=$1 method=$2 payload=$3 topic doc
+  rid=$((rid + 1))
+  echo "  -> $device $method ${payload:-(no payload)}"
+  service mosquitto_pub -t "devices/$device/methods/POST/$method/?\$rid=$rid" -m "$payload"
+  while read -r -t 15 topic doc <&"${WATCH[0]}"; do
+    case "$topic" in
+      "devices/$device/methods/res/"*"?\$rid=$rid")
+        local status=${topic#*/res/}
+        echo "  <- ${status%%/*} $doc"
+        return 0
+        ;;
+      */messages/events/) echo "  event from ${topic#devices/}: $doc" | sed 's#/messages/events/##' ;;
+    esac
+  done
+  echo "demo: no answer from $device to $method" >&2
+  exit 1
+}
+
+say "door methods, as a scheduler would call them"
+call door-1 lockDoor '{"lockTime":"10m"}'
+call door-2 unlockDoor '{"unlockTime":"5s"}'
+echo "set DOOR active" >"$work/door-3.gpio"   # someone props door-3 open
+call door-3 unlockDoor ''
+call door-3 lockDoor ''
+call door-3 getDoorState ''
+kill "$WATCH_PID" 2>/dev/null || true
+wait "$WATCH_PID" 2>/dev/null || true
 
 say "restarting the broker: the agents reconnect by themselves"
 kill "$broker_pid"
@@ -96,7 +141,11 @@ start_broker
 await_status true
 grep -h "connection lost\|online: device" "$work"/door-*.log | sed 's/^/  /'
 
-say "stopping the agents cleanly: each marks itself offline"
+say "stopping the agents cleanly: each locks its door (secure fail mode) and marks itself offline"
 for pid in "${pids[@]:1:${#devices[@]}}"; do kill -TERM "$pid"; done
 await_status false
+wait "${pids[@]:1:${#devices[@]}}" 2>/dev/null || true  # each has released its lock line
+for id in "${devices[@]}"; do
+  echo "  $id lock output: $(awk '$2 == "LOCK" {printf "%s %s; ", $3, $4}' "$work/$id.transitions")"
+done
 say "demo finished"
