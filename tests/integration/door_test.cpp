@@ -212,6 +212,26 @@ TEST_P(FailMode, ReconnectingDoesNotMoveTheLock) {
   EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
 }
 
+TEST_P(FailMode, ReloadingTheConfigDoesNotMoveTheLock) {
+  start_agent("");
+  const std::size_t from = agent_->process().line_count();
+  agent_->process().signal(SIGHUP);
+  ASSERT_TRUE(agent_->process().wait_for_output("SIGHUP: config reloaded", 10s, from))
+      << agent_->process().output();
+  EXPECT_EQ(call("getDoorState", "").status, 200);  // answered after the reload
+  EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
+}
+
+TEST_P(FailMode, ATimedReleaseEndsWhileTheBrokerIsDown) {
+  start_agent("");
+  ASSERT_EQ(call("unlockDoor", R"({"unlockTime":"2s"})").status, 200);
+  const std::size_t from = agent_->process().line_count();
+  broker_.stop();
+  ASSERT_TRUE(agent_->process().wait_for_output("door locked", 15s, from))
+      << agent_->process().output();
+  EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 0", "set 1", "set 0"}));
+}
+
 TEST_P(FailMode, UnavailableHardwareAnswers503AndTheAgentStaysUp) {
   start_agent("", "unlocked", R"("failingLines":["LOCK"])");
   const Response r = call("lockDoor", "");
