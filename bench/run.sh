@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the size-optimised release and runs every benchmark, printing their figures.
-# Usage: bench/run.sh [idle seconds]
+# Usage: bench/run.sh [idle seconds] [crash rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --no-cross
@@ -10,3 +10,5 @@ echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinf
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 build/release/bench/idle_cpu "${1:-10}"
+echo
+build/release/bench/state_crash "${2:-1000}"

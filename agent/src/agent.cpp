@@ -32,8 +32,10 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       signals_(signals),
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
-      messages_(*dialect_, methods_, session_),
+      messages_(*dialect_, methods_, session_, twin_sync_),
       door_hardware_(loop_, config_.door),
+      twin_(config_.state_file, DeviceLimits{config_.door.lock_settings.energized_unlocks}, *this),
+      twin_sync_(loop_, *dialect_, session_, twin_, door_methods_),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
 
 int Agent::run() {
@@ -45,6 +47,8 @@ int Agent::run() {
   reconnect_timer_ = loop_.add_timer(&reconnect_handler_);
   renew_timer_ = loop_.add_timer(&renew_handler_);
   stop_timer_ = loop_.add_timer(&stop_handler_);
+  telemetry_timer_ = loop_.add_timer(&telemetry_handler_);
+  if (!twin_sync_.start()) return 1;
   if (!session_.create(session_options_)) return 1;
   // The door comes first: its lock holds its state whatever the network does.
   if (door_hardware_.start(door_methods_)) {
@@ -53,6 +57,7 @@ int Agent::run() {
     door_methods_.attach(nullptr, door_hardware_.unavailable_reason());
   }
   if (!door_methods_.register_in(methods_)) return 1;
+  twin_.load();  // the desired properties applied before the last stop
 
   log(Level::notice, "door-agent %s starting: device %s, %s dialect, server %s", DOOR_AGENT_VERSION,
       config_.connection.device_id.c_str(), dialect_->name(), session_options_.server_uri.c_str());
@@ -96,6 +101,7 @@ void Agent::start_connecting() {
 
 void Agent::schedule_reconnect(const char* what, const char* detail) {
   loop_.cancel_timer(renew_timer_);
+  twin_sync_.on_disconnected();
   const int64_t delay = backoff_.next_delay_ms();
   const char* tls = last_tls_error_[0] != '\0' ? last_tls_error_ : nullptr;
   log(Level::warning, "%s%s%s%s%s; reconnecting in %.1f s", what, detail[0] ? ": " : "", detail,
@@ -113,6 +119,7 @@ void Agent::on_renew_timer() {
   if (state_ != State::online && state_ != State::subscribing) return;
   log(Level::info, "renewing the SAS token: reconnecting with a new one");
   state_ = State::renewing;
+  twin_sync_.on_disconnected();
   if (!session_.disconnect(kDisconnectTimeoutMs)) start_connecting();
 }
 
@@ -123,6 +130,26 @@ void Agent::on_stop_timer() {
 
 void Agent::publish_event(std::string_view body) {
   if (session_.connected()) session_.publish(dialect_->telemetry_topic(), body, 1, false);
+  twin_sync_.mark_dirty();  // the reported door state follows
+}
+
+void Agent::apply_settings(const DesiredSettings& s) {
+  port::set_log_level(s.log_level_set ? s.log_level : config_.log_level);
+  door_methods_.set_defaults(s.default_lock_seconds, s.auto_relock_seconds);
+  if (hal::LockActuator* actuator = door_hardware_.actuator()) {
+    actuator->set_fail_mode(s.fail_mode_set ? s.fail_mode : config_.door.lock_settings.fail_mode);
+  }
+  telemetry_interval_ms_ = s.telemetry_interval_seconds * 1000;
+  if (telemetry_interval_ms_ > 0) {
+    loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);
+  } else {
+    loop_.cancel_timer(telemetry_timer_);
+  }
+}
+
+void Agent::on_telemetry_timer() {
+  door_methods_.publish_state();
+  if (telemetry_interval_ms_ > 0) loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);
 }
 
 void Agent::begin_stop(int signal_number) {
@@ -207,6 +234,7 @@ void Agent::handle_event(const SessionEvent& event) {
       dialect_->announce_online(session_);
       log(Level::notice, "online: device %s on %s", config_.connection.device_id.c_str(),
           session_options_.server_uri.c_str());
+      twin_sync_.on_subscribed();
       return;
     case SessionEventKind::subscribe_failed:
       log(Level::error, "subscribing failed (code %d): %s", event.code, event.detail);

@@ -2,7 +2,6 @@
 
 #include "agent/sas_token.hpp"
 #include "port/clock.hpp"
-#include "status_document.hpp"
 
 namespace door::agent {
 
@@ -64,20 +63,12 @@ bool AzureDialect::format_method_response(port::TextWriter& out, int status,
   return protocol::azure::format_method_response(out, status, rid);
 }
 
-bool AzureDialect::announce_online(Publisher& publisher) {
-  char rid[24];
-  port::TextWriter rid_text(rid, sizeof rid);
-  rid_text.add_uint(next_request_id_++);
-  char topic[kMaxTopicLength + 1];
-  port::TextWriter topic_text(topic, sizeof topic);
-  char payload[256];
-  port::TextWriter doc(payload, sizeof payload);
-  doc.add(R"({"agent":{)");
-  if (!protocol::azure::format_reported_patch(topic_text, rid_text.view()) ||
-      !add_status_fields(doc, "connectedAt") || !doc.add("}}").ok()) {
-    return false;
-  }
-  return publisher.publish(topic, doc.view(), 1, false);
+bool AzureDialect::format_twin_get(port::TextWriter& out, std::string_view rid) const {
+  return protocol::azure::format_twin_get(out, rid);
+}
+
+bool AzureDialect::format_reported(port::TextWriter& out, std::string_view rid) const {
+  return protocol::azure::format_reported_patch(out, rid);
 }
 
 }  // namespace door::agent

@@ -1,6 +1,4 @@
 #pragma once
-#include <cstdint>
-
 #include "agent/capacities.hpp"
 #include "agent/dialect.hpp"
 
@@ -20,13 +18,16 @@ class AzureDialect final : public Dialect {
   bool format_method_response(port::TextWriter& out, int status,
                               std::string_view rid) const override;
   const char* telemetry_topic() const override { return telemetry_topic_; }
-  bool announce_online(Publisher& publisher) override;
-  // IoT Hub tracks connection state itself, and retains nothing: there is nothing to announce.
+  bool format_twin_get(port::TextWriter& out, std::string_view rid) const override;
+  bool format_reported(port::TextWriter& out, std::string_view rid) const override;
+  bool reports_are_patches() const override { return true; }
+  // IoT Hub tracks connection state itself and retains nothing: there is nothing to announce (the
+  // agent's version is in its reported properties).
+  bool announce_online(Publisher&) override { return true; }
   bool announce_offline(Publisher&) override { return true; }
 
  private:
   const ConnectionSettings& settings_;
-  uint64_t next_request_id_ = 1;
   char telemetry_topic_[kMaxTopicLength + 1];
 };
 

@@ -55,6 +55,10 @@ bool BrokerDialect::format_method_response(port::TextWriter& out, int status,
   return protocol::broker::format_method_response(out, settings_.device_id, status, rid);
 }
 
+bool BrokerDialect::format_reported(port::TextWriter& out, std::string_view) const {
+  return protocol::broker::format_reported(out, settings_.device_id);
+}
+
 bool BrokerDialect::publish_status(Publisher& publisher, bool online) {
   char payload[256];
   port::TextWriter doc(payload, sizeof payload);

@@ -18,6 +18,9 @@ class BrokerDialect final : public Dialect {
   bool format_method_response(port::TextWriter& out, int status,
                               std::string_view rid) const override;
   const char* telemetry_topic() const override { return telemetry_topic_; }
+  bool format_twin_get(port::TextWriter&, std::string_view) const override { return false; }
+  bool format_reported(port::TextWriter& out, std::string_view rid) const override;
+  bool reports_are_patches() const override { return false; }
   bool announce_online(Publisher& publisher) override;
   bool announce_offline(Publisher& publisher) override;
 

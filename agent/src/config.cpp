@@ -263,7 +263,8 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
     return r.fail("JSON", "not valid JSON (near byte " + std::to_string(offset) + ")");
   }
   if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
-  if (!r.only_keys(root.get(), "top level", {"hub", "connection", "logLevel", "door"})) {
+  if (!r.only_keys(root.get(), "top level",
+                   {"hub", "connection", "logLevel", "door", "stateFile"})) {
     return false;
   }
 
@@ -271,6 +272,7 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
   std::string hub;
   std::string level;
   if (!r.string(root.get(), "hub", "top level", hub) ||
+      !r.string(root.get(), "stateFile", "top level", config.state_file) ||
       !r.string(root.get(), "logLevel", "top level", level)) {
     return false;
   }

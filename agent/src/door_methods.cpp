@@ -107,6 +107,7 @@ int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& re
   }
   int64_t hold_ms = -1;
   if (!parse_hold(call.payload, lock ? "lockTime" : "unlockTime", hold_ms, response)) return 400;
+  if (hold_ms < 0) hold_ms = lock ? default_lock_ms_ : auto_relock_ms_;
   if (call.reply == kNoReplyHandle || pending_reply_ != kNoReplyHandle) {
     response.add(R"({"message":"the lock is busy with the previous command"})");
     return 409;
@@ -167,14 +168,37 @@ void DoorMethods::on_command_finished(bool confirmed) {
   replier_.reply(handle, status, body.view());
 }
 
-void DoorMethods::on_lock_event(hal::LockEvent event) {
+void DoorMethods::set_defaults(int64_t lock_seconds, int64_t relock_seconds) {
+  default_lock_ms_ = lock_seconds > 0 ? lock_seconds * 1000 : -1;
+  auto_relock_ms_ = relock_seconds > 0 ? relock_seconds * 1000 : -1;
+}
+
+void DoorMethods::add_door_report(port::TextWriter& out) const {
+  if (actuator_ == nullptr) {
+    out.add(R"("door":{"lock":"unavailable"})");
+    return;
+  }
+  out.add(R"("door":{)");
+  add_state(out);
+  out.add('}');
+}
+
+void DoorMethods::publish(const char* event) {
   port::TextWriter body(event_body_, sizeof event_body_);
-  body.add(R"({"event":")").add(hal::to_string(event)).add("\",");
+  body.add(R"({"event":")").add(event).add("\",");
   add_state(body);
   body.add(R"(,"at":")");
   add_utc(body, port::wall_seconds());
   body.add("\"}");
   if (body.ok()) telemetry_.publish_event(body.view());
+}
+
+void DoorMethods::publish_state() {
+  if (actuator_ != nullptr) publish("state");
+}
+
+void DoorMethods::on_lock_event(hal::LockEvent event) {
+  publish(hal::to_string(event));
 }
 
 }  // namespace door::agent

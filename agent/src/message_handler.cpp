@@ -37,8 +37,19 @@ void MessageHandler::handle(const InboxMessage& message) {
     case protocol::InboundKind::twin_response:
     case protocol::InboundKind::desired_patch:
     case protocol::InboundKind::desired_document:
-      port::log(port::Level::debug, "twin message on '%s' (%zu bytes) not applied",
-                LoggableTopic(message.topic_view()).text, message.payload_length);
+      if (message.payload_too_large) {
+        port::log(port::Level::warning,
+                  "ignored a twin message of %zu bytes on '%s': the limit is %zu bytes",
+                  message.payload_length, LoggableTopic(message.topic_view()).text,
+                  kMaxPayloadBytes);
+        return;
+      }
+      if (topic.kind == protocol::InboundKind::twin_response) {
+        twin_.on_twin_response(topic.status, topic.rid, message.payload_view());
+      } else {
+        twin_.on_desired(topic.kind == protocol::InboundKind::desired_document, topic.version,
+                         message.payload_view());
+      }
       return;
   }
 }

@@ -9,6 +9,8 @@
 #include <new>
 #include <string>
 
+#include <unistd.h>
+
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
 #include "agent/door_hardware.hpp"
@@ -16,6 +18,8 @@
 #include "agent/inbox.hpp"
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
+#include "agent/twin.hpp"
+#include "agent/twin_sync.hpp"
 #include "port/event_loop.hpp"
 
 namespace {
@@ -77,6 +81,11 @@ class RecordingPublisher final : public Publisher {
   int count_ = 0;
 };
 
+class NoEffects final : public TwinEffects {
+ public:
+  void apply_settings(const DesiredSettings&) override {}
+};
+
 class RecordingTelemetry final : public TelemetrySink {
  public:
   void publish_event(std::string_view) override { ++events_; }
@@ -86,52 +95,93 @@ class RecordingTelemetry final : public TelemetrySink {
   int events_ = 0;
 };
 
+ConnectionSettings broker_settings() {
+  ConnectionSettings s;
+  s.hub = HubDialect::mqtt;
+  s.device_id = "door-1";
+  s.host = "localhost";
+  return s;
+}
+
+DoorSettings fake_door() {
+  DoorSettings d;
+  d.configured = true;
+  d.fake_gpio = true;
+  d.lock.spec.line = "LOCK";
+  d.feedback.spec.line = "FEEDBACK";
+  d.contact.spec.line = "DOOR";
+  d.lock_settings.feedback_timeout_ms = 10;
+  return d;
+}
+
+std::string fresh_state_path() {
+  const std::string path = ::testing::TempDir() + "allocation-test-state.json";
+  for (const char* suffix : {"", ".prev"}) unlink((path + suffix).c_str());
+  return path;
+}
+
 // The real message path: broker dialect, door methods, lock actuator on the fake GPIO with
-// feedback.
+// feedback, desired properties. Members refer to each other as in the agent, in declaration order.
 class MessagePath : public ::testing::Test {
  protected:
   MessagePath() {
-    settings_.hub = HubDialect::mqtt;
-    settings_.device_id = "door-1";
-    settings_.host = "localhost";
-    door_.configured = true;
-    door_.fake_gpio = true;
-    door_.lock.spec.line = "LOCK";
-    door_.feedback.spec.line = "FEEDBACK";
-    door_.contact.spec.line = "DOOR";
-    door_.lock_settings.feedback_timeout_ms = 10;
-    dialect_ = make_dialect(settings_);
-    handler_ = std::make_unique<MessageHandler>(*dialect_, methods_, publisher_);
-    door_methods_ = std::make_unique<DoorMethods>(*handler_, telemetry_);
-    hardware_ = std::make_unique<DoorHardware>(loop_, door_);
-    EXPECT_TRUE(hardware_->start(*door_methods_));
-    door_methods_->attach(hardware_->actuator(), "");
-    EXPECT_TRUE(door_methods_->register_in(methods_));
-    inbox_ = std::make_unique<Inbox>(wake_);
+    EXPECT_TRUE(hardware_.start(door_methods_));
+    door_methods_.attach(hardware_.actuator(), "");
+    EXPECT_TRUE(door_methods_.register_in(methods_));
+    EXPECT_TRUE(twin_sync_.start());
+    twin_.load();
+    twin_sync_.on_subscribed();  // connected and ready, as after a connect
   }
 
   // Pushes one message through the inbox and the handler; returns the allocations made.
   long deliver(const std::string& topic, const std::string& payload) {
     const long before = g_allocations.load();
-    inbox_->push_message(topic, payload.data(), payload.size());
-    handler_->handle(*inbox_->peek_message());
-    inbox_->release_message();
+    inbox_.push_message(topic, payload.data(), payload.size());
+    handler_.handle(*inbox_.peek_message());
+    inbox_.release_message();
     return g_allocations.load() - before;
   }
 
-  ConnectionSettings settings_;
-  DoorSettings door_;
+  ConnectionSettings settings_ = broker_settings();
+  DoorSettings door_ = fake_door();
   port::EventLoop loop_;
-  std::unique_ptr<Dialect> dialect_;
+  std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
   MethodTable methods_;
   RecordingPublisher publisher_;
   RecordingTelemetry telemetry_;
-  std::unique_ptr<MessageHandler> handler_;
-  std::unique_ptr<DoorMethods> door_methods_;
-  std::unique_ptr<DoorHardware> hardware_;
+  NoEffects effects_;
+  MessageHandler handler_{*dialect_, methods_, publisher_, twin_sync_};
+  DoorMethods door_methods_{handler_, telemetry_};
+  DoorHardware hardware_{loop_, door_};
+  Twin twin_{fresh_state_path(), DeviceLimits{}, effects_};
+  TwinSync twin_sync_{loop_, *dialect_, publisher_, twin_, door_methods_};
   port::EventFd wake_;
-  std::unique_ptr<Inbox> inbox_;
+  Inbox inbox_{wake_};
 };
+
+TEST_F(MessagePath, ApplyingAndReportingDesiredPropertiesAllocatesNothing) {
+  const std::string topic = "devices/door-1/twin/desired";
+  const std::string first = R"({"$version":1,"building":43,"floor":3,"note":{"a":[1,2]}})";
+  const std::string second = R"({"$version":2,"building":44,"floor":"x","note":null})";
+  const std::string stale = R"({"$version":1,"floor":9})";
+  deliver(topic, first);  // warm-up: the first file write and report
+  while (loop_.run_once(0), publisher_.count() == 0) {
+  }
+  const long before = g_allocations.load();
+  const int published = publisher_.count();
+  deliver(topic, second);
+  deliver(topic, stale);
+  while (publisher_.count() == published) loop_.run_once(-1);  // the coalesced report
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  loop_.run_once(50);
+  EXPECT_EQ(publisher_.count(), published + 1);  // two changes, one report
+  EXPECT_EQ(twin_.version(), 2);
+  EXPECT_STREQ(publisher_.topic(), "devices/door-1/twin/reported");
+  EXPECT_NE(std::strstr(publisher_.payload(), R"("building":{"value":44,"ac":200,"av":2)"), nullptr)
+      << publisher_.payload();
+  EXPECT_NE(std::strstr(publisher_.payload(), R"("floor":{"value":3,"ac":400,"av":2)"), nullptr)
+      << publisher_.payload();
+}
 
 TEST_F(MessagePath, LockAndUnlockAllocateNothing) {
   deliver("devices/door-1/methods/POST/getDoorState/?$rid=0", "");  // warm-up: lazy set-up
@@ -148,7 +198,7 @@ TEST_F(MessagePath, LockAndUnlockAllocateNothing) {
 
 TEST_F(MessagePath, ADeferredAnswerAllocatesNothing) {
   std::string error;
-  ASSERT_TRUE(hardware_->fake_gpio()->execute("stick FEEDBACK", error)) << error;
+  ASSERT_TRUE(hardware_.fake_gpio()->execute("stick FEEDBACK", error)) << error;
   deliver("devices/door-1/methods/POST/getDoorState/?$rid=0", "");
   const std::string topic = "devices/door-1/methods/POST/unlockDoor/?$rid=7";
   const std::string payload = "{}";

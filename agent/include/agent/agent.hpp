@@ -13,6 +13,8 @@
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
 #include "agent/mqtt_session.hpp"
+#include "agent/twin.hpp"
+#include "agent/twin_sync.hpp"
 #include "port/event_fd.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
@@ -21,7 +23,7 @@
 
 namespace door::agent {
 
-class Agent final : public TelemetrySink {
+class Agent final : public TelemetrySink, public TwinEffects {
  public:
   // config_path is re-read on SIGHUP.
   Agent(AgentConfig config, std::string config_path, port::SignalFd& signals);
@@ -30,6 +32,7 @@ class Agent final : public TelemetrySink {
   int run();
 
   void publish_event(std::string_view body) override;
+  void apply_settings(const DesiredSettings& settings) override;
 
  private:
   enum class State { idle, waiting_for_clock, connecting, subscribing, online, renewing, stopping };
@@ -44,6 +47,7 @@ class Agent final : public TelemetrySink {
   void on_reconnect_timer();
   void on_renew_timer();
   void on_stop_timer();
+  void on_telemetry_timer();
   void handle_event(const SessionEvent& event);
 
   AgentConfig config_;
@@ -59,6 +63,9 @@ class Agent final : public TelemetrySink {
   MessageHandler messages_;
   DoorHardware door_hardware_;
   DoorMethods door_methods_{messages_, *this};
+  Twin twin_;
+  TwinSync twin_sync_;
+  int64_t telemetry_interval_ms_ = 0;
   port::JitterRandom random_;
   Backoff backoff_;
   State state_ = State::idle;
@@ -71,9 +78,11 @@ class Agent final : public TelemetrySink {
   port::MemberTimer<Agent, &Agent::on_reconnect_timer> reconnect_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_renew_timer> renew_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_stop_timer> stop_handler_{*this};
+  port::MemberTimer<Agent, &Agent::on_telemetry_timer> telemetry_handler_{*this};
   port::TimerId reconnect_timer_ = port::kNoTimer;
   port::TimerId renew_timer_ = port::kNoTimer;
   port::TimerId stop_timer_ = port::kNoTimer;
+  port::TimerId telemetry_timer_ = port::kNoTimer;
 };
 
 }  // namespace door::agent

@@ -44,6 +44,20 @@ constexpr std::size_t kJsonArenaBytes = 64 * 1024;
 // sequential, so one would do; a few leave room for other deferred methods.
 constexpr std::size_t kMaxPendingReplies = 4;
 
+// The applied desired properties, as JSON text (persisted in the state file). Known keys are a
+// handful of numbers and words; other keys are kept within the limits below, so the whole set stays
+// under 32 keys x (64 + 256) bytes, about 10 KiB: 16 KiB is never exceeded.
+constexpr std::size_t kMaxDesiredBytes = 16 * 1024;
+constexpr std::size_t kMaxDesiredKeys = 32;
+// Acknowledgements the agent keeps: every kept key plus room for refusals of others. Refusals past
+// this are logged, not acknowledged.
+constexpr std::size_t kMaxDesiredAcks = kMaxDesiredKeys + 16;
+constexpr std::size_t kMaxDesiredKeyLength = 64;
+constexpr std::size_t kMaxDesiredValueBytes = 256;  // one key's value, serialized
+constexpr int kMaxDesiredDepth = 4;                 // nesting of one key's value
+// The reported document: an acknowledgement per key, the door state, the agent's version.
+constexpr std::size_t kMaxReportedBytes = 24 * 1024;
+
 // Largest config file accepted at start.
 constexpr std::size_t kMaxConfigFileBytes = 64 * 1024;
 

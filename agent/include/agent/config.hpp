@@ -63,6 +63,9 @@ struct DoorSettings {
 struct AgentConfig {
   ConnectionSettings connection;
   DoorSettings door;
+  // The applied desired properties, written crash-safe by the agent (the config itself may sit on
+  // a read-only file system).
+  std::string state_file = "/var/lib/door-agent/desired.json";
   port::Level log_level = port::Level::info;
 };
 

@@ -32,6 +32,13 @@ class Dialect {
                                       std::string_view rid) const = 0;
   // Where door events go (the same topic in both dialects, but each formats its own).
   virtual const char* telemetry_topic() const = 0;
+  // IoT Hub's twin GET (the full twin, fetched after every connect); false for a broker, where the
+  // retained desired document arrives with the subscription.
+  virtual bool format_twin_get(port::TextWriter& out, std::string_view rid) const = 0;
+  // Where reported properties go: IoT Hub's reported PATCH (merged by the hub, answered with 204,
+  // null deletes), or the broker's retained full reported document.
+  virtual bool format_reported(port::TextWriter& out, std::string_view rid) const = 0;
+  virtual bool reports_are_patches() const = 0;
   // Tells the service the agent is online (after subscribing) or going offline (clean stop).
   virtual bool announce_online(Publisher& publisher) = 0;
   virtual bool announce_offline(Publisher& publisher) = 0;

@@ -28,6 +28,14 @@ class DoorMethods final : public hal::LockObserver {
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
   void attach(hal::LockActuator* actuator, const char* unavailable_reason);
 
+  // Applied desired properties: the hold of lockDoor and unlockDoor when the call gives none
+  // (0: until told otherwise), and the fail mode.
+  void set_defaults(int64_t lock_seconds, int64_t relock_seconds);
+  // Appends "door":{...} for the reported properties.
+  void add_door_report(port::TextWriter& out) const;
+  // A periodic "state" event on the telemetry topic.
+  void publish_state();
+
   void on_lock_event(hal::LockEvent event) override;
   void on_command_finished(bool confirmed) override;
 
@@ -53,6 +61,7 @@ class DoorMethods final : public hal::LockObserver {
                   port::TextWriter& response);
   void add_state(port::TextWriter& out) const;
   void add_success(port::TextWriter& out, bool lock) const;
+  void publish(const char* event);
 
   hal::LockActuator* actuator_ = nullptr;
   const char* unavailable_reason_ = "not set up";
@@ -61,6 +70,8 @@ class DoorMethods final : public hal::LockObserver {
   JsonArena arena_;
   ReplyHandle pending_reply_ = kNoReplyHandle;
   bool pending_lock_ = false;
+  int64_t default_lock_ms_ = -1;
+  int64_t auto_relock_ms_ = -1;
   char deferred_body_[kOutboxPayloadBytes];
   char event_body_[512];
 

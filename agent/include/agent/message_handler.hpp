@@ -11,10 +11,22 @@
 
 namespace door::agent {
 
+// Where twin messages go (desired changes, IoT Hub's twin responses).
+class TwinListener {
+ public:
+  virtual void on_twin_response(int status, std::string_view rid, std::string_view payload) = 0;
+  // version: from the topic, or -1.
+  virtual void on_desired(bool full_document, int64_t version, std::string_view payload) = 0;
+
+ protected:
+  ~TwinListener() = default;
+};
+
 class MessageHandler final : public Replier {
  public:
-  MessageHandler(const Dialect& dialect, const MethodTable& methods, Publisher& publisher)
-      : dialect_(dialect), methods_(methods), publisher_(publisher) {}
+  MessageHandler(const Dialect& dialect, const MethodTable& methods, Publisher& publisher,
+                 TwinListener& twin)
+      : dialect_(dialect), methods_(methods), publisher_(publisher), twin_(twin) {}
 
   void handle(const InboxMessage& message);
   // Answers a method call that its handler deferred.
@@ -34,6 +46,7 @@ class MessageHandler final : public Replier {
   const Dialect& dialect_;
   const MethodTable& methods_;
   Publisher& publisher_;
+  TwinListener& twin_;
   PendingReply pending_[kMaxPendingReplies];
   char response_topic_[kMaxTopicLength + 1];
   char response_body_[kOutboxPayloadBytes];

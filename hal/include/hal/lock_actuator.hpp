@@ -58,6 +58,8 @@ class LockActuator {
   // hold_ms < 0: stay until told otherwise; else return to the default state after hold_ms.
   CommandResult lock(int64_t hold_ms);
   CommandResult unlock(int64_t hold_ms);
+  // A fail mode set through desired properties; the caller checked it suits the lock.
+  void set_fail_mode(FailMode mode) { settings_.fail_mode = mode; }
   // Clean stop: drive the fail-mode state and cancel timers.
   void shut_down();
 

@@ -1,0 +1,86 @@
+#pragma once
+// The device's side of the twin: the applied desired properties with their $version, the Plug and
+// Play acknowledgement of every key, and their persistence in the state file. Desired changes
+// arrive as a merge patch (RFC 7386, null deletes: IoT Hub's desired PATCH), as a full document
+// (the broker's retained desired document) or inside IoT Hub's twin GET answer. A change whose
+// version is not newer than the applied one is ignored. Nothing here allocates after construction:
+// cJSON runs on the twin's own arena and every buffer is fixed.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "agent/capacities.hpp"
+#include "agent/desired_settings.hpp"
+#include "agent/json_arena.hpp"
+#include "port/text_writer.hpp"
+
+namespace door::agent {
+
+enum class DesiredSource { patch, document, twin_response };
+
+class TwinEffects {
+ public:
+  // The settings in force changed (at start, or after an applied change).
+  virtual void apply_settings(const DesiredSettings& settings) = 0;
+
+ protected:
+  ~TwinEffects() = default;
+};
+
+class Twin {
+ public:
+  enum class Outcome { applied, stale, malformed, not_saved };
+
+  Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects);
+
+  // At start: the state file, or its last good copy when the file is broken, or nothing.
+  void load();
+  // topic_version: the $version from the topic, or -1; a "$version" in the body wins.
+  Outcome apply(std::string_view payload, DesiredSource source, int64_t topic_version);
+
+  int64_t version() const { return version_; }
+  const DesiredSettings& settings() const { return settings_; }
+  // Appends the acknowledgement of every key as members of a JSON object (no braces, with a
+  // trailing comma when anything was written). With include_deleted, keys deleted since the last
+  // forget_deleted() appear as null, which removes them from an IoT Hub twin.
+  bool add_acks(port::TextWriter& out, bool include_deleted);
+  void forget_deleted();
+
+ private:
+  struct Ack {
+    bool used = false;
+    bool deleted = false;
+    char key[kMaxDesiredKeyLength + 1];
+    int code = 0;
+    int64_t version = 0;
+    char description[160];
+  };
+  struct StagedAck {
+    std::string_view key;
+    int code;
+    bool deleted;
+    char description[160];
+  };
+
+  bool load_file(const std::string& path);
+  Outcome merge_and_save(const cJSON* desired, bool full, int64_t version);
+  bool stage(std::string_view key, int code, bool deleted, std::string_view description);
+  void commit_acks(int64_t version);
+  Ack* find_ack(std::string_view key);
+  DesiredSettings settings_from(const cJSON* document);
+
+  std::string state_path_;
+  DeviceLimits limits_;
+  TwinEffects& effects_;
+  JsonArena arena_;
+  int64_t version_ = 0;
+  DesiredSettings settings_;
+  char document_[kMaxDesiredBytes] = "{}";
+  char scratch_[kMaxDesiredBytes];
+  char file_[kMaxDesiredBytes + 64];
+  Ack acks_[kMaxDesiredAcks];
+  StagedAck staged_[kMaxDesiredAcks];
+  std::size_t staged_count_ = 0;
+};
+
+}  // namespace door::agent

@@ -1,0 +1,70 @@
+#pragma once
+// Keeps the twin in step with the service: after every connect it reconciles (IoT Hub: a twin GET,
+// answered or retried; broker: the retained desired document that comes with the subscription),
+// applies desired changes, and sends reported properties: coalesced, and with IoT Hub tracked to
+// their 204 and retried on 429 and 5xx.
+#include <cstdint>
+#include <string_view>
+
+#include "agent/backoff.hpp"
+#include "agent/capacities.hpp"
+#include "agent/dialect.hpp"
+#include "agent/door_methods.hpp"
+#include "agent/message_handler.hpp"
+#include "agent/twin.hpp"
+#include "port/event_loop.hpp"
+#include "port/member_handler.hpp"
+#include "port/random.hpp"
+
+namespace door::agent {
+
+class TwinSync final : public TwinListener {
+ public:
+  TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& publisher, Twin& twin,
+           DoorMethods& door);
+
+  bool start();
+  // Subscribed after a connect: fetch (IoT Hub) and report. ready() turns true once reconciled.
+  void on_subscribed();
+  void on_disconnected();
+  bool ready() const { return ready_; }
+  // Something in the reported document changed (an applied key, the door state).
+  void mark_dirty();
+
+  void on_twin_response(int status, std::string_view rid, std::string_view payload) override;
+  void on_desired(bool full_document, int64_t version, std::string_view payload) override;
+
+ private:
+  void send_get();
+  void send_report();
+  void became_ready();
+  void next_rid(char (&rid)[24]);
+  void on_get_timer();
+  void on_report_timer();
+
+  port::EventLoop& loop_;
+  const Dialect& dialect_;
+  Publisher& publisher_;
+  Twin& twin_;
+  DoorMethods& door_;
+  port::JitterRandom random_;
+  Backoff retry_;
+  bool connected_ = false;
+  bool ready_ = false;
+  bool dirty_ = false;
+  bool report_in_flight_ = false;
+  bool get_in_flight_ = false;
+  int64_t newest_patch_seen_ = -1;  // while a GET is under way
+  uint64_t next_rid_ = 1;
+  char get_rid_[24] = {};
+  char report_rid_[24] = {};
+  char topic_[kMaxTopicLength + 1];
+  char report_[kMaxReportedBytes];
+
+  port::MemberTimer<TwinSync, &TwinSync::on_get_timer> get_handler_{*this};
+  port::MemberTimer<TwinSync, &TwinSync::on_report_timer> report_handler_{*this};
+  port::TimerId get_timer_ = port::kNoTimer;
+  port::TimerId report_timer_ = port::kNoTimer;
+};
+
+}  // namespace door::agent

@@ -1,0 +1,322 @@
+#include "agent/twin.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "port/atomic_file.hpp"
+#include "port/file.hpp"
+#include "port/log.hpp"
+
+namespace door::agent {
+
+namespace {
+
+using port::Level;
+using port::log;
+
+// Keys become JSON member names in reports and topics of nothing: printable ASCII without the
+// characters IoT Hub forbids ('.', '$', space) or that would need escaping.
+bool valid_key(std::string_view key) {
+  if (key.empty() || key.size() > kMaxDesiredKeyLength) return false;
+  for (char c : key) {
+    if (c <= 0x20 || c >= 0x7f || c == '.' || c == '$' || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+int depth(const cJSON* item) {
+  int deepest = 0;
+  for (const cJSON* child = item->child; child != nullptr; child = child->next) {
+    const int d = depth(child);
+    if (d > deepest) deepest = d;
+  }
+  return (cJSON_IsObject(item) || cJSON_IsArray(item)) ? deepest + 1 : 0;
+}
+
+// True when the value serializes to at most kMaxDesiredValueBytes.
+bool fits(const cJSON* value) {
+  char text[kMaxDesiredValueBytes + 5];  // PrintPreallocated wants 5 bytes of slack
+  return cJSON_PrintPreallocated(const_cast<cJSON*>(value), text, sizeof text, false) != 0;
+}
+
+// RFC 7386 merge of patch into target (either may be a non-object); returns the merged value.
+cJSON* merge(cJSON* target, const cJSON* patch) {
+  if (!cJSON_IsObject(patch)) return cJSON_Duplicate(patch, true);
+  cJSON* result = cJSON_IsObject(target) ? target : cJSON_CreateObject();
+  if (result == nullptr) return nullptr;
+  for (const cJSON* p = patch->child; p != nullptr; p = p->next) {
+    if (cJSON_IsNull(p)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(result, p->string);
+      continue;
+    }
+    cJSON* existing = cJSON_DetachItemFromObjectCaseSensitive(result, p->string);
+    cJSON* merged = merge(existing, p);
+    if (merged == nullptr) return nullptr;
+    cJSON_AddItemToObject(result, p->string, merged);
+  }
+  return result;
+}
+
+int count_members(const cJSON* object) {
+  int n = 0;
+  for (const cJSON* c = object->child; c != nullptr; c = c->next) ++n;
+  return n;
+}
+
+}  // namespace
+
+Twin::Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects)
+    : state_path_(std::move(state_path)), limits_(limits), effects_(effects) {}
+
+void Twin::load() {
+  if (load_file(state_path_)) return;
+  if (load_file(state_path_ + ".prev")) {
+    log(Level::warning, "desired properties: using the last good copy %s.prev",
+        state_path_.c_str());
+    return;
+  }
+  log(Level::notice, "desired properties: none applied yet (version 0)");
+  effects_.apply_settings(settings_);
+}
+
+bool Twin::load_file(const std::string& path) {
+  std::string text;
+  std::string error;
+  if (!port::read_small_file(path, sizeof file_, text, error)) {
+    if (errno != ENOENT) log(Level::error, "desired properties: %s", error.c_str());
+    return false;
+  }
+  JsonArenaScope scope(arena_);
+  const cJSON* root = scope.parse(text);
+  const cJSON* version = cJSON_GetObjectItemCaseSensitive(root, "$version");
+  const cJSON* desired = cJSON_GetObjectItemCaseSensitive(root, "desired");
+  if (!cJSON_IsObject(root) || !cJSON_IsNumber(version) || version->valuedouble < 0 ||
+      !cJSON_IsObject(desired) ||
+      !cJSON_PrintPreallocated(const_cast<cJSON*>(desired), document_, sizeof document_, false)) {
+    log(Level::error, "desired properties: %s is broken (not the JSON this agent writes)",
+        path.c_str());
+    std::strcpy(document_, "{}");
+    return false;
+  }
+  version_ = static_cast<int64_t>(version->valuedouble);
+  settings_ = settings_from(desired);
+  staged_count_ = 0;
+  for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
+    stage(item->string, 200, false, "applied");
+  }
+  commit_acks(version_);
+  log(Level::notice, "desired properties: version %lld loaded from %s",
+      static_cast<long long>(version_), path.c_str());
+  effects_.apply_settings(settings_);
+  return true;
+}
+
+DesiredSettings Twin::settings_from(const cJSON* document) {
+  DesiredSettings s;
+  char reason_text[160];
+  for (const cJSON* item = document->child; item != nullptr; item = item->next) {
+    port::TextWriter reason(reason_text, sizeof reason_text);
+    check_desired_key(item->string, item, limits_, s, reason);
+  }
+  return s;
+}
+
+Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_t topic_version) {
+  JsonArenaScope scope(arena_);
+  const cJSON* root = scope.parse(payload);
+  const cJSON* desired = source == DesiredSource::twin_response
+                             ? cJSON_GetObjectItemCaseSensitive(root, "desired")
+                             : root;
+  if (!cJSON_IsObject(desired)) {
+    log(Level::warning, "desired properties: ignored a message that is not a JSON object");
+    return Outcome::malformed;
+  }
+  int64_t version = topic_version;
+  const cJSON* body_version = cJSON_GetObjectItemCaseSensitive(desired, "$version");
+  if (body_version != nullptr) {
+    const double v = cJSON_IsNumber(body_version) ? body_version->valuedouble : -1;
+    version = v >= 0 && v <= 9e15 ? static_cast<int64_t>(v) : -1;
+  }
+  if (version < 0) {
+    log(Level::warning, "desired properties: ignored a change without a valid $version");
+    return Outcome::malformed;
+  }
+  if (version <= version_) {
+    log(version == version_ ? Level::debug : Level::notice,
+        "desired properties: version %lld ignored (version %lld is applied)",
+        static_cast<long long>(version), static_cast<long long>(version_));
+    return Outcome::stale;
+  }
+  return merge_and_save(desired, source != DesiredSource::patch, version);
+}
+
+Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t version) {
+  cJSON* current = cJSON_Parse(document_);
+  if (current == nullptr) return Outcome::malformed;  // only when the arena is exhausted
+  staged_count_ = 0;
+  DesiredSettings checked = settings_;
+  char reason_text[160];
+
+  // A full document deletes what it no longer has.
+  if (full) {
+    for (cJSON* item = current->child; item != nullptr;) {
+      cJSON* next = item->next;
+      if (cJSON_GetObjectItemCaseSensitive(desired, item->string) == nullptr) {
+        stage(item->string, 200, true, "deleted");
+        cJSON_DeleteItemFromObjectCaseSensitive(current, item->string);
+      }
+      item = next;
+    }
+  }
+  for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
+    const std::string_view key(item->string);
+    if (key[0] == '$') continue;  // $version, $metadata
+    if (!valid_key(key)) {
+      log(Level::warning,
+          "desired properties: ignored a key that is empty, longer than %zu "
+          "bytes, or has characters other than printable ASCII without . $ space",
+          kMaxDesiredKeyLength);
+      continue;
+    }
+    if (cJSON_IsNull(item)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(current, item->string);
+      stage(key, 200, true, "deleted");
+      continue;
+    }
+    port::TextWriter reason(reason_text, sizeof reason_text);
+    KeyCheck check = check_desired_key(key, item, limits_, checked, reason);
+    cJSON* existing = cJSON_GetObjectItemCaseSensitive(current, item->string);
+    if (check == KeyCheck::unknown) {
+      check = KeyCheck::accepted;
+      if (existing == nullptr && count_members(current) >= static_cast<int>(kMaxDesiredKeys)) {
+        reason.add("refused: the device keeps at most ").add_uint(kMaxDesiredKeys).add(" keys");
+        check = KeyCheck::refused;
+      } else if (depth(item) > kMaxDesiredDepth || !fits(item)) {
+        reason.add("refused: nested deeper than ")
+            .add_int(kMaxDesiredDepth)
+            .add(" or larger than ")
+            .add_uint(kMaxDesiredValueBytes)
+            .add(" bytes");
+        check = KeyCheck::refused;
+      }
+    }
+    if (check == KeyCheck::refused) {
+      stage(key, 400, false, reason.view());
+      continue;
+    }
+    cJSON* detached = cJSON_DetachItemFromObjectCaseSensitive(current, item->string);
+    cJSON* merged = merge(detached, item);
+    if (merged == nullptr || !fits(merged)) {
+      stage(key, 400, false, "refused: the merged value is too large");
+      if (detached != nullptr) cJSON_AddItemToObject(current, item->string, detached);
+      continue;
+    }
+    cJSON_AddItemToObject(current, item->string, merged);
+    stage(key, 200, false, "applied");
+  }
+
+  port::TextWriter file(file_, sizeof file_);
+  if (!cJSON_PrintPreallocated(current, scratch_, sizeof scratch_, false) ||
+      !file.add(R"({"$version":)")
+           .add_int(version)
+           .add(R"(,"desired":)")
+           .add(scratch_)
+           .add('}')
+           .ok()) {
+    log(Level::error, "desired properties: version %lld does not fit in %zu bytes; not applied",
+        static_cast<long long>(version), sizeof scratch_);
+    return Outcome::not_saved;
+  }
+  if (!port::replace_file(state_path_.c_str(), file.view())) {
+    char why[96];
+    log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied",
+        state_path_.c_str(), strerror_r(errno, why, sizeof why), static_cast<long long>(version));
+    return Outcome::not_saved;
+  }
+  std::memcpy(document_, scratch_, std::strlen(scratch_) + 1);
+  version_ = version;
+  settings_ = settings_from(current);
+  commit_acks(version);
+  log(Level::notice, "desired properties: version %lld applied (%zu keys changed)",
+      static_cast<long long>(version), staged_count_);
+  effects_.apply_settings(settings_);
+  return Outcome::applied;
+}
+
+bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view description) {
+  if (staged_count_ == kMaxDesiredAcks) {
+    log(Level::warning,
+        "desired properties: key '%.*s' (%s) not acknowledged: more than %zu keys "
+        "in one change",
+        static_cast<int>(key.size()), key.data(), code == 200 ? "applied" : "refused",
+        kMaxDesiredAcks);
+    return false;
+  }
+  StagedAck& s = staged_[staged_count_++];
+  s.key = key;
+  s.code = code;
+  s.deleted = deleted;
+  port::TextWriter(s.description, sizeof s.description).add(description);
+  return true;
+}
+
+Twin::Ack* Twin::find_ack(std::string_view key) {
+  for (Ack& a : acks_) {
+    if (a.used && key == a.key) return &a;
+  }
+  for (Ack& a : acks_) {
+    if (!a.used) return &a;
+  }
+  // Full: drop the oldest deleted key's entry.
+  for (Ack& a : acks_) {
+    if (a.deleted) return &a;
+  }
+  return nullptr;
+}
+
+void Twin::commit_acks(int64_t version) {
+  for (std::size_t i = 0; i < staged_count_; ++i) {
+    const StagedAck& s = staged_[i];
+    Ack* a = find_ack(s.key);
+    if (a == nullptr) {
+      log(Level::warning, "desired properties: no room to acknowledge more keys");
+      continue;
+    }
+    a->used = true;
+    a->deleted = s.deleted;
+    port::TextWriter(a->key, sizeof a->key).add(s.key);
+    a->code = s.code;
+    a->version = version;
+    port::TextWriter(a->description, sizeof a->description).add(s.description);
+  }
+  staged_count_ = 0;
+}
+
+bool Twin::add_acks(port::TextWriter& out, bool include_deleted) {
+  JsonArenaScope scope(arena_);
+  cJSON* document = scope.parse(document_);
+  char value[kMaxDesiredValueBytes + 5];
+  for (const Ack& a : acks_) {
+    if (!a.used || (a.deleted && !include_deleted)) continue;
+    out.add('"').add(a.key).add("\":");
+    if (a.deleted) {
+      out.add("null,");
+      continue;
+    }
+    cJSON* current = cJSON_GetObjectItemCaseSensitive(document, a.key);
+    if (current == nullptr || !cJSON_PrintPreallocated(current, value, sizeof value, false)) {
+      std::strcpy(value, "null");  // refused, and no earlier value to keep
+    }
+    out.add(R"({"value":)").add(value).add(R"(,"ac":)").add_int(a.code).add(R"(,"av":)");
+    out.add_int(a.version).add(R"(,"ad":")").add(a.description).add("\"},");
+  }
+  return out.ok();
+}
+
+void Twin::forget_deleted() {
+  for (Ack& a : acks_) {
+    if (a.deleted) a.used = false;
+  }
+}
+
+}  // namespace door::agent

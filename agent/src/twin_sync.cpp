@@ -1,0 +1,190 @@
+#include "agent/twin_sync.hpp"
+
+#include "port/log.hpp"
+
+namespace door::agent {
+
+namespace {
+
+using port::Level;
+using port::log;
+
+// IoT Hub answers a twin GET or a reported PATCH within seconds; past these it is asked again.
+constexpr int64_t kTwinGetTimeoutMs = 10000;
+constexpr int64_t kReportTimeoutMs = 30000;
+// Changes within this window go out as one report.
+constexpr int64_t kReportCoalesceMs = 20;
+constexpr int64_t kRetryMinMs = 1000;
+constexpr int64_t kRetryMaxMs = 60000;
+
+bool retryable(int status) {
+  return status == 429 || status >= 500;
+}
+
+}  // namespace
+
+TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& publisher, Twin& twin,
+                   DoorMethods& door)
+    : loop_(loop),
+      dialect_(dialect),
+      publisher_(publisher),
+      twin_(twin),
+      door_(door),
+      retry_(kRetryMinMs, kRetryMaxMs, random_) {}
+
+bool TwinSync::start() {
+  get_timer_ = loop_.add_timer(&get_handler_);
+  report_timer_ = loop_.add_timer(&report_handler_);
+  return get_timer_ != port::kNoTimer && report_timer_ != port::kNoTimer;
+}
+
+void TwinSync::next_rid(char (&rid)[24]) {
+  port::TextWriter(rid, sizeof rid).add_uint(next_rid_++);
+}
+
+void TwinSync::on_subscribed() {
+  connected_ = true;
+  ready_ = false;
+  dirty_ = true;  // the service gets the full picture after every connect
+  port::TextWriter probe(topic_, sizeof topic_);
+  if (dialect_.format_twin_get(probe, "0")) {
+    send_get();
+  } else {
+    became_ready();
+  }
+}
+
+void TwinSync::on_disconnected() {
+  connected_ = false;
+  ready_ = false;
+  get_in_flight_ = false;
+  report_in_flight_ = false;
+  loop_.cancel_timer(get_timer_);
+  loop_.cancel_timer(report_timer_);
+}
+
+void TwinSync::became_ready() {
+  ready_ = true;
+  retry_.reset();
+  log(Level::notice, "ready: desired properties reconciled at version %lld",
+      static_cast<long long>(twin_.version()));
+  mark_dirty();
+}
+
+void TwinSync::send_get() {
+  next_rid(get_rid_);
+  port::TextWriter topic(topic_, sizeof topic_);
+  get_in_flight_ =
+      dialect_.format_twin_get(topic, get_rid_) && publisher_.publish(topic.c_str(), "", 0, false);
+  newest_patch_seen_ = -1;
+  loop_.arm_timer(get_timer_, get_in_flight_ ? kTwinGetTimeoutMs : retry_.next_delay_ms());
+}
+
+void TwinSync::on_get_timer() {
+  if (!connected_ || ready_) return;
+  if (get_in_flight_)
+    log(Level::warning, "twin GET unanswered after %lld s; asking again",
+        static_cast<long long>(kTwinGetTimeoutMs / 1000));
+  send_get();
+}
+
+void TwinSync::mark_dirty() {
+  dirty_ = true;
+  if (connected_ && ready_ && !report_in_flight_ && !loop_.timer_armed(report_timer_)) {
+    loop_.arm_timer(report_timer_, kReportCoalesceMs);
+  }
+}
+
+void TwinSync::on_report_timer() {
+  if (!connected_ || !ready_) return;
+  if (report_in_flight_) {
+    log(Level::warning, "reported properties unconfirmed after %lld s; sending again",
+        static_cast<long long>(kReportTimeoutMs / 1000));
+    report_in_flight_ = false;
+    dirty_ = true;
+  }
+  if (dirty_) send_report();
+}
+
+void TwinSync::send_report() {
+  const bool patches = dialect_.reports_are_patches();
+  port::TextWriter doc(report_, sizeof report_);
+  doc.add('{');
+  twin_.add_acks(doc, patches);
+  door_.add_door_report(doc);
+  doc.add(R"(,"agent":{"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
+      .add_int(twin_.version())
+      .add("}}");
+  next_rid(report_rid_);
+  port::TextWriter topic(topic_, sizeof topic_);
+  if (!doc.ok() || !dialect_.format_reported(topic, report_rid_)) {
+    log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
+    return;
+  }
+  if (!publisher_.publish(topic.c_str(), doc.view(), 1, !patches)) {
+    loop_.arm_timer(report_timer_, retry_.next_delay_ms());
+    return;
+  }
+  dirty_ = false;
+  if (patches) {
+    report_in_flight_ = true;
+    loop_.arm_timer(report_timer_, kReportTimeoutMs);
+  } else {
+    twin_.forget_deleted();  // the full document no longer has them
+  }
+}
+
+void TwinSync::on_twin_response(int status, std::string_view rid, std::string_view payload) {
+  if (get_in_flight_ && rid == get_rid_) {
+    get_in_flight_ = false;
+    loop_.cancel_timer(get_timer_);
+    if (status != 200) {
+      const int64_t delay = retryable(status) ? retry_.next_delay_ms() : kRetryMaxMs;
+      log(Level::warning, "twin GET answered %d; asking again in %.1f s", status,
+          static_cast<double>(delay) / 1000.0);
+      loop_.arm_timer(get_timer_, delay);
+      return;
+    }
+    twin_.apply(payload, DesiredSource::twin_response, -1);
+    if (newest_patch_seen_ > twin_.version()) {
+      send_get();  // a change arrived while the GET was under way and is newer than its answer
+      return;
+    }
+    became_ready();
+    return;
+  }
+  if (report_in_flight_ && rid == report_rid_) {
+    report_in_flight_ = false;
+    loop_.cancel_timer(report_timer_);
+    if (status == 200 || status == 204) {
+      retry_.reset();
+      twin_.forget_deleted();
+      if (dirty_) mark_dirty();
+    } else if (retryable(status)) {
+      dirty_ = true;
+      const int64_t delay = retry_.next_delay_ms();
+      log(Level::warning, "reported properties answered %d; sending again in %.1f s", status,
+          static_cast<double>(delay) / 1000.0);
+      loop_.arm_timer(report_timer_, delay);
+    } else {
+      log(Level::error, "reported properties refused with %d", status);
+    }
+    return;
+  }
+  log(Level::debug, "twin response %d for rid %.*s that nothing waits for", status,
+      static_cast<int>(rid.size()), rid.data());
+}
+
+void TwinSync::on_desired(bool full_document, int64_t version, std::string_view payload) {
+  if (full_document && payload.empty()) return;  // a cleared retained document
+  if (get_in_flight_) {
+    // The GET's answer includes every change up to its version; a newer one asks again.
+    if (version > newest_patch_seen_) newest_patch_seen_ = version;
+    return;
+  }
+  const Twin::Outcome outcome =
+      twin_.apply(payload, full_document ? DesiredSource::document : DesiredSource::patch, version);
+  if (outcome == Twin::Outcome::applied) mark_dirty();
+}
+
+}  // namespace door::agent

@@ -1,0 +1,210 @@
+// Desired properties end to end: the real door-agent applies, persists and acknowledges them in
+// both dialects; for IoT Hub the test plays the hub (answers the twin GET, checks each reported
+// PATCH and answers it).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "agent_process.hpp"
+#include "broker.hpp"
+#include "mqtt_client.hpp"
+
+namespace door::test {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class BrokerTwin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(service_.connect(), 0);
+    ASSERT_TRUE(service_.subscribe("devices/door-1/twin/reported"));
+    start_agent();
+  }
+
+  void start_agent() {
+    agent_ = std::make_unique<AgentProcess>(broker_dialect_config(
+        broker_.port(), "door-1", "",
+        R"("stateFile":")" + dir_.file("desired.json") + "\"," + fake_door_section(dir_)));
+    ASSERT_TRUE(agent_->wait_online()) << agent_->process().output();
+  }
+
+  void set_desired(const std::string& document) {
+    ASSERT_TRUE(service_.publish("devices/door-1/twin/desired", document, 1, true));
+  }
+
+  // The next reported document that contains part (retained or fresh); empty, and a failure,
+  // when none comes.
+  std::string reported_with(const std::string& part) {
+    for (;;) {
+      const auto m = service_.receive_on("devices/door-1/twin/reported", 10s);
+      if (!m) {
+        ADD_FAILURE() << "no reported document with " << part;
+        return {};
+      }
+      if (has(m->payload, part)) return m->payload;
+    }
+  }
+
+  TempDir dir_;
+  Broker broker_;
+  MqttClient service_{scheduler_options(broker_)};
+  std::unique_ptr<AgentProcess> agent_;
+};
+
+TEST_F(BrokerTwin, TheSeedsPatchIsAppliedPersistedAndAcknowledged) {
+  set_desired(R"({"$version":1,"building":43,"floor":3})");
+  const std::string reported = reported_with(R"("av":1)");
+  EXPECT_TRUE(has(reported, R"("building":{"value":43,"ac":200,"av":1,"ad":"applied"})"))
+      << reported;
+  EXPECT_TRUE(has(reported, R"("floor":{"value":3,"ac":200,"av":1,"ad":"applied"})")) << reported;
+  EXPECT_TRUE(has(reported, R"("door":{"lock":"locked","door":"closed"})")) << reported;
+  EXPECT_TRUE(has(reported, R"("agent":{"version":")")) << reported;
+  EXPECT_EQ(slurp(dir_.file("desired.json")),
+            R"({"$version":1,"desired":{"building":43,"floor":3}})");
+}
+
+TEST_F(BrokerTwin, AStaleVersionIsIgnoredAndABadValueKeepsTheOldOne) {
+  set_desired(R"({"$version":2,"floor":3})");
+  reported_with(R"("av":2)");
+  const std::size_t from = agent_->process().line_count();
+  set_desired(R"({"$version":1,"floor":7})");
+  ASSERT_TRUE(agent_->process().wait_for_output("version 1 ignored", 10s, from))
+      << agent_->process().output();
+  set_desired(R"({"$version":3,"floor":"roof"})");
+  const std::string reported = reported_with(R"("av":3)");
+  EXPECT_TRUE(has(reported, R"("floor":{"value":3,"ac":400,"av":3,"ad":"must be a whole number)"))
+      << reported;
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":3,"desired":{"floor":3}})");
+}
+
+TEST_F(BrokerTwin, AChangeMadeWhileTheAgentIsStoppedIsAppliedWhenItStarts) {
+  set_desired(R"({"$version":1,"building":43})");
+  reported_with(R"("av":1)");
+  agent_->process().signal(SIGTERM);
+  ASSERT_TRUE(agent_->process().wait_exit(10s));
+  set_desired(R"({"$version":2,"building":50,"floor":-1})");
+  start_agent();
+  const std::string reported = reported_with(R"("av":2)");
+  EXPECT_TRUE(has(reported, R"("building":{"value":50,"ac":200,"av":2)")) << reported;
+  EXPECT_TRUE(has(reported, R"("floor":{"value":-1,"ac":200,"av":2)")) << reported;
+}
+
+TEST_F(BrokerTwin, AppliedSettingsTakeEffectWithoutARestart) {
+  ASSERT_TRUE(service_.subscribe("devices/door-1/methods/res/#"));
+  set_desired(R"({"$version":1,"defaultLockTime":"10m","autoRelockSeconds":1})");
+  reported_with(R"("av":1)");
+  ASSERT_TRUE(service_.publish("devices/door-1/methods/POST/lockDoor/?$rid=1", ""));
+  const auto locked = service_.receive_on("devices/door-1/methods/res/", 10s);
+  ASSERT_TRUE(locked);
+  EXPECT_TRUE(has(locked->payload, R"("until":")")) << locked->payload;  // held for 10 minutes
+  ASSERT_TRUE(service_.publish("devices/door-1/methods/POST/unlockDoor/?$rid=2", ""));
+  ASSERT_TRUE(service_.receive_on("devices/door-1/methods/res/", 10s));
+  EXPECT_FALSE(reported_with(R"("door":{"lock":"unlocked")").empty());
+  // Relocked by itself after a second, which the reported door state shows.
+  EXPECT_FALSE(reported_with(R"("door":{"lock":"locked")").empty());
+}
+
+// --- IoT Hub ---
+
+class AzureTwin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(hub_.connect(), 0);
+    ASSERT_TRUE(hub_.subscribe("$iothub/twin/GET/#", 0));
+    ASSERT_TRUE(hub_.subscribe("$iothub/twin/PATCH/properties/reported/#", 0));
+    agent_ = std::make_unique<AgentProcess>(azure_dialect_config(
+        broker_.azure_port(), "door-3", "",
+        R"("stateFile":")" + dir_.file("desired.json") + "\"," + fake_door_section(dir_)));
+    ASSERT_TRUE(agent_->wait_online()) << agent_->process().output();
+  }
+
+  // Waits for the next request on topic_prefix and returns its rid.
+  std::string next_request(const std::string& topic_prefix, std::string* payload = nullptr) {
+    const auto m = hub_.receive_on(topic_prefix, 15s);
+    if (!m) return "<none>";
+    if (payload != nullptr) *payload = m->payload;
+    return m->topic.substr(m->topic.find("$rid=") + 5);
+  }
+
+  void answer(int status, const std::string& rid, const std::string& body = "") {
+    ASSERT_TRUE(
+        hub_.publish("$iothub/twin/res/" + std::to_string(status) + "/?$rid=" + rid, body, 0));
+  }
+
+  std::string next_report(std::string* rid = nullptr) {
+    std::string payload;
+    const std::string r = next_request("$iothub/twin/PATCH/properties/reported/", &payload);
+    if (rid != nullptr) *rid = r;
+    return payload;
+  }
+
+  TempDir dir_;
+  Broker broker_;
+  MqttClient hub_{hub_options(broker_)};
+  std::unique_ptr<AgentProcess> agent_;
+};
+
+TEST_F(AzureTwin, TheTwinGetIsAppliedAndReportedWithPlugAndPlayAcks) {
+  const std::string get = next_request("$iothub/twin/GET/");
+  answer(200, get,
+         R"({"desired":{"building":43,"floor":3,"$version":5},"reported":{"$version":1}})");
+  std::string rid;
+  const std::string report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("building":{"value":43,"ac":200,"av":5,"ad":"applied"})")) << report;
+  EXPECT_TRUE(has(report, R"("agent":{"version":")")) << report;
+  answer(204, rid + "&$version=2");
+  EXPECT_TRUE(
+      agent_->process().wait_for_output("ready: desired properties reconciled at version 5", 5s))
+      << agent_->process().output();
+}
+
+TEST_F(AzureTwin, PatchesAreAppliedStaleOnesIgnoredAndBusyAnswersRetried) {
+  answer(200, next_request("$iothub/twin/GET/"), R"({"desired":{"$version":5},"reported":{}})");
+  std::string rid;
+  next_report(&rid);
+  answer(204, rid);
+
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=6",
+                           R"({"floor":4,"$version":6})", 0));
+  std::string report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":4,"ac":200,"av":6)")) << report;
+  answer(429, rid);  // throttled: the agent sends the report again
+  std::string retry_rid;
+  report = next_report(&retry_rid);
+  EXPECT_NE(retry_rid, rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":4,"ac":200,"av":6)")) << report;
+  answer(204, retry_rid);
+
+  const std::size_t from = agent_->process().line_count();
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=6",
+                           R"({"floor":9,"$version":6})", 0));
+  EXPECT_TRUE(agent_->process().wait_for_output("version 6 ignored", 10s, from));
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":6,"desired":{"floor":4}})");
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=7",
+                           R"({"floor":null,"$version":7})", 0));
+  report = next_report();
+  EXPECT_TRUE(has(report, R"("floor":null)")) << report;  // deleted from the twin
+}
+
+TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {
+  answer(500, next_request("$iothub/twin/GET/"));
+  const std::string again = next_request("$iothub/twin/GET/");
+  EXPECT_NE(again, "<none>");
+  answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+}
+
+}  // namespace
+}  // namespace door::test

@@ -1,0 +1,51 @@
+#include "port/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace door::port {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class ReplaceFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = ::testing::TempDir() + "replace-file-test.json";
+    for (const char* suffix : {"", ".prev", ".tmp"}) unlink((path_ + suffix).c_str());
+  }
+  std::string path_;
+};
+
+TEST_F(ReplaceFile, WritesWithMode0600AndKeepsThePreviousCopy) {
+  ASSERT_TRUE(replace_file(path_.c_str(), "first"));
+  EXPECT_EQ(slurp(path_), "first");
+  EXPECT_NE(access((path_ + ".prev").c_str(), F_OK), 0);  // nothing before the first write
+  ASSERT_TRUE(replace_file(path_.c_str(), "second"));
+  EXPECT_EQ(slurp(path_), "second");
+  EXPECT_EQ(slurp(path_ + ".prev"), "first");
+  EXPECT_NE(access((path_ + ".tmp").c_str(), F_OK), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(ReplaceFile, AFailedWriteLeavesTheOldFile) {
+  ASSERT_TRUE(replace_file(path_.c_str(), "kept"));
+  const std::string missing_dir = ::testing::TempDir() + "no-such-dir/state.json";
+  EXPECT_FALSE(replace_file(missing_dir.c_str(), "lost"));
+  EXPECT_EQ(slurp(path_), "kept");
+}
+
+}  // namespace
+}  // namespace door::port

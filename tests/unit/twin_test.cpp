@@ -1,0 +1,189 @@
+#include "agent/twin.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace door::agent {
+namespace {
+
+class RecordingEffects final : public TwinEffects {
+ public:
+  void apply_settings(const DesiredSettings& s) override {
+    last = s;
+    ++calls;
+  }
+  DesiredSettings last;
+  int calls = 0;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class TwinTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = ::testing::TempDir() + "twin-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
+    for (const char* suffix : {"", ".prev", ".tmp"}) unlink((path_ + suffix).c_str());
+    twin_ = std::make_unique<Twin>(path_, limits_, effects_);
+    twin_->load();
+  }
+
+  std::string acks(bool include_deleted = false) {
+    char buf[kMaxReportedBytes];
+    port::TextWriter out(buf, sizeof buf);
+    EXPECT_TRUE(twin_->add_acks(out, include_deleted));
+    return std::string(out.view());
+  }
+
+  std::string path_;
+  DeviceLimits limits_;
+  RecordingEffects effects_;
+  std::unique_ptr<Twin> twin_;
+};
+
+TEST_F(TwinTest, AppliesPersistsAndAcknowledgesThePatch) {
+  EXPECT_EQ(twin_->apply(R"({"building":43,"floor":3,"$version":2})", DesiredSource::patch, 2),
+            Twin::Outcome::applied);
+  EXPECT_EQ(twin_->version(), 2);
+  EXPECT_EQ(effects_.last.building, 43);
+  EXPECT_EQ(effects_.last.floor, 3);
+  EXPECT_EQ(slurp(path_), R"({"$version":2,"desired":{"building":43,"floor":3}})");
+  EXPECT_EQ(acks(), R"("building":{"value":43,"ac":200,"av":2,"ad":"applied"},)"
+                    R"("floor":{"value":3,"ac":200,"av":2,"ad":"applied"},)");
+}
+
+TEST_F(TwinTest, StaleAndMalformedChangesAreIgnored) {
+  ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 5), Twin::Outcome::applied);
+  EXPECT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 5), Twin::Outcome::stale);
+  EXPECT_EQ(twin_->apply(R"({"floor":4,"$version":4})", DesiredSource::patch, 9),
+            Twin::Outcome::stale);  // the body's version wins
+  EXPECT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, -1), Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->apply("[1]", DesiredSource::patch, 9), Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->apply("{nope", DesiredSource::patch, 9), Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->apply(R"({"floor":4,"$version":"7"})", DesiredSource::patch, 9),
+            Twin::Outcome::malformed);
+  EXPECT_EQ(effects_.last.floor, 3);
+}
+
+TEST_F(TwinTest, ABadValueIsRefusedAndTheOldValueStays) {
+  ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
+  ASSERT_EQ(twin_->apply(R"({"floor":"third","building":7})", DesiredSource::patch, 2),
+            Twin::Outcome::applied);
+  EXPECT_EQ(effects_.last.floor, 3);
+  EXPECT_EQ(effects_.last.building, 7);
+  EXPECT_NE(
+      acks().find(
+          R"("floor":{"value":3,"ac":400,"av":2,"ad":"must be a whole number from -20 to 999"})"),
+      std::string::npos)
+      << acks();
+}
+
+TEST_F(TwinTest, MergePatchNullDeletesAndNestedObjectsMerge) {
+  ASSERT_EQ(
+      twin_->apply(R"({"site":{"name":"HQ","zone":{"id":1}},"floor":3})", DesiredSource::patch, 1),
+      Twin::Outcome::applied);
+  ASSERT_EQ(twin_->apply(R"({"site":{"zone":{"id":2},"name":null},"floor":null})",
+                         DesiredSource::patch, 2),
+            Twin::Outcome::applied);
+  EXPECT_EQ(slurp(path_), R"({"$version":2,"desired":{"site":{"zone":{"id":2}}}})");
+  EXPECT_EQ(effects_.last.floor, INT64_MIN);  // back to "not set"
+  EXPECT_NE(acks(true).find(R"("floor":null)"), std::string::npos);
+  twin_->forget_deleted();
+  EXPECT_EQ(acks(true).find("floor"), std::string::npos);
+}
+
+TEST_F(TwinTest, AFullDocumentReplacesWhatWasApplied) {
+  ASSERT_EQ(twin_->apply(R"({"building":1,"floor":2})", DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  ASSERT_EQ(twin_->apply(R"({"$version":3,"floor":5})", DesiredSource::document, -1),
+            Twin::Outcome::applied);
+  EXPECT_EQ(slurp(path_), R"({"$version":3,"desired":{"floor":5}})");
+  EXPECT_EQ(effects_.last.building, -1);
+  ASSERT_EQ(twin_->apply(R"({"desired":{"$version":4,"floor":6},"reported":{"$version":9}})",
+                         DesiredSource::twin_response, -1),
+            Twin::Outcome::applied);
+  EXPECT_EQ(effects_.last.floor, 6);
+}
+
+TEST_F(TwinTest, UnknownKeysAreKeptWithinLimitsAndRefusedBeyond) {
+  ASSERT_EQ(twin_->apply(R"({"note":"front door","deep":{"a":{"b":{"c":{"d":{"e":1}}}}},)"
+                         R"("big":")" +
+                             std::string(300, 'x') + R"("})",
+                         DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  const std::string a = acks();
+  EXPECT_NE(a.find(R"("note":{"value":"front door","ac":200)"), std::string::npos) << a;
+  EXPECT_NE(a.find(R"("deep":{"value":null,"ac":400)"), std::string::npos) << a;
+  EXPECT_NE(a.find(R"("big":{"value":null,"ac":400)"), std::string::npos) << a;
+  std::string many = "{";
+  for (int i = 0; i < 40; ++i) many += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  many.back() = '}';
+  ASSERT_EQ(twin_->apply(many, DesiredSource::patch, 2), Twin::Outcome::applied);
+  EXPECT_NE(acks().find("at most 32 keys"), std::string::npos);
+}
+
+TEST_F(TwinTest, ReservedAndUnsafeKeys) {
+  ASSERT_EQ(
+      twin_->apply(R"({"door":"open","a.b":1,"$metadata":{},"ok":1})", DesiredSource::patch, 1),
+      Twin::Outcome::applied);
+  const std::string a = acks();
+  EXPECT_NE(a.find(R"("door":{"value":null,"ac":400)"), std::string::npos) << a;
+  EXPECT_EQ(a.find("a.b"), std::string::npos);  // not even acknowledged: unsafe as a member name
+  EXPECT_EQ(slurp(path_), R"({"$version":1,"desired":{"ok":1}})");
+}
+
+TEST_F(TwinTest, KnownKeysChangeTheSettings) {
+  ASSERT_EQ(twin_->apply(R"({"defaultLockTime":"10m","autoRelockSeconds":5,)"
+                         R"("telemetryIntervalSeconds":60,"failMode":"safe","logLevel":"debug"})",
+                         DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  EXPECT_EQ(effects_.last.default_lock_seconds, 600);
+  EXPECT_EQ(effects_.last.auto_relock_seconds, 5);
+  EXPECT_EQ(effects_.last.telemetry_interval_seconds, 60);
+  EXPECT_TRUE(effects_.last.fail_mode_set);
+  EXPECT_EQ(effects_.last.fail_mode, hal::FailMode::safe);
+  EXPECT_EQ(effects_.last.log_level, port::Level::debug);
+}
+
+TEST_F(TwinTest, AMaglockCannotBeMadeFailSecure) {
+  limits_.energized_unlocks = false;
+  twin_ = std::make_unique<Twin>(path_, limits_, effects_);
+  ASSERT_EQ(twin_->apply(R"({"failMode":"secure"})", DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  EXPECT_FALSE(effects_.last.fail_mode_set);
+  EXPECT_NE(acks().find("cannot fail secure"), std::string::npos);
+}
+
+TEST_F(TwinTest, RestartLoadsTheStateAndFallsBackToTheLastGoodCopy) {
+  ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
+  ASSERT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::applied);
+  Twin restarted(path_, limits_, effects_);
+  restarted.load();
+  EXPECT_EQ(restarted.version(), 2);
+  EXPECT_EQ(restarted.settings().floor, 4);
+
+  std::ofstream(path_) << R"({"$version":2,"desired":{"floor":)";  // a torn or damaged file
+  Twin recovered(path_, limits_, effects_);
+  recovered.load();
+  EXPECT_EQ(recovered.version(), 1);
+  EXPECT_EQ(recovered.settings().floor, 3);
+}
+
+TEST_F(TwinTest, ASaveThatFailsAppliesNothing) {
+  twin_ =
+      std::make_unique<Twin>(::testing::TempDir() + "no-such-dir/state.json", limits_, effects_);
+  EXPECT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::not_saved);
+  EXPECT_EQ(twin_->version(), 0);
+  EXPECT_EQ(twin_->settings().floor, INT64_MIN);
+}
+
+}  // namespace
+}  // namespace door::agent
