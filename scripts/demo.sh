@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The local demo: a TLS Mosquitto on loopback, three door agents on simulated door hardware (the
 # fake GPIO), and what a service sees of them: they come online, answer door methods (a timed lock,
-# a momentary release, a propped-open door that is not locked), report door events, ride out a
-# broker restart by themselves and go offline cleanly. Everything it starts is stopped when it
+# a momentary release, a propped-open door that is not locked), report door events, apply and
+# acknowledge a desired-properties update, ride out a broker restart by themselves and go offline
+# cleanly. Everything it starts is stopped when it
 # ends. Usage: scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,6 +89,7 @@ for id in "${devices[@]}"; do
   cat >"$work/$id.json" <<JSON
 {"hub":"mqtt","connection":{"host":"localhost","port":$port,"deviceId":"$id",
  "password":"pw-$id","caFile":"$work/pki/ca.pem","reconnectMaxSeconds":2},
+ "stateFile":"$work/$id.desired.json",
  "door":{"gpio":"fake","lock":{"line":"LOCK"},"feedback":{"line":"FEEDBACK"},
   "doorContact":{"line":"DOOR"},"failMode":"secure",
   "fake":{"control":"$work/$id.gpio","transitionLog":"$work/$id.transitions"}}}
@@ -101,7 +103,7 @@ await_status true
 # that its subscription is in place before any call is made.
 coproc WATCH {
   exec mosquitto_sub "${service_args[@]}" -v -t 'devices/+/status' -t 'devices/+/methods/res/#' \
-    -t 'devices/+/messages/events/#'
+    -t 'devices/+/messages/events/#' -t 'devices/+/twin/reported'
 }
 read -r -t 15 _ _ <&"${WATCH[0]}"
 rid=0
@@ -131,6 +133,29 @@ echo "set DOOR active" >"$work/door-3.gpio"   # someone props door-3 open
 call door-3 unlockDoor ''
 call door-3 lockDoor ''
 call door-3 getDoorState ''
+
+say "desired properties: {\"building\":43,\"floor\":3} for every door"
+for id in "${devices[@]}"; do
+  service mosquitto_pub -r -t "devices/$id/twin/desired" -m '{"$version":1,"building":43,"floor":3}'
+done
+acknowledged=" "
+while [ "$(wc -w <<<"$acknowledged")" -lt "${#devices[@]}" ] &&
+  read -r -t 15 topic doc <&"${WATCH[0]}"; do
+  case "$topic" in
+    */twin/reported)
+      case "$doc" in *'"floor":{"value":3,"ac":200,"av":1'*) ;; *) continue ;; esac
+      id=${topic#devices/}
+      id=${id%%/*}
+      case "$acknowledged" in *" $id "*) continue ;; esac
+      acknowledged+="$id "
+      echo "  $id reported: $doc"
+      ;;
+  esac
+done
+if [ "$(wc -w <<<"$acknowledged")" -lt "${#devices[@]}" ]; then
+  echo "demo: not every door acknowledged the desired properties" >&2
+  exit 1
+fi
 kill "$WATCH_PID" 2>/dev/null || true
 wait "$WATCH_PID" 2>/dev/null || true
 

@@ -178,8 +178,8 @@ void Agent::reload() {
     log(Level::error, "SIGHUP: config not reloaded: %s", error.c_str());
     return;
   }
-  port::set_log_level(fresh.log_level);
   config_.log_level = fresh.log_level;
+  apply_settings(twin_.settings());  // a desired logLevel still wins over the file's
   log(Level::notice,
       "SIGHUP: config reloaded (log level applied; connection changes take effect "
       "after a restart)");

@@ -116,6 +116,29 @@ TEST_F(BrokerTwin, AppliedSettingsTakeEffectWithoutARestart) {
   EXPECT_FALSE(reported_with(R"("door":{"lock":"locked")").empty());
 }
 
+TEST_F(BrokerTwin, PeriodicStateEventsFollowTheDesiredInterval) {
+  ASSERT_TRUE(service_.subscribe("devices/door-1/messages/events/#"));
+  set_desired(R"({"$version":1,"telemetryIntervalSeconds":1})");
+  for (int i = 0; i < 2; ++i) {
+    const auto event = service_.receive_on("devices/door-1/messages/events/", 10s);
+    ASSERT_TRUE(event);
+    EXPECT_TRUE(has(event->payload, R"({"event":"state","lock":"locked")")) << event->payload;
+  }
+}
+
+TEST_F(BrokerTwin, ADesiredLogLevelSurvivesAConfigReload) {
+  set_desired(R"({"$version":1,"logLevel":"warning"})");
+  reported_with(R"("av":1)");
+  agent_->process().signal(SIGHUP);
+  // At warning level the reload's notice is not logged, and a lock's info line neither.
+  ASSERT_TRUE(service_.publish("devices/door-1/methods/POST/unlockDoor/?$rid=1", ""));
+  ASSERT_TRUE(service_.subscribe("devices/door-1/methods/res/#"));
+  ASSERT_TRUE(service_.publish("devices/door-1/methods/POST/getDoorState/?$rid=2", ""));
+  ASSERT_TRUE(service_.receive_on("devices/door-1/methods/res/", 10s));
+  EXPECT_EQ(agent_->process().count_output("method getDoorState (rid 2): 200"), 0u)
+      << agent_->process().output();
+}
+
 // --- IoT Hub ---
 
 class AzureTwin : public ::testing::Test {
