@@ -26,6 +26,23 @@ InboundTopic parse(std::string_view topic, std::string_view device_id) {
   return detail::parse_method_request(topic);
 }
 
+FleetTopic parse_fleet_topic(std::string_view topic) {
+  std::string_view id;
+  if (!consume(topic, "devices/") || !next_level(topic, id) || !valid_device_id(id)) return {};
+  FleetTopic t;
+  t.device_id = id;
+  if (topic == "status") {
+    t.kind = FleetTopicKind::status;
+  } else if (topic == "twin/reported") {
+    t.kind = FleetTopicKind::reported;
+  } else if (topic == "twin/desired") {
+    t.kind = FleetTopicKind::desired;
+  } else {
+    return {};
+  }
+  return t;
+}
+
 bool format_methods_subscription(port::TextWriter& out, std::string_view device_id) {
   return device_prefix(out, device_id) && out.add("methods/POST/#").ok();
 }

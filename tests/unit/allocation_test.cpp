@@ -115,7 +115,10 @@ DoorSettings fake_door() {
 }
 
 std::string fresh_state_path() {
-  const std::string path = ::testing::TempDir() + "allocation-test-state.json";
+  // Unique per test: ctest runs the cases in parallel processes.
+  const std::string path = ::testing::TempDir() + "allocation-state-" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           ".json";
   for (const char* suffix : {"", ".prev"}) unlink((path + suffix).c_str());
   return path;
 }

@@ -21,7 +21,9 @@ std::string slurp(const std::string& path) {
 class ReplaceFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = ::testing::TempDir() + "replace-file-test.json";
+    // Unique per test: ctest runs the cases in parallel processes.
+    path_ = ::testing::TempDir() + "replace-file-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
     for (const char* suffix : {"", ".prev", ".tmp"}) unlink((path_ + suffix).c_str());
   }
   std::string path_;

@@ -127,6 +127,19 @@ TEST(BrokerTopics, FormatsTheDeviceScopedTopics) {
   EXPECT_EQ(formatted(broker::format_status, "door/#"), "<failed>");
 }
 
+TEST(BrokerTopics, TheServiceSideReadsTheFleetsDocuments) {
+  FleetTopic t = broker::parse_fleet_topic("devices/door-1/status");
+  EXPECT_EQ(t.kind, FleetTopicKind::status);
+  EXPECT_EQ(t.device_id, "door-1");
+  EXPECT_EQ(broker::parse_fleet_topic("devices/door-2/twin/reported").kind,
+            FleetTopicKind::reported);
+  EXPECT_EQ(broker::parse_fleet_topic("devices/door-2/twin/desired").kind, FleetTopicKind::desired);
+  for (const char* topic : {"devices/door-1/methods/res/200/?$rid=1", "devices//status",
+                            "devices/a b/status", "devices/door-1/twin", "status"}) {
+    EXPECT_EQ(broker::parse_fleet_topic(topic).kind, FleetTopicKind::none) << topic;
+  }
+}
+
 TEST(Identifiers, DeviceIdsAreSafeTopicLevels) {
   EXPECT_TRUE(valid_device_id("door-1.floor_3:a@b"));
   EXPECT_TRUE(valid_device_id(std::string(128, 'a')));

@@ -47,9 +47,19 @@ bool format_username(port::TextWriter& out, std::string_view host, std::string_v
 
 }  // namespace azure
 
+// What the service side receives in the broker dialect.
+enum class FleetTopicKind { none, status, reported, desired };
+
+struct FleetTopic {
+  FleetTopicKind kind = FleetTopicKind::none;
+  std::string_view device_id;
+};
+
 namespace broker {
 
 InboundTopic parse(std::string_view topic, std::string_view device_id);
+// devices/{id}/status, devices/{id}/twin/reported, devices/{id}/twin/desired.
+FleetTopic parse_fleet_topic(std::string_view topic);
 
 bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
 bool format_desired(port::TextWriter& out, std::string_view device_id);

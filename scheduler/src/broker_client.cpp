@@ -1,0 +1,90 @@
+#include "scheduler/broker_client.hpp"
+
+#include <unistd.h>
+
+namespace door::scheduler {
+
+BrokerClient::BrokerClient(const BrokerSettings& settings)
+    : settings_(settings), client_id_("door-scheduler-" + std::to_string(getpid())) {
+  const std::string uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  MQTTClient_create(&client_, uri.c_str(), client_id_.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
+                    nullptr);
+}
+
+BrokerClient::~BrokerClient() {
+  if (client_ == nullptr) return;
+  if (MQTTClient_isConnected(client_)) MQTTClient_disconnect(client_, 2000);
+  MQTTClient_destroy(&client_);
+}
+
+bool BrokerClient::connect(std::string& error) {
+  MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
+  ssl.trustStore = settings_.ca_file.empty() ? nullptr : settings_.ca_file.c_str();
+  ssl.keyStore = settings_.client_cert_file.empty() ? nullptr : settings_.client_cert_file.c_str();
+  ssl.privateKey = settings_.client_key_file.empty() ? nullptr : settings_.client_key_file.c_str();
+  ssl.enableServerCertAuth = 1;
+  ssl.verify = 1;
+  MQTTClient_connectOptions opts = MQTTClient_connectOptions_initializer;
+  opts.keepAliveInterval = 30;
+  opts.cleansession = 1;
+  opts.connectTimeout = 10;
+  opts.username = settings_.username.empty() ? nullptr : settings_.username.c_str();
+  opts.password = settings_.password.empty() ? nullptr : settings_.password.c_str();
+  opts.ssl = &ssl;
+  const int rc = client_ == nullptr ? MQTTCLIENT_FAILURE : MQTTClient_connect(client_, &opts);
+  if (rc == MQTTCLIENT_SUCCESS) return true;
+  const std::string where = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  if (rc == 4 || rc == 5) {
+    error = "the broker at " + where + " refused the user name or password";
+  } else {
+    error = "cannot connect to the broker at " + where +
+            " (not reachable, or its TLS certificate is not trusted by the CA file)";
+  }
+  return false;
+}
+
+bool BrokerClient::subscribe(const std::string& filter, int qos) {
+  return MQTTClient_subscribe(client_, filter.c_str(), qos) == MQTTCLIENT_SUCCESS;
+}
+
+bool BrokerClient::publish(const std::string& topic, const std::string& payload, int qos,
+                           bool retained) {
+  MQTTClient_deliveryToken token = 0;
+  if (MQTTClient_publish(client_, topic.c_str(), static_cast<int>(payload.size()), payload.data(),
+                         qos, retained ? 1 : 0, &token) != MQTTCLIENT_SUCCESS) {
+    return false;
+  }
+  return qos == 0 || MQTTClient_waitForCompletion(client_, token, 10000) == MQTTCLIENT_SUCCESS;
+}
+
+std::optional<Message> BrokerClient::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    char* topic = nullptr;
+    int topic_length = 0;
+    MQTTClient_message* message = nullptr;
+    const int rc = MQTTClient_receive(client_, &topic, &topic_length, &message,
+                                      static_cast<unsigned long>(left.count()));
+    if (rc != MQTTCLIENT_SUCCESS && rc != MQTTCLIENT_TOPICNAME_TRUNCATED) return std::nullopt;
+    if (message == nullptr) continue;
+    Message m;
+    m.topic = topic_length > 0 ? std::string(topic, static_cast<std::size_t>(topic_length))
+                               : std::string(topic);
+    m.payload.assign(static_cast<const char*>(message->payload),
+                     static_cast<std::size_t>(message->payloadlen));
+    m.retained = message->retained != 0;
+    MQTTClient_freeMessage(&message);
+    MQTTClient_free(topic);
+    return m;
+  }
+}
+
+std::string BrokerClient::private_topic(const std::string& leaf) const {
+  // Under devices/ so the shipped ACL lets the scheduler use it; no device has this id.
+  return "devices/" + client_id_ + "/" + leaf;
+}
+
+}  // namespace door::scheduler

@@ -1,0 +1,104 @@
+// door-scheduler devices: the fleet view over a real broker with real agents, and the query subset.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "agent_process.hpp"
+#include "broker.hpp"
+#include "mqtt_client.hpp"
+#include "test_pki.hpp"
+
+namespace door::test {
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+class SchedulerDevices : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* id : {"door-1", "door-2"}) {
+      door_dirs_.push_back(std::make_unique<TempDir>());
+      const TempDir& dir = *door_dirs_.back();
+      agents_.push_back(std::make_unique<AgentProcess>(broker_dialect_config(
+          broker_.port(), id, "",
+          R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir))));
+      ASSERT_TRUE(agents_.back()->wait_online()) << agents_.back()->process().output();
+    }
+    // door-1 is on floor 3 once it has acknowledged it.
+    MqttClient service(scheduler_options(broker_));
+    ASSERT_EQ(service.connect(), 0);
+    ASSERT_TRUE(service.subscribe("devices/door-1/twin/reported"));
+    ASSERT_TRUE(
+        service.publish("devices/door-1/twin/desired", R"({"$version":1,"floor":3})", 1, true));
+    for (;;) {
+      const auto m = service.receive(10s);
+      ASSERT_TRUE(m);
+      if (m->payload.find(R"("av":1)") != std::string::npos) break;
+    }
+  }
+
+  CliRun scheduler(std::vector<std::string> args, int port = 0) {
+    std::vector<std::string> argv = {
+        DOOR_SCHEDULER_BINARY,
+        "--broker",
+        "localhost:" + std::to_string(port != 0 ? port : broker_.port()),
+        "--ca",
+        TestPki::shared().file("ca.pem"),
+        "--password-file",
+        password_file_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv);
+    const auto status = p.wait_exit(30s);
+    return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, p.output()};
+  }
+
+  TempDir dir_;
+  std::string password_file_ =
+      dir_.write("password", std::string(Broker::kSchedulerPassword) + "\n");
+  Broker broker_;
+  std::vector<std::unique_ptr<TempDir>> door_dirs_;
+  std::vector<std::unique_ptr<AgentProcess>> agents_;
+};
+
+TEST_F(SchedulerDevices, ListsTheFleet) {
+  const CliRun r = scheduler({"devices"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("door-1               yes     locked"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("floor=3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("door-2               yes     locked    closed  -        -"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(SchedulerDevices, AQuerySelectsASubset) {
+  const CliRun r = scheduler({"devices", "--json", "--query",
+                              "SELECT * FROM devices WHERE properties.reported.floor = 3"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(R"("deviceId":	"door-1")"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("door-2"), std::string::npos) << r.output;
+  const CliRun none =
+      scheduler({"devices", "--query", "deviceId IN ['door-7'] OR status.online = false"});
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_EQ(none.output.find("door-"), std::string::npos) << none.output;
+}
+
+TEST_F(SchedulerDevices, BadInputGetsOneLineAndAnExitCode) {
+  CliRun r = scheduler({"devices", "--query", "floor = 3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "door-scheduler: query: unknown name 'floor' (use deviceId, "
+            "properties.reported.<key>, properties.desired.<key> or status.<key>) at "
+            "character 1 (see door-scheduler help)\n");
+  r = scheduler({"devices", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = scheduler({"devices"}, free_port());  // nothing listens there
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("door-scheduler: cannot connect to the broker at ssl://localhost:"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace
+}  // namespace door::test
