@@ -9,6 +9,11 @@ if(DOOR_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(DOOR_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Size-optimised release: drop unused sections so the agent binary stays small on the boards.
 if(CMAKE_BUILD_TYPE STREQUAL "MinSizeRel")
   add_compile_options(-ffunction-sections -fdata-sections)

@@ -8,10 +8,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+update_in=10s
+lock_in=20s
+case "${1:-}" in
+  --quick) update_in=2s lock_in=4s ;;
+  "") ;;
+  *)
+    echo "usage: $0 [--quick]" >&2
+    exit 2
+    ;;
+esac
 
 scripts/install-deps.sh --no-cross
 cmake --preset dev >/dev/null
-cmake --build --preset dev --target door-agent
+cmake --build --preset dev --target door-agent door-scheduler
 
 work=$(mktemp -d)
 pids=()
@@ -25,6 +35,12 @@ trap cleanup EXIT
 devices=(door-1 door-2 door-3)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 say() { printf '\n== %s\n' "$*"; }
+# Stops a coproc. Bash unsets a coproc's _PID variable once it has ended, hence the default.
+stop_coproc() {
+  [ -n "${1:-}" ] || return 0
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 
 say "making a throw-away PKI and broker config in $work"
 tests/harness/make-pki.sh "$work/pki" >/dev/null
@@ -73,8 +89,7 @@ await_status() {
     case "$doc" in *"\"online\":$want"*) ;; *) continue ;; esac
     case "$seen" in *" $topic "*) ;; *) seen+="$topic " count=$((count + 1)) ;; esac
   done
-  kill "$SUB_PID" 2>/dev/null || true
-  wait "$SUB_PID" 2>/dev/null || true
+  stop_coproc "${SUB_PID:-}"
   if [ "$count" -lt "${#devices[@]}" ]; then
     echo "demo: only $count of ${#devices[@]} devices reported online=$want" >&2
     exit 1
@@ -99,65 +114,41 @@ JSON
 done
 await_status true
 
-# One subscriber watches answers and door events; the retained status documents it gets first show
-# that its subscription is in place before any call is made.
-coproc WATCH {
-  exec mosquitto_sub "${service_args[@]}" -v -t 'devices/+/status' -t 'devices/+/methods/res/#' \
-    -t 'devices/+/messages/events/#' -t 'devices/+/twin/reported'
+scheduler() {
+  build/dev/scheduler/door-scheduler --broker "localhost:$port" --ca "$work/pki/ca.pem" \
+    --password-file "$work/scheduler.pw" --store "$work/jobs.db" "$@"
 }
-read -r -t 15 _ _ <&"${WATCH[0]}"
-rid=0
-call() { # device method payload
-  local device=$1 method=$2 payload=$3 topic doc
-  rid=$((rid + 1))
-  echo "  -> $device $method ${payload:-(no payload)}"
-  service mosquitto_pub -t "devices/$device/methods/POST/$method/?\$rid=$rid" -m "$payload"
-  while read -r -t 15 topic doc <&"${WATCH[0]}"; do
-    case "$topic" in
-      "devices/$device/methods/res/"*"?\$rid=$rid")
-        local status=${topic#*/res/}
-        echo "  <- ${status%%/*} $doc"
-        return 0
-        ;;
-      */messages/events/) echo "  event from ${topic#devices/}: $doc" | sed 's#/messages/events/##' ;;
-    esac
-  done
-  echo "demo: no answer from $device to $method" >&2
-  exit 1
-}
+echo "scheduler-pw" >"$work/scheduler.pw"
 
-say "door methods, as a scheduler would call them"
-call door-1 lockDoor '{"lockTime":"10m"}'
-call door-2 unlockDoor '{"unlockTime":"5s"}'
-echo "set DOOR active" >"$work/door-3.gpio"   # someone props door-3 open
-call door-3 unlockDoor ''
-call door-3 lockDoor ''
-call door-3 getDoorState ''
+say "the fleet, as door-scheduler sees it"
+scheduler devices
+echo "set DOOR active" >"$work/door-3.gpio"   # someone has propped door-3 open
 
-say "desired properties: {\"building\":43,\"floor\":3} for every door"
-for id in "${devices[@]}"; do
-  service mosquitto_pub -r -t "devices/$id/twin/desired" -m '{"$version":1,"building":43,"floor":3}'
+say "scheduling: the desired update in $update_in, lockDoor in $lock_in for the doors on floor 3"
+scheduler schedule twin --id update-floor --query "SELECT * FROM devices" \
+  --patch '{"building":43,"floor":3}' --wait-ack --in "$update_in"
+scheduler schedule method --id lock-floor-3 --query "properties.reported.floor = 3" \
+  --method lockDoor --payload '{"lockTime":"10m"}' --timeout 10 --in "$lock_in"
+scheduler jobs
+
+say "door-scheduler serve runs them when they are due"
+coproc SERVE { exec build/dev/scheduler/door-scheduler --broker "localhost:$port" \
+  --ca "$work/pki/ca.pem" --password-file "$work/scheduler.pw" --store "$work/jobs.db" serve; }
+finished=0
+while [ "$finished" -lt 2 ] && read -r -t 60 line <&"${SERVE[0]}"; do
+  echo "  $line"
+  case "$line" in "job update-floor completed"* | "job lock-floor-3 completed"*) finished=$((finished + 1)) ;; esac
 done
-acknowledged=" "
-while [ "$(wc -w <<<"$acknowledged")" -lt "${#devices[@]}" ] &&
-  read -r -t 15 topic doc <&"${WATCH[0]}"; do
-  case "$topic" in
-    */twin/reported)
-      case "$doc" in *'"floor":{"value":3,"ac":200,"av":1'*) ;; *) continue ;; esac
-      id=${topic#devices/}
-      id=${id%%/*}
-      case "$acknowledged" in *" $id "*) continue ;; esac
-      acknowledged+="$id "
-      echo "  $id reported: $doc"
-      ;;
-  esac
-done
-if [ "$(wc -w <<<"$acknowledged")" -lt "${#devices[@]}" ]; then
-  echo "demo: not every door acknowledged the desired properties" >&2
+stop_coproc "${SERVE_PID:-}"
+if [ "$finished" -lt 2 ]; then
+  echo "demo: the jobs did not complete" >&2
   exit 1
 fi
-kill "$WATCH_PID" 2>/dev/null || true
-wait "$WATCH_PID" 2>/dev/null || true
+
+say "results"
+scheduler job update-floor
+scheduler job lock-floor-3 || true   # door-3 is open: that door is not locked (409)
+scheduler devices --query "properties.reported.building = 43"
 
 say "restarting the broker: the agents reconnect by themselves"
 kill "$broker_pid"

@@ -46,7 +46,7 @@ build_and_test dev
 step "asan: build and test with AddressSanitizer and UBSan"
 build_and_test asan
 step "demo (the README's main command)"
-scripts/demo.sh
+scripts/demo.sh --quick
 if [ "$cross" -eq 1 ]; then
   step "aarch64: cross build, unit tests under qemu-user"
   build_and_test aarch64

@@ -1,8 +1,11 @@
 #include "agent/desired_settings.hpp"
 
-#include "agent/duration.hpp"
+#include "protocol/duration.hpp"
 
 namespace door::agent {
+
+using protocol::duration_from_number;
+using protocol::parse_duration;
 
 namespace {
 

@@ -1,9 +1,12 @@
 #include "agent/door_methods.hpp"
 
-#include "agent/duration.hpp"
 #include "port/clock.hpp"
+#include "protocol/duration.hpp"
 
 namespace door::agent {
+
+using protocol::duration_from_number;
+using protocol::parse_duration;
 
 namespace {
 

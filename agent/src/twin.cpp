@@ -6,6 +6,7 @@
 #include "port/atomic_file.hpp"
 #include "port/file.hpp"
 #include "port/log.hpp"
+#include "protocol/merge_patch.hpp"
 
 namespace door::agent {
 
@@ -37,24 +38,6 @@ int depth(const cJSON* item) {
 bool fits(const cJSON* value) {
   char text[kMaxDesiredValueBytes + 5];  // PrintPreallocated wants 5 bytes of slack
   return cJSON_PrintPreallocated(const_cast<cJSON*>(value), text, sizeof text, false) != 0;
-}
-
-// RFC 7386 merge of patch into target (either may be a non-object); returns the merged value.
-cJSON* merge(cJSON* target, const cJSON* patch) {
-  if (!cJSON_IsObject(patch)) return cJSON_Duplicate(patch, true);
-  cJSON* result = cJSON_IsObject(target) ? target : cJSON_CreateObject();
-  if (result == nullptr) return nullptr;
-  for (const cJSON* p = patch->child; p != nullptr; p = p->next) {
-    if (cJSON_IsNull(p)) {
-      cJSON_DeleteItemFromObjectCaseSensitive(result, p->string);
-      continue;
-    }
-    cJSON* existing = cJSON_DetachItemFromObjectCaseSensitive(result, p->string);
-    cJSON* merged = merge(existing, p);
-    if (merged == nullptr) return nullptr;
-    cJSON_AddItemToObject(result, p->string, merged);
-  }
-  return result;
 }
 
 int count_members(const cJSON* object) {
@@ -205,7 +188,8 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
       continue;
     }
     cJSON* detached = cJSON_DetachItemFromObjectCaseSensitive(current, item->string);
-    cJSON* merged = merge(detached, item);
+    // Merged into a copy, so a refused result leaves the old value as it was.
+    cJSON* merged = protocol::merge_patch(cJSON_Duplicate(detached, true), item);
     if (merged == nullptr || !fits(merged)) {
       stage(key, 400, false, "refused: the merged value is too large");
       if (detached != nullptr) cJSON_AddItemToObject(current, item->string, detached);

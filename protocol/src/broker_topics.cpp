@@ -37,10 +37,26 @@ FleetTopic parse_fleet_topic(std::string_view topic) {
     t.kind = FleetTopicKind::reported;
   } else if (topic == "twin/desired") {
     t.kind = FleetTopicKind::desired;
+  } else if (consume(topic, "methods/res/")) {
+    std::string_view status;
+    detail::Query query;
+    if (!next_level(topic, status) || !detail::parse_status(status, t.status) ||
+        !consume(topic, "?") || !detail::parse_query(topic, query) || !query.has_rid) {
+      return {};
+    }
+    t.kind = FleetTopicKind::method_response;
+    t.rid = query.rid;
   } else {
     return {};
   }
   return t;
+}
+
+bool format_method_request(port::TextWriter& out, std::string_view device_id,
+                           std::string_view method, std::string_view rid) {
+  if (!valid_method_name(method) || !valid_request_id(rid)) return false;
+  return device_prefix(out, device_id) &&
+         out.add("methods/POST/").add(method).add("/?$rid=").add(rid).ok();
 }
 
 bool format_methods_subscription(port::TextWriter& out, std::string_view device_id) {

@@ -5,7 +5,9 @@
 namespace door::scheduler {
 
 BrokerClient::BrokerClient(const BrokerSettings& settings)
-    : settings_(settings), client_id_("door-scheduler-" + std::to_string(getpid())) {
+    : settings_(settings),
+      client_id_(settings.client_id.empty() ? "door-scheduler-" + std::to_string(getpid())
+                                            : settings.client_id) {
   const std::string uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
   MQTTClient_create(&client_, uri.c_str(), client_id_.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
                     nullptr);

@@ -1,120 +1,75 @@
-// door-scheduler: the host side of a door fleet on an MQTT broker. Lists the devices (and those a
-// query selects) as their retained documents show them.
+// door-scheduler: the host side of a door fleet on an MQTT broker. Shows the fleet, schedules jobs
+// (invoke a method, update desired properties) for the devices a query selects, and runs them.
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
-#include "scheduler/broker_client.hpp"
-#include "scheduler/fleet.hpp"
-#include "scheduler/query.hpp"
+#include "cli.hpp"
 
 namespace {
 
-using door::scheduler::BrokerClient;
-using door::scheduler::BrokerSettings;
-using door::scheduler::Fleet;
-using door::scheduler::Query;
-
-constexpr int kOk = 0;
-constexpr int kError = 1;
-constexpr int kUsage = 2;
+using namespace door::scheduler::cli;
 
 const char* kUsageText =
-    "usage: door-scheduler [connection options] <command> [command options]\n"
+    "usage: door-scheduler [global options] <command> [command options]\n"
     "\n"
     "commands:\n"
-    "  devices [--query Q] [--json]   the fleet as the broker's retained documents show it;\n"
-    "                                 Q selects devices, e.g. \"properties.reported.floor = 3\"\n"
-    "  help [command]                 this text, or a command's\n"
+    "  devices [--query Q] [--json]        the fleet, or the devices Q selects\n"
+    "  schedule method --method NAME ...   invoke a direct method on the devices Q selects\n"
+    "  schedule twin --patch JSON ...      update their desired properties\n"
+    "  jobs [--json]                       every job and its status\n"
+    "  job ID [--json]                     one job: statistics and each device's result\n"
+    "  cancel ID                           cancel a job that has not ended\n"
+    "  serve                               run jobs when they are due, until stopped\n"
+    "  help [command]                      this text, or a command's\n"
     "\n"
-    "connection options (the broker dialect, TLS):\n"
-    "  --broker HOST[:PORT]   default localhost:8883\n"
+    "global options:\n"
+    "  --broker HOST[:PORT]   default localhost:8883 (TLS)\n"
     "  --ca FILE              CA certificates that sign the broker's certificate\n"
     "  --user NAME            default scheduler\n"
     "  --password-file FILE   the password (or set DOOR_SCHEDULER_PASSWORD)\n"
     "  --cert FILE --key FILE a client certificate instead of a password\n"
-    "  --version\n";
+    "  --store FILE           the job store (SQLite), default\n"
+    "                         $XDG_STATE_HOME/door-scheduler/jobs.db or\n"
+    "                         ~/.local/state/door-scheduler/jobs.db\n"
+    "  --version\n"
+    "\n"
+    "exit status: 0 done; 1 broker, store or job failure; 2 bad usage; 3 some devices failed\n";
 
 const char* kDevicesHelp =
-    "usage: door-scheduler [connection options] devices [--query Q] [--json]\n"
+    "usage: door-scheduler devices [--query Q] [--json]\n"
     "\n"
     "Lists every device that has a status, reported or desired document on the broker: online\n"
-    "state, lock and door state, desired and acknowledged versions, reported properties.\n"
+    "state, lock and door state, desired version, reported properties.\n"
     "--query takes the IoT Hub query subset: SELECT * FROM devices WHERE <condition>, or the\n"
     "condition alone: deviceId = 'd1', deviceId IN ['a','b'], properties.reported.floor >= 3,\n"
-    "properties.desired.building = 43, status.online = true, is_defined(...), AND, OR, NOT, ().\n"
-    "--json prints a JSON array for scripts. Exit status: 0 listed, 1 broker error, 2 bad usage.\n";
+    "properties.desired.building = 43, status.online = true, is_defined(...), AND, OR, NOT, ().\n";
 
-int usage_error(const std::string& what) {
-  std::fprintf(stderr, "door-scheduler: %s (see door-scheduler help)\n", what.c_str());
-  return kUsage;
-}
+const char* kScheduleHelp =
+    "usage: door-scheduler schedule method --query Q --method NAME [--payload JSON] [options]\n"
+    "       door-scheduler schedule twin --query Q --patch JSON [--wait-ack] [options]\n"
+    "\n"
+    "options:\n"
+    "  --start WHEN      now (default), \"in 20s\", 2026-11-23T22:00:00Z, 2026-11-23T22:00 "
+    "(local)\n"
+    "  --in DURATION     the same as --start \"in DURATION\"\n"
+    "  --timeout S       per device: the method's answer or the acknowledgement (1-300, 30)\n"
+    "  --max-time S      maxExecutionTimeInSeconds of each run (default 3600)\n"
+    "  --repeat R        \"every 20s\" (10m, 2h) or \"daily 22:00\" (local time); runs under "
+    "serve\n"
+    "  --rate N          start at most N devices a second\n"
+    "  --wait-ack        twin: a device succeeds when it acknowledges the new $version with 200\n"
+    "  --id ID           the job id (letters, digits, '-', up to 64); default generated\n"
+    "  --wait            run the job here and show its progress until it ends\n"
+    "  --json            print the job as JSON\n";
 
-std::string text_of(const cJSON* item) {
-  if (item == nullptr) return "-";
-  if (cJSON_IsString(item)) return item->valuestring;
-  char* printed = cJSON_PrintUnformatted(item);
-  std::string s = printed != nullptr ? printed : "-";
-  cJSON_free(printed);
-  return s;
-}
-
-// The reported properties other than the device's own (door, agent), as key=value.
-std::string reported_summary(const cJSON* reported) {
-  std::string out;
-  for (const cJSON* item = reported != nullptr ? reported->child : nullptr; item != nullptr;
-       item = item->next) {
-    const std::string key = item->string;
-    if (key == "door" || key == "agent" || key[0] == '$') continue;
-    const cJSON* value = cJSON_GetObjectItemCaseSensitive(item, "value");
-    const cJSON* code = cJSON_GetObjectItemCaseSensitive(item, "ac");
-    out += (out.empty() ? "" : " ") + key + "=" + text_of(value != nullptr ? value : item);
-    if (cJSON_IsNumber(code) && code->valueint != 200) out += "(" + text_of(code) + ")";
-  }
-  return out.empty() ? "-" : out;
-}
-
-int list_devices(const Fleet& fleet, const Query* query, bool json) {
-  cJSON* array = cJSON_CreateArray();
-  if (!json) {
-    std::printf("%-20s %-7s %-9s %-7s %-8s %s\n", "DEVICE", "ONLINE", "LOCK", "DOOR", "DESIRED",
-                "REPORTED");
-  }
-  for (const auto& [id, device] : fleet.devices()) {
-    if (query != nullptr && !query->matches(device.view())) continue;
-    const cJSON* door = cJSON_GetObjectItemCaseSensitive(device.reported.get(), "door");
-    const cJSON* desired_version =
-        cJSON_GetObjectItemCaseSensitive(device.desired.get(), "$version");
-    if (json) {
-      cJSON* entry = cJSON_CreateObject();
-      cJSON_AddStringToObject(entry, "deviceId", id.c_str());
-      cJSON_AddBoolToObject(entry, "online", device.online());
-      for (const auto& [name, doc] :
-           {std::pair{"status", device.status.get()}, std::pair{"reported", device.reported.get()},
-            std::pair{"desired", device.desired.get()}}) {
-        cJSON_AddItemToObject(entry, name,
-                              doc != nullptr ? cJSON_Duplicate(doc, true) : cJSON_CreateNull());
-      }
-      cJSON_AddItemToArray(array, entry);
-      continue;
-    }
-    std::printf("%-20s %-7s %-9s %-7s %-8s %s\n", id.c_str(), device.online() ? "yes" : "no",
-                text_of(cJSON_GetObjectItemCaseSensitive(door, "lock")).c_str(),
-                text_of(cJSON_GetObjectItemCaseSensitive(door, "door")).c_str(),
-                text_of(desired_version).c_str(), reported_summary(device.reported.get()).c_str());
-  }
-  if (json) {
-    char* printed = cJSON_Print(array);
-    std::printf("%s\n", printed);
-    cJSON_free(printed);
-  }
-  cJSON_Delete(array);
-  return kOk;
-}
+const char* kServeHelp =
+    "usage: door-scheduler serve\n"
+    "\n"
+    "Runs jobs when their start time comes, one at a time, and repeating jobs again at their next\n"
+    "time, until SIGTERM or SIGINT. Jobs stored before a restart still run; a run that was under\n"
+    "way asks again the devices it had no answer from.\n";
 
 bool read_password(const std::string& path, std::string& out) {
   std::ifstream in(path);
@@ -123,96 +78,83 @@ bool read_password(const std::string& path, std::string& out) {
   return true;
 }
 
+std::string default_store() {
+  const char* state = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  if (state != nullptr && *state != '\0') return std::string(state) + "/door-scheduler/jobs.db";
+  return std::string(home != nullptr ? home : ".") + "/.local/state/door-scheduler/jobs.db";
+}
+
+int help(const std::string& topic) {
+  if (topic == "devices") {
+    std::fputs(kDevicesHelp, stdout);
+  } else if (topic == "schedule") {
+    std::fputs(kScheduleHelp, stdout);
+  } else if (topic == "serve") {
+    std::fputs(kServeHelp, stdout);
+  } else {
+    std::fputs(kUsageText, stdout);
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  BrokerSettings settings;
-  if (const char* password = std::getenv("DOOR_SCHEDULER_PASSWORD")) settings.password = password;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::size_t i = 0;
-  // The value after an option.
-  auto next = [&](std::string& out) {
-    if (i + 1 >= args.size()) return false;
-    out = args[++i];
-    return true;
-  };
+  Context ctx;
+  ctx.args.assign(argv + 1, argv + argc);
+  ctx.store_path = default_store();
+  if (const char* password = std::getenv("DOOR_SCHEDULER_PASSWORD")) ctx.broker.password = password;
   std::string command;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
+  for (; ctx.next < ctx.args.size(); ++ctx.next) {
+    const std::string a = ctx.args[ctx.next];
     std::string v;
     if (a == "--version") {
       std::printf("door-scheduler %s\n", DOOR_AGENT_VERSION);
       return kOk;
     } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsageText, stdout);
-      return kOk;
+      return help("");
     } else if (a == "--broker") {
-      if (!next(v)) return usage_error("--broker needs HOST[:PORT]");
+      if (!option_value(ctx, a, v)) return kUsage;
       const auto colon = v.rfind(':');
-      settings.host = v.substr(0, colon);
+      ctx.broker.host = v.substr(0, colon);
       if (colon != std::string::npos) {
         char* end = nullptr;
         const long port = std::strtol(v.c_str() + colon + 1, &end, 10);
         if (*end != '\0' || port < 1 || port > 65535)
           return usage_error("bad port in --broker " + v);
-        settings.port = static_cast<int>(port);
+        ctx.broker.port = static_cast<int>(port);
       }
     } else if (a == "--ca") {
-      if (!next(settings.ca_file)) return usage_error("--ca needs a file");
+      if (!option_value(ctx, a, ctx.broker.ca_file)) return kUsage;
     } else if (a == "--user") {
-      if (!next(settings.username)) return usage_error("--user needs a name");
+      if (!option_value(ctx, a, ctx.broker.username)) return kUsage;
     } else if (a == "--password-file") {
-      if (!next(v)) return usage_error("--password-file needs a file");
-      if (!read_password(v, settings.password)) return usage_error("cannot read " + v);
+      if (!option_value(ctx, a, v)) return kUsage;
+      if (!read_password(v, ctx.broker.password)) return usage_error("cannot read " + v);
     } else if (a == "--cert") {
-      if (!next(settings.client_cert_file)) return usage_error("--cert needs a file");
+      if (!option_value(ctx, a, ctx.broker.client_cert_file)) return kUsage;
     } else if (a == "--key") {
-      if (!next(settings.client_key_file)) return usage_error("--key needs a file");
+      if (!option_value(ctx, a, ctx.broker.client_key_file)) return kUsage;
+    } else if (a == "--store") {
+      if (!option_value(ctx, a, ctx.store_path)) return kUsage;
     } else if (a.rfind("--", 0) == 0) {
       return usage_error("unknown option " + a);
     } else {
       command = a;
-      ++i;
+      ++ctx.next;
       break;
     }
   }
+  const bool wants_help = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--help";
   if (command.empty()) return usage_error("no command given");
-  if (command == "help") {
-    if (i < args.size() && args[i] == "devices") {
-      std::fputs(kDevicesHelp, stdout);
-    } else {
-      std::fputs(kUsageText, stdout);
-    }
-    return kOk;
-  }
-  if (command != "devices") return usage_error("unknown command '" + command + "'");
-
-  Query query;
-  bool has_query = false;
-  bool json = false;
-  for (; i < args.size(); ++i) {
-    std::string v;
-    if (args[i] == "--json") {
-      json = true;
-    } else if (args[i] == "--query") {
-      if (!next(v)) return usage_error("--query needs a condition");
-      std::string error;
-      if (!query.parse(v, error)) return usage_error(error);
-      has_query = true;
-    } else if (args[i] == "--help") {
-      std::fputs(kDevicesHelp, stdout);
-      return kOk;
-    } else {
-      return usage_error("unknown option " + args[i] + " for devices");
-    }
-  }
-
-  BrokerClient client(settings);
-  Fleet fleet;
-  std::string error;
-  if (!client.connect(error) || !fleet.load(client, error)) {
-    std::fprintf(stderr, "door-scheduler: %s\n", error.c_str());
-    return kError;
-  }
-  return list_devices(fleet, has_query ? &query : nullptr, json);
+  if (command == "help") return help(ctx.next < ctx.args.size() ? ctx.args[ctx.next] : "");
+  if (wants_help) return help(command);
+  if (command == "devices") return devices_command(ctx);
+  if (command == "schedule") return schedule_command(ctx);
+  if (command == "jobs") return jobs_command(ctx);
+  if (command == "job") return job_command(ctx);
+  if (command == "cancel") return cancel_command(ctx);
+  if (command == "serve") return serve_command(ctx);
+  return usage_error("unknown command '" + command + "'");
 }

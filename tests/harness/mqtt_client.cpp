@@ -1,7 +1,5 @@
 #include "mqtt_client.hpp"
 
-#include <stdexcept>
-
 #include "broker.hpp"
 #include "test_pki.hpp"
 
@@ -32,48 +30,26 @@ ClientOptions hub_options(const Broker& broker) {
   return o;
 }
 
-MqttClient::MqttClient(const ClientOptions& options) : options_(options) {
-  const std::string uri = "ssl://localhost:" + std::to_string(options_.port);
-  if (MQTTClient_create(&client_, uri.c_str(), options_.client_id.c_str(),
-                        MQTTCLIENT_PERSISTENCE_NONE, nullptr) != MQTTCLIENT_SUCCESS) {
-    throw std::runtime_error("MQTTClient_create failed");
-  }
+namespace {
+scheduler::BrokerSettings settings_for(const ClientOptions& o) {
+  scheduler::BrokerSettings s;
+  s.host = "localhost";
+  s.port = o.port;
+  s.username = o.username;
+  s.password = o.password;
+  s.ca_file = TestPki::shared().file("ca.pem");
+  s.client_cert_file = o.cert_file;
+  s.client_key_file = o.key_file;
+  s.client_id = o.client_id;
+  return s;
 }
+}  // namespace
 
-MqttClient::~MqttClient() {
-  if (MQTTClient_isConnected(client_)) MQTTClient_disconnect(client_, 1000);
-  MQTTClient_destroy(&client_);
-}
+MqttClient::MqttClient(const ClientOptions& options) : client_(settings_for(options)) {}
 
 int MqttClient::connect() {
-  const std::string ca = TestPki::shared().file("ca.pem");
-  MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
-  ssl.trustStore = ca.c_str();
-  ssl.verify = 1;
-  ssl.keyStore = options_.cert_file.empty() ? nullptr : options_.cert_file.c_str();
-  ssl.privateKey = options_.key_file.empty() ? nullptr : options_.key_file.c_str();
-  MQTTClient_connectOptions opts = MQTTClient_connectOptions_initializer;
-  opts.keepAliveInterval = 30;
-  opts.cleansession = 1;
-  opts.connectTimeout = 10;
-  opts.username = options_.username.empty() ? nullptr : options_.username.c_str();
-  opts.password = options_.password.empty() ? nullptr : options_.password.c_str();
-  opts.ssl = &ssl;
-  return MQTTClient_connect(client_, &opts);
-}
-
-bool MqttClient::subscribe(const std::string& filter, int qos) {
-  return MQTTClient_subscribe(client_, filter.c_str(), qos) == MQTTCLIENT_SUCCESS;
-}
-
-bool MqttClient::publish(const std::string& topic, const std::string& payload, int qos,
-                         bool retained) {
-  MQTTClient_deliveryToken token = 0;
-  if (MQTTClient_publish(client_, topic.c_str(), static_cast<int>(payload.size()), payload.data(),
-                         qos, retained ? 1 : 0, &token) != MQTTCLIENT_SUCCESS) {
-    return false;
-  }
-  return qos == 0 || MQTTClient_waitForCompletion(client_, token, 10000) == MQTTCLIENT_SUCCESS;
+  std::string error;
+  return client_.connect(error) ? 0 : 1;
 }
 
 std::optional<Message> MqttClient::receive(std::chrono::milliseconds timeout) {
@@ -82,32 +58,7 @@ std::optional<Message> MqttClient::receive(std::chrono::milliseconds timeout) {
     backlog_.pop_front();
     return m;
   }
-  return receive_from_broker(timeout);
-}
-
-std::optional<Message> MqttClient::receive_from_broker(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    char* topic = nullptr;
-    int topic_length = 0;
-    MQTTClient_message* message = nullptr;
-    const int rc = MQTTClient_receive(client_, &topic, &topic_length, &message,
-                                      static_cast<unsigned long>(left.count()));
-    if (rc != MQTTCLIENT_SUCCESS && rc != MQTTCLIENT_TOPICNAME_TRUNCATED) return std::nullopt;
-    if (message == nullptr) continue;  // timed out inside receive, or a non-message packet
-    Message m;
-    m.topic = topic_length > 0 ? std::string(topic, static_cast<std::size_t>(topic_length))
-                               : std::string(topic);
-    m.payload.assign(static_cast<const char*>(message->payload),
-                     static_cast<std::size_t>(message->payloadlen));
-    m.retained = message->retained != 0;
-    MQTTClient_freeMessage(&message);
-    MQTTClient_free(topic);
-    return m;
-  }
+  return client_.receive(timeout);
 }
 
 std::optional<Message> MqttClient::receive_on(const std::string& prefix,
@@ -123,7 +74,7 @@ std::optional<Message> MqttClient::receive_on(const std::string& prefix,
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    auto m = receive_from_broker(left);
+    auto m = client_.receive(left);
     if (!m || m->topic.rfind(prefix, 0) == 0) return m;
     backlog_.push_back(std::move(*m));
   }

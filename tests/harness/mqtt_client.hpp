@@ -1,20 +1,17 @@
 #pragma once
-// An MQTT client for tests that plays the service (scheduler, hub) or another device: Paho's
-// synchronous client over TLS, trusting the test CA.
-#include <MQTTClient.h>
-
+// An MQTT client for tests that plays the service (scheduler, hub) or another device: the
+// scheduler's own BrokerClient, plus a backlog so a test can wait for one topic without losing the
+// messages that arrive meanwhile.
 #include <chrono>
 #include <deque>
 #include <optional>
 #include <string>
 
+#include "scheduler/broker_client.hpp"
+
 namespace door::test {
 
-struct Message {
-  std::string topic;
-  std::string payload;
-  bool retained = false;
-};
+using scheduler::Message;
 
 struct ClientOptions {
   int port = 0;
@@ -34,15 +31,14 @@ ClientOptions hub_options(const Broker& broker);  // the stand-in IoT Hub listen
 class MqttClient {
  public:
   explicit MqttClient(const ClientOptions& options);
-  ~MqttClient();
-  MqttClient(const MqttClient&) = delete;
-  MqttClient& operator=(const MqttClient&) = delete;
 
-  // The CONNACK result: 0 on success.
+  // 0 on success, 1 when the broker refused or could not be reached.
   int connect();
-  bool subscribe(const std::string& filter, int qos = 1);
+  bool subscribe(const std::string& filter, int qos = 1) { return client_.subscribe(filter, qos); }
   bool publish(const std::string& topic, const std::string& payload, int qos = 1,
-               bool retained = false);
+               bool retained = false) {
+    return client_.publish(topic, payload, qos, retained);
+  }
   // The next message on a subscribed topic, or nullopt after timeout.
   std::optional<Message> receive(std::chrono::milliseconds timeout);
   // The next message whose topic starts with prefix; others received meanwhile are kept, in
@@ -50,11 +46,8 @@ class MqttClient {
   std::optional<Message> receive_on(const std::string& prefix, std::chrono::milliseconds timeout);
 
  private:
-  std::optional<Message> receive_from_broker(std::chrono::milliseconds timeout);
-
+  scheduler::BrokerClient client_;
   std::deque<Message> backlog_;
-  ClientOptions options_;
-  MQTTClient client_ = nullptr;
 };
 
 }  // namespace door::test

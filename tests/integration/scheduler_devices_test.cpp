@@ -1,19 +1,13 @@
 // door-scheduler devices: the fleet view over a real broker with real agents, and the query subset.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
-#include "test_pki.hpp"
+#include "scheduler_cli.hpp"
 
 namespace door::test {
 namespace {
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
 
 class SchedulerDevices : public ::testing::Test {
  protected:
@@ -39,31 +33,18 @@ class SchedulerDevices : public ::testing::Test {
     }
   }
 
-  CliRun scheduler(std::vector<std::string> args, int port = 0) {
-    std::vector<std::string> argv = {
-        DOOR_SCHEDULER_BINARY,
-        "--broker",
-        "localhost:" + std::to_string(port != 0 ? port : broker_.port()),
-        "--ca",
-        TestPki::shared().file("ca.pem"),
-        "--password-file",
-        password_file_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process p(argv);
-    const auto status = p.wait_exit(30s);
-    return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, p.output()};
+  CliResult scheduler(const std::vector<std::string>& args, int port = 0) {
+    return cli_.run(args, port);
   }
 
-  TempDir dir_;
-  std::string password_file_ =
-      dir_.write("password", std::string(Broker::kSchedulerPassword) + "\n");
   Broker broker_;
+  SchedulerCli cli_{broker_};
   std::vector<std::unique_ptr<TempDir>> door_dirs_;
   std::vector<std::unique_ptr<AgentProcess>> agents_;
 };
 
 TEST_F(SchedulerDevices, ListsTheFleet) {
-  const CliRun r = scheduler({"devices"});
+  const CliResult r = scheduler({"devices"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("door-1               yes     locked"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("floor=3"), std::string::npos) << r.output;
@@ -73,19 +54,19 @@ TEST_F(SchedulerDevices, ListsTheFleet) {
 }
 
 TEST_F(SchedulerDevices, AQuerySelectsASubset) {
-  const CliRun r = scheduler({"devices", "--json", "--query",
-                              "SELECT * FROM devices WHERE properties.reported.floor = 3"});
+  const CliResult r = scheduler({"devices", "--json", "--query",
+                                 "SELECT * FROM devices WHERE properties.reported.floor = 3"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(R"("deviceId":	"door-1")"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("door-2"), std::string::npos) << r.output;
-  const CliRun none =
+  const CliResult none =
       scheduler({"devices", "--query", "deviceId IN ['door-7'] OR status.online = false"});
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_EQ(none.output.find("door-"), std::string::npos) << none.output;
 }
 
 TEST_F(SchedulerDevices, BadInputGetsOneLineAndAnExitCode) {
-  CliRun r = scheduler({"devices", "--query", "floor = 3"});
+  CliResult r = scheduler({"devices", "--query", "floor = 3"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.output,
             "door-scheduler: query: unknown name 'floor' (use deviceId, "

@@ -1,8 +1,8 @@
-#include "agent/duration.hpp"
+#include "protocol/duration.hpp"
 
 #include <gtest/gtest.h>
 
-namespace door::agent {
+namespace door::protocol {
 namespace {
 
 TEST(Duration, UnitsAndPlainSeconds) {
@@ -26,4 +26,4 @@ TEST(Duration, RefusesWhatIsNotADurationInRange) {
 }
 
 }  // namespace
-}  // namespace door::agent
+}  // namespace door::protocol

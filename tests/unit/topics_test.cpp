@@ -134,7 +134,16 @@ TEST(BrokerTopics, TheServiceSideReadsTheFleetsDocuments) {
   EXPECT_EQ(broker::parse_fleet_topic("devices/door-2/twin/reported").kind,
             FleetTopicKind::reported);
   EXPECT_EQ(broker::parse_fleet_topic("devices/door-2/twin/desired").kind, FleetTopicKind::desired);
-  for (const char* topic : {"devices/door-1/methods/res/200/?$rid=1", "devices//status",
+  t = broker::parse_fleet_topic("devices/door-3/methods/res/409/?$rid=job-1.1.7");
+  EXPECT_EQ(t.kind, FleetTopicKind::method_response);
+  EXPECT_EQ(t.device_id, "door-3");
+  EXPECT_EQ(t.status, 409);
+  EXPECT_EQ(t.rid, "job-1.1.7");
+  char buf[256];
+  TextWriter w(buf, sizeof buf);
+  ASSERT_TRUE(broker::format_method_request(w, "door-3", "lockDoor", "job-1.1.7"));
+  EXPECT_EQ(w.view(), "devices/door-3/methods/POST/lockDoor/?$rid=job-1.1.7");
+  for (const char* topic : {"devices/door-1/methods/res/2000/?$rid=1", "devices//status",
                             "devices/a b/status", "devices/door-1/twin", "status"}) {
     EXPECT_EQ(broker::parse_fleet_topic(topic).kind, FleetTopicKind::none) << topic;
   }

@@ -48,18 +48,23 @@ bool format_username(port::TextWriter& out, std::string_view host, std::string_v
 }  // namespace azure
 
 // What the service side receives in the broker dialect.
-enum class FleetTopicKind { none, status, reported, desired };
+enum class FleetTopicKind { none, status, reported, desired, method_response };
 
 struct FleetTopic {
   FleetTopicKind kind = FleetTopicKind::none;
   std::string_view device_id;
+  int status = 0;        // method_response
+  std::string_view rid;  // method_response
 };
 
 namespace broker {
 
 InboundTopic parse(std::string_view topic, std::string_view device_id);
-// devices/{id}/status, devices/{id}/twin/reported, devices/{id}/twin/desired.
+// devices/{id}/status, devices/{id}/twin/reported, devices/{id}/twin/desired,
+// devices/{id}/methods/res/{status}/?$rid={rid}.
 FleetTopic parse_fleet_topic(std::string_view topic);
+bool format_method_request(port::TextWriter& out, std::string_view device_id,
+                           std::string_view method, std::string_view rid);
 
 bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
 bool format_desired(port::TextWriter& out, std::string_view device_id);

@@ -17,6 +17,7 @@ struct BrokerSettings {
   std::string ca_file;  // empty: the system trust store
   std::string client_cert_file;
   std::string client_key_file;
+  std::string client_id;  // empty: door-scheduler-<pid>
 };
 
 struct Message {

@@ -1,6 +1,6 @@
-#include "agent/duration.hpp"
+#include "protocol/duration.hpp"
 
-namespace door::agent {
+namespace door::protocol {
 
 int64_t duration_from_number(double value) {
   if (!(value >= 1 && value <= static_cast<double>(kMaxDurationSeconds))) return -1;
@@ -29,4 +29,4 @@ int64_t parse_duration(std::string_view text) {
   return seconds >= 1 && seconds <= kMaxDurationSeconds ? seconds : -1;
 }
 
-}  // namespace door::agent
+}  // namespace door::protocol

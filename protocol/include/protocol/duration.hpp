@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace door::agent {
+namespace door::protocol {
 
 // The longest hold a method may ask for: a week.
 constexpr int64_t kMaxDurationSeconds = 7 * 24 * 3600;
@@ -13,4 +13,4 @@ int64_t parse_duration(std::string_view text);
 // For a JSON number: whole seconds in range, or -1.
 int64_t duration_from_number(double value);
 
-}  // namespace door::agent
+}  // namespace door::protocol

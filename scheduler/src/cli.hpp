@@ -1,0 +1,37 @@
+#pragma once
+// What the door-scheduler commands share: connection and store settings, exit codes, messages.
+#include <string>
+#include <vector>
+
+#include "scheduler/broker_client.hpp"
+
+namespace door::scheduler::cli {
+
+constexpr int kOk = 0;
+constexpr int kError = 1;    // the broker or the store failed, or a job failed
+constexpr int kUsage = 2;    // bad usage: unknown option, malformed query or JSON
+constexpr int kPartial = 3;  // a job ended with some devices failed or canceled
+
+struct Context {
+  BrokerSettings broker;
+  std::string store_path;
+  std::vector<std::string> args;  // the command's own arguments
+  std::size_t next = 0;
+};
+
+int usage_error(const std::string& what);
+int runtime_error(const std::string& what);
+// The value after option `name` in the command's arguments; false (after a usage message) when
+// it is missing.
+bool option_value(Context& ctx, const std::string& name, std::string& out);
+// Unix seconds as local "YYYY-MM-DD HH:MM:SS".
+std::string local_time(int64_t unix_seconds);
+
+int devices_command(Context& ctx);
+int schedule_command(Context& ctx);
+int jobs_command(Context& ctx);
+int job_command(Context& ctx);
+int cancel_command(Context& ctx);
+int serve_command(Context& ctx);
+
+}  // namespace door::scheduler::cli

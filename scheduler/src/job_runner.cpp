@@ -1,0 +1,246 @@
+#include "scheduler/job_runner.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "port/clock.hpp"
+#include "port/text_writer.hpp"
+#include "protocol/merge_patch.hpp"
+#include "protocol/topics.hpp"
+#include "scheduler/query.hpp"
+
+namespace door::scheduler {
+
+namespace {
+
+constexpr int64_t kCancelCheckMs = 250;  // how often a run looks for a cancel from another process
+
+std::string json_text(const cJSON* json) {
+  char* printed = cJSON_PrintUnformatted(json);
+  std::string text = printed != nullptr ? printed : "null";
+  cJSON_free(printed);
+  return text;
+}
+
+}  // namespace
+
+JobRunner::JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress)
+    : client_(client), fleet_(fleet), store_(store), progress_(std::move(progress)) {}
+
+void JobRunner::finish(Job& job, DeviceResult& result, DeviceStatus status, int code,
+                       std::string response) {
+  result.status = status;
+  result.code = code;
+  result.response = std::move(response);
+  result.ended = port::wall_seconds();
+  store_.save_result(job.id, job.run, result);
+  if (progress_) progress_(job, store_.statistics(job.id, job.run), result);
+}
+
+bool JobRunner::write_desired(const Job& job, const std::string& device_id, int64_t& version,
+                              std::string& error) {
+  // Read-modify-write of the retained document: the fleet holds the newest copy the broker has.
+  const auto& devices = fleet_.devices();
+  const auto it = devices.find(device_id);
+  JsonDocument desired(it != devices.end() && it->second.desired
+                           ? cJSON_Duplicate(it->second.desired.get(), true)
+                           : cJSON_CreateObject());
+  JsonDocument patch(cJSON_Parse(job.patch.c_str()));
+  const cJSON* old_version = cJSON_GetObjectItemCaseSensitive(desired.get(), "$version");
+  version = (cJSON_IsNumber(old_version) ? static_cast<int64_t>(old_version->valuedouble) : 0) + 1;
+  cJSON* merged = protocol::merge_patch(desired.release(), patch.get());
+  JsonDocument document(merged);
+  cJSON_DeleteItemFromObjectCaseSensitive(merged, "$version");
+  cJSON_AddNumberToObject(merged, "$version", static_cast<double>(version));
+  const std::string text = json_text(merged);
+  if (!client_.publish("devices/" + device_id + "/twin/desired", text, 1, true)) {
+    error = "the broker did not take the desired document";
+    return false;
+  }
+  fleet_.update(Message{"devices/" + device_id + "/twin/desired", text, true});
+  return true;
+}
+
+void JobRunner::start_device(Job& job, DeviceResult& result) {
+  result.status = DeviceStatus::running;
+  result.started = port::wall_seconds();
+  store_.save_result(job.id, job.run, result);
+  const auto& devices = fleet_.devices();
+  const auto device = devices.find(result.device_id);
+  const int64_t deadline = port::monotonic_ms() + job.response_timeout_s * 1000LL;
+  if (job.type == JobType::update_twin) {
+    int64_t version = 0;
+    std::string error;
+    if (!write_desired(job, result.device_id, version, error)) {
+      finish(job, result, DeviceStatus::failed, 500, error);
+    } else if (!job.wait_for_ack) {
+      finish(job, result, DeviceStatus::completed, 200,
+             "desired $version " + std::to_string(version));
+    } else {
+      pending_[result.device_id] = Pending{result.device_id, deadline, version};
+      check_acknowledgement(job, result.device_id);
+    }
+    return;
+  }
+  if (device == devices.end() || !device->second.online()) {
+    finish(job, result, DeviceStatus::failed, 404,
+           "the device is offline (IoT Hub: 404103 DeviceNotOnline)");
+    return;
+  }
+  char rid[96];
+  port::TextWriter(rid, sizeof rid)
+      .add(job.id)
+      .add('.')
+      .add_int(job.run)
+      .add('.')
+      .add_int(++next_request_);
+  char topic[512];
+  port::TextWriter t(topic, sizeof topic);
+  if (!protocol::broker::format_method_request(t, result.device_id, job.method, rid) ||
+      !client_.publish(topic, job.payload, 1, false)) {
+    finish(job, result, DeviceStatus::failed, 500, "the request could not be sent");
+    return;
+  }
+  pending_[rid] = Pending{result.device_id, deadline, 0};
+}
+
+void JobRunner::check_acknowledgement(Job& job, const std::string& device_id) {
+  const auto p = pending_.find(device_id);
+  if (p == pending_.end()) return;
+  const auto& devices = fleet_.devices();
+  const auto device = devices.find(device_id);
+  if (device == devices.end() || !device->second.reported) return;
+  JsonDocument patch(cJSON_Parse(job.patch.c_str()));
+  int worst = 200;
+  std::string reasons;
+  for (const cJSON* key = patch ? patch->child : nullptr; key != nullptr; key = key->next) {
+    if (cJSON_IsNull(key)) continue;  // a deletion is acknowledged by the key going away
+    const cJSON* ack = cJSON_GetObjectItemCaseSensitive(device->second.reported.get(), key->string);
+    const cJSON* av = cJSON_GetObjectItemCaseSensitive(ack, "av");
+    const cJSON* ac = cJSON_GetObjectItemCaseSensitive(ack, "ac");
+    if (!cJSON_IsNumber(av) || av->valuedouble < static_cast<double>(p->second.version)) return;
+    if (cJSON_IsNumber(ac) && ac->valueint != 200) {
+      worst = ac->valueint;
+      const cJSON* ad = cJSON_GetObjectItemCaseSensitive(ack, "ad");
+      reasons += std::string(reasons.empty() ? "" : "; ") + key->string + ": " +
+                 (cJSON_IsString(ad) ? ad->valuestring : "refused");
+    }
+  }
+  pending_.erase(p);
+  DeviceResult& result = results_[device_id];
+  if (worst == 200) {
+    finish(job, result, DeviceStatus::completed, 200, "acknowledged");
+  } else {
+    finish(job, result, DeviceStatus::failed, worst, reasons);
+  }
+}
+
+void JobRunner::on_message(Job& job, const Message& message) {
+  const protocol::FleetTopic topic = protocol::broker::parse_fleet_topic(message.topic);
+  if (topic.kind == protocol::FleetTopicKind::method_response) {
+    const auto p = pending_.find(std::string(topic.rid));
+    if (p == pending_.end() || p->second.device_id != topic.device_id) return;
+    DeviceResult& result = results_[p->second.device_id];
+    pending_.erase(p);
+    const bool ok = topic.status >= 200 && topic.status < 300;
+    finish(job, result, ok ? DeviceStatus::completed : DeviceStatus::failed, topic.status,
+           message.payload);
+    return;
+  }
+  fleet_.update(message);
+  if (topic.kind == protocol::FleetTopicKind::reported) {
+    check_acknowledgement(job, std::string(topic.device_id));
+  }
+}
+
+Job JobRunner::run(Job job) {
+  results_.clear();
+  pending_.clear();
+  Query query;
+  std::string error;
+  query.parse(job.query, error);  // checked when the job was scheduled
+  for (DeviceResult r : store_.results(job.id, job.run)) {
+    // A run resumed after a restart asks again where no answer was recorded.
+    if (r.status == DeviceStatus::running) r.status = DeviceStatus::pending;
+    results_[r.device_id] = r;
+  }
+  for (const auto& [id, device] : fleet_.devices()) {
+    if (results_.count(id) == 0 && query.matches(device.view())) {
+      DeviceResult r;
+      r.device_id = id;
+      results_[id] = r;
+      store_.save_result(job.id, job.run, r);
+    }
+  }
+  if (job.type == JobType::device_method) client_.subscribe("devices/+/methods/res/#", 1);
+
+  const int64_t deadline =
+      port::monotonic_ms() + (job.started + job.max_execution_s - port::wall_seconds()) * 1000;
+  const int64_t spacing_ms = job.rate > 0 ? static_cast<int64_t>(1000.0 / job.rate) : 0;
+  int64_t next_start_ms = port::monotonic_ms();
+  int64_t next_cancel_check = 0;
+  for (;;) {
+    const int64_t now = port::monotonic_ms();
+    if (now >= next_cancel_check) {
+      next_cancel_check = now + kCancelCheckMs;
+      if (store_.cancelled(job.id)) {
+        for (auto& [id, r] : results_) {
+          if (r.status == DeviceStatus::pending || r.status == DeviceStatus::running) {
+            finish(job, r, DeviceStatus::canceled, 0, "the job was cancelled");
+          }
+        }
+        job.status = JobStatus::cancelled;
+        job.ended = port::wall_seconds();
+        return job;
+      }
+    }
+    // Start the devices that are due, as the rate allows.
+    for (auto& [id, r] : results_) {
+      if (port::monotonic_ms() < next_start_ms) break;
+      if (r.status != DeviceStatus::pending) continue;
+      start_device(job, r);
+      next_start_ms = port::monotonic_ms() + spacing_ms;
+    }
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (port::monotonic_ms() < it->second.deadline_ms) {
+        ++it;
+        continue;
+      }
+      DeviceResult& r = results_[it->second.device_id];
+      it = pending_.erase(it);
+      finish(job, r, DeviceStatus::failed, 504,
+             job.type == JobType::device_method
+                 ? "no answer within " + std::to_string(job.response_timeout_s) +
+                       " s (IoT Hub: 504101 GatewayTimeout)"
+                 : "not acknowledged within " + std::to_string(job.response_timeout_s) + " s");
+    }
+    bool open = !pending_.empty();
+    for (const auto& [id, r] : results_) open = open || r.status == DeviceStatus::pending;
+    if (!open) {
+      job.status = JobStatus::completed;
+      job.ended = port::wall_seconds();
+      return job;
+    }
+    if (port::monotonic_ms() >= deadline) {
+      for (auto& [id, r] : results_) {
+        if (r.status == DeviceStatus::pending || r.status == DeviceStatus::running) {
+          finish(job, r, DeviceStatus::failed, 0, "maxExecutionTimeInSeconds ran out");
+        }
+      }
+      job.status = JobStatus::failed;
+      job.failure =
+          "maxExecutionTimeInSeconds (" + std::to_string(job.max_execution_s) + ") ran out";
+      job.ended = port::wall_seconds();
+      return job;
+    }
+    int64_t wait = next_cancel_check - port::monotonic_ms();
+    for (const auto& [key, p] : pending_)
+      wait = std::min(wait, p.deadline_ms - port::monotonic_ms());
+    if (spacing_ms > 0) wait = std::min(wait, next_start_ms - port::monotonic_ms());
+    if (const auto m = client_.receive(std::chrono::milliseconds(std::max<int64_t>(wait, 1)))) {
+      on_message(job, *m);
+    }
+  }
+}
+
+}  // namespace door::scheduler

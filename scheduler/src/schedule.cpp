@@ -1,0 +1,89 @@
+#include "scheduler/schedule.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "protocol/duration.hpp"
+
+namespace door::scheduler {
+
+namespace {
+
+bool parse_hh_mm(const std::string& text, int& hour, int& minute) {
+  char tail = 0;
+  return std::sscanf(text.c_str(), "%2d:%2d%c", &hour, &minute, &tail) == 2 && hour >= 0 &&
+         hour < 24 && minute >= 0 && minute < 60 && text.size() == 5;
+}
+
+int64_t interval_of(const std::string& recurrence) {
+  if (recurrence.rfind("every ", 0) != 0) return -1;
+  return protocol::parse_duration(recurrence.substr(6));
+}
+
+}  // namespace
+
+int64_t parse_start(const std::string& text, int64_t now, std::string& error) {
+  if (text == "now") return now;
+  if (text.rfind("in ", 0) == 0) {
+    const int64_t seconds = protocol::parse_duration(text.substr(3));
+    if (seconds < 0) error = "start: use \"in 20s\", \"in 10m\" or \"in 2h\" (up to 7 days)";
+    return seconds < 0 ? -1 : now + seconds;
+  }
+  tm parts{};
+  const bool utc = !text.empty() && text.back() == 'Z';
+  const std::string body = utc ? text.substr(0, text.size() - 1) : text;
+  const char* end = nullptr;
+  for (const char* format :
+       {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"}) {
+    parts = tm{};
+    end = strptime(body.c_str(), format, &parts);
+    if (end != nullptr && *end == '\0') break;
+    end = nullptr;
+  }
+  if (end == nullptr) {
+    error =
+        "start: use now, \"in 20s\", or a time such as 2026-11-23T22:00:00Z (UTC) or "
+        "2026-11-23T22:00 (local)";
+    return -1;
+  }
+  parts.tm_isdst = -1;  // local time: let the zone's rules say whether daylight saving applies
+  return utc ? static_cast<int64_t>(timegm(&parts)) : static_cast<int64_t>(mktime(&parts));
+}
+
+bool valid_recurrence(const std::string& recurrence, std::string& error) {
+  int hour = 0, minute = 0;
+  if (interval_of(recurrence) > 0) return true;
+  if (recurrence.rfind("daily ", 0) == 0 && parse_hh_mm(recurrence.substr(6), hour, minute)) {
+    return true;
+  }
+  error = "repeat: use \"every 20s\" (also 10m, 2h) or \"daily HH:MM\" (local time)";
+  return false;
+}
+
+int64_t next_start(const std::string& recurrence, int64_t previous, int64_t after) {
+  const int64_t interval = interval_of(recurrence);
+  if (interval > 0) {
+    int64_t next = previous + interval;
+    if (next <= after) next += ((after - next) / interval + 1) * interval;  // skip missed runs
+    return next;
+  }
+  int hour = 0, minute = 0;
+  parse_hh_mm(recurrence.substr(6), hour, minute);
+  const time_t base = static_cast<time_t>(after);
+  tm day{};
+  localtime_r(&base, &day);
+  for (int add_days = 0; add_days < 3; ++add_days) {
+    tm candidate = day;
+    candidate.tm_mday += add_days;
+    candidate.tm_hour = hour;
+    candidate.tm_min = minute;
+    candidate.tm_sec = 0;
+    candidate.tm_isdst = -1;
+    const int64_t t = static_cast<int64_t>(mktime(&candidate));
+    if (t > after) return t;
+  }
+  return after + 24 * 3600;
+}
+
+}  // namespace door::scheduler

@@ -1,0 +1,157 @@
+// door-scheduler jobs end to end: real agents on the fake GPIO, a real broker, the real scheduler
+// process with its SQLite store.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "agent_process.hpp"
+#include "broker.hpp"
+#include "mqtt_client.hpp"
+#include "scheduler_cli.hpp"
+
+namespace door::test {
+namespace {
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class SchedulerJobs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* id : {"door-1", "door-2", "door-3"}) start_agent(id);
+  }
+
+  void start_agent(const std::string& id) {
+    door_dirs_[id] = std::make_unique<TempDir>();
+    const TempDir& dir = *door_dirs_[id];
+    agents_[id] = std::make_unique<AgentProcess>(broker_dialect_config(
+        broker_.port(), id, "",
+        R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir)));
+    ASSERT_TRUE(agents_[id]->wait_online()) << agents_[id]->process().output();
+  }
+
+  CliResult scheduler(const std::vector<std::string>& args, int port = 0) {
+    return cli_.run(args, port);
+  }
+
+  Broker broker_;
+  SchedulerCli cli_{broker_};
+  std::map<std::string, std::unique_ptr<TempDir>> door_dirs_;
+  std::map<std::string, std::unique_ptr<AgentProcess>> agents_;
+};
+
+TEST_F(SchedulerJobs, AMethodJobRunsOnTheDevicesTheQuerySelects) {
+  const CliResult r = scheduler({"schedule", "method", "--query", "deviceId IN ['door-1','door-2']",
+                                 "--method", "lockDoor", "--payload", R"({"lockTime":"10m"})",
+                                 "--id", "lock-two", "--wait", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, R"("status":	"completed")")) << r.output;
+  EXPECT_TRUE(has(r.output, R"("deviceCount":	2)")) << r.output;
+  EXPECT_TRUE(has(r.output, R"("succeededCount":	2)")) << r.output;
+  EXPECT_TRUE(has(r.output, R"("Response":	"lockDoor called successfully")")) << r.output;
+  EXPECT_FALSE(has(r.output, "door-3")) << r.output;
+  const CliResult job = scheduler({"job", "lock-two"});
+  EXPECT_TRUE(has(job.output, "job lock-two completed: deviceCount 2, succeeded 2, failed 0"))
+      << job.output;
+}
+
+TEST_F(SchedulerJobs, ATwinJobWaitsForEachAcknowledgement) {
+  const CliResult r = scheduler({"schedule", "twin", "--query", "SELECT * FROM devices", "--patch",
+                                 R"({"building":43,"floor":3})", "--wait-ack", "--wait"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "completed: deviceCount 3, succeeded 3, failed 0")) << r.output;
+  const CliResult floor3 = scheduler({"devices", "--query", "properties.reported.floor = 3"});
+  for (const char* id : {"door-1", "door-2", "door-3"}) EXPECT_TRUE(has(floor3.output, id));
+  // A refused value fails that device, with the device's reason.
+  const CliResult bad = scheduler({"schedule", "twin", "--query", "deviceId = 'door-1'", "--patch",
+                                   R"({"floor":"roof"})", "--wait-ack", "--wait"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.output;
+  EXPECT_TRUE(has(bad.output, "door-1               failed    400 floor: must be a whole number"))
+      << bad.output;
+}
+
+TEST_F(SchedulerJobs, AnOfflineDeviceFailsWithAReasonAndASilentOneTimesOut) {
+  agents_["door-2"]->process().signal(SIGTERM);
+  ASSERT_TRUE(agents_["door-2"]->process().wait_exit(10s));
+  MqttClient impostor(scheduler_options(broker_));  // door-9: online, but never answers
+  ASSERT_EQ(impostor.connect(), 0);
+  ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":true})", 1, true));
+  const CliResult r = scheduler({"schedule", "method", "--query", "SELECT * FROM devices",
+                                 "--method", "getDoorState", "--timeout", "2", "--wait"});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(has(r.output, "door-2               failed    404 the device is offline"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "door-9               failed    504 no answer within 2 s")) << r.output;
+  EXPECT_TRUE(has(r.output, "deviceCount 4, succeeded 2, failed 2")) << r.output;
+}
+
+TEST_F(SchedulerJobs, ACancelledJobNeverRuns) {
+  ASSERT_EQ(scheduler({"schedule", "method", "--query", "SELECT * FROM devices", "--method",
+                       "unlockDoor", "--in", "1h", "--id", "later"})
+                .exit_code,
+            0);
+  const CliResult cancel = scheduler({"cancel", "later"});
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
+  EXPECT_EQ(scheduler({"cancel", "later"}).exit_code, 1);  // nothing left to cancel
+  EXPECT_TRUE(has(scheduler({"job", "later"}).output, "job later cancelled"));
+}
+
+TEST_F(SchedulerJobs, AJobScheduledBeforeARestartRunsUnderServe) {
+  ASSERT_EQ(
+      scheduler({"schedule", "method", "--query", "deviceId = 'door-3'", "--method", "unlockDoor",
+                 "--payload", R"({"unlockTime":"1h"})", "--in", "2s", "--id", "after-restart"})
+          .exit_code,
+      0);  // that scheduler process has ended
+  Process serve(cli_.argv({"serve"}));
+  ASSERT_TRUE(serve.wait_for_output("job after-restart completed: deviceCount 1, succeeded 1", 30s))
+      << serve.output();
+  serve.signal(SIGTERM);
+  EXPECT_TRUE(serve.wait_exit(10s));
+  EXPECT_TRUE(has(scheduler({"devices", "--query", "deviceId = 'door-3'"}).output, "unlocked"));
+}
+
+TEST_F(SchedulerJobs, ARepeatingJobRunsAgain) {
+  ASSERT_EQ(scheduler({"schedule", "method", "--query", "deviceId = 'door-1'", "--method",
+                       "getDoorState", "--repeat", "every 2s", "--id", "poll"})
+                .exit_code,
+            0);
+  Process serve(cli_.argv({"serve"}));
+  ASSERT_TRUE(serve.wait_for_output("job poll: run 2 started", 30s)) << serve.output();
+  ASSERT_TRUE(serve.wait_for_output("job poll scheduled: deviceCount 1, succeeded 1", 30s,
+                                    serve.line_count() - 1))
+      << serve.output();
+  serve.signal(SIGTERM);
+  EXPECT_TRUE(serve.wait_exit(10s));
+  EXPECT_EQ(scheduler({"cancel", "poll"}).exit_code, 0);
+}
+
+TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
+  ASSERT_EQ(scheduler({"schedule", "method", "--query", "deviceId = 'door-1'", "--method",
+                       "getDoorState", "--in", "1h", "--id", "kept"})
+                .exit_code,
+            0);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"schedule", "method", "--query", "deviceId == 'x'", "--method", "m"}, "query:"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--payload", "{bad"},
+       "--payload is not valid JSON"},
+      {{"schedule", "twin", "--query", "deviceId = 'x'", "--patch", "[1]"}, "--patch must be"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--frobnicate", "1"},
+       "unknown option --frobnicate"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--id", "kept"},
+       "exists already"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CliResult r = scheduler(args);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_TRUE(has(r.output, message)) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
+  const CliResult unreachable = scheduler(
+      {"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--wait"}, free_port());
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_TRUE(has(unreachable.output, "cannot connect to the broker")) << unreachable.output;
+  EXPECT_TRUE(has(scheduler({"jobs"}).output, "kept")) << scheduler({"jobs"}).output;
+}
+
+}  // namespace
+}  // namespace door::test
