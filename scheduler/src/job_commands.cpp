@@ -73,6 +73,8 @@ cJSON* job_json(const Job& job, const Statistics& st, const std::vector<DeviceRe
       cJSON* d = cJSON_CreateObject();
       cJSON_AddStringToObject(d, "deviceId", r.device_id.c_str());
       cJSON_AddStringToObject(d, "status", to_string(r.status));
+      if (r.started != 0) cJSON_AddNumberToObject(d, "startTime", static_cast<double>(r.started));
+      if (r.ended != 0) cJSON_AddNumberToObject(d, "endTime", static_cast<double>(r.ended));
       cJSON* outcome = cJSON_AddObjectToObject(d, "outcome");
       cJSON_AddNumberToObject(outcome, "status", r.code);
       cJSON* payload = cJSON_Parse(r.response.c_str());
@@ -109,7 +111,6 @@ void print_progress(const Job&, const Statistics& st, const DeviceResult& r) {
   std::printf("  %-20s %-9s %3d %s   [%d/%d done, %d failed]\n", r.device_id.c_str(),
               to_string(r.status), r.code, r.response.c_str(), st.succeeded + st.failed,
               st.device_count, st.failed);
-  std::fflush(stdout);
 }
 
 // Runs one claimed run of the job and stores how it ended (and, for a repeating job, when it runs
@@ -241,7 +242,6 @@ int schedule_command(Context& ctx) {
   signal(SIGTERM, request_stop);
   if (job.start_time > port::wall_seconds()) {
     std::printf("job %s starts at %s\n", job.id.c_str(), local_time(job.start_time).c_str());
-    std::fflush(stdout);
   }
   wait_until(job.start_time, client, fleet);
   if (g_stop != 0 || store.cancelled(job.id)) {
@@ -337,7 +337,6 @@ int serve_command(Context& ctx) {
   signal(SIGINT, request_stop);
   signal(SIGTERM, request_stop);
   std::printf("serving jobs from %s\n", ctx.store_path.c_str());
-  std::fflush(stdout);
   bool resumed = false;
   while (g_stop == 0) {
     for (Job job : store.due(port::wall_seconds())) {
@@ -351,10 +350,8 @@ int serve_command(Context& ctx) {
         job = *store.get(job.id);
         std::printf("job %s: run %d started\n", job.id.c_str(), job.run);
       }
-      std::fflush(stdout);
       job = run_claimed(job, client, fleet, store, false);
       std::printf("%s\n", summary(job, store.statistics(job.id, job.run)).c_str());
-      std::fflush(stdout);
     }
     resumed = true;
     // New jobs come from other processes through the store: look again every half second.

@@ -101,6 +101,7 @@ int help(const std::string& topic) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows line by line, also through a pipe
   Context ctx;
   ctx.args.assign(argv + 1, argv + argc);
   ctx.store_path = default_store();

@@ -2,6 +2,9 @@
 // process with its SQLite store.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
@@ -123,6 +126,50 @@ TEST_F(SchedulerJobs, ARepeatingJobRunsAgain) {
   serve.signal(SIGTERM);
   EXPECT_TRUE(serve.wait_exit(10s));
   EXPECT_EQ(scheduler({"cancel", "poll"}).exit_code, 0);
+}
+
+TEST_F(SchedulerJobs, ARunningJobCanBeCancelledFromAnotherProcess) {
+  MqttClient impostor(scheduler_options(broker_));  // door-9 never answers: the job keeps running
+  ASSERT_EQ(impostor.connect(), 0);
+  ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":true})", 1, true));
+  Process running(cli_.argv({"schedule", "method", "--query", "deviceId = 'door-9'", "--method",
+                             "getDoorState", "--timeout", "300", "--id", "stuck", "--wait"}));
+  ASSERT_TRUE(running.wait_for_output("job stuck running", 30s)) << running.output();
+  EXPECT_EQ(scheduler({"cancel", "stuck"}).exit_code, 0);
+  const auto status = running.wait_exit(30s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 3);
+  EXPECT_TRUE(has(running.output(), "door-9               canceled")) << running.output();
+  EXPECT_TRUE(has(running.output(), "job stuck cancelled")) << running.output();
+}
+
+TEST_F(SchedulerJobs, AJobThatRunsOutOfTimeFails) {
+  MqttClient impostor(scheduler_options(broker_));
+  ASSERT_EQ(impostor.connect(), 0);
+  ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":true})", 1, true));
+  const CliResult r = scheduler({"schedule", "method", "--query", "deviceId = 'door-9'", "--method",
+                                 "getDoorState", "--timeout", "300", "--max-time", "2", "--wait"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(has(r.output, "door-9               failed      0 maxExecutionTimeInSeconds ran out"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "failed: deviceCount 1, succeeded 0, failed 1")) << r.output;
+}
+
+TEST_F(SchedulerJobs, TheRateLimitSpacesTheDevices) {
+  const CliResult r = scheduler({"schedule", "method", "--query", "SELECT * FROM devices",
+                                 "--method", "getDoorState", "--rate", "1", "--wait", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<long> starts;
+  for (std::size_t at = r.output.find("\"startTime\":"); at != std::string::npos;
+       at = r.output.find("\"startTime\":", at + 1)) {
+    starts.push_back(std::strtol(r.output.c_str() + at + 13, nullptr, 10));
+  }
+  ASSERT_EQ(starts.size(), 4u) << r.output;  // the job's own, then one per device
+  // One device a second: three devices span at least two seconds of start times.
+  EXPECT_GE(*std::max_element(starts.begin() + 1, starts.end()) -
+                *std::min_element(starts.begin() + 1, starts.end()),
+            2)
+      << r.output;
 }
 
 TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
