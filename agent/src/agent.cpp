@@ -48,6 +48,10 @@ int Agent::run() {
   renew_timer_ = loop_.add_timer(&renew_handler_);
   stop_timer_ = loop_.add_timer(&stop_handler_);
   telemetry_timer_ = loop_.add_timer(&telemetry_handler_);
+  watchdog_timer_ = loop_.add_timer(&watchdog_handler_);
+  // The watchdog keep-alive comes from the loop itself: a stuck loop stops it, and systemd
+  // restarts the agent.
+  if (service_.watchdog_interval_ms() > 0) loop_.arm_timer(watchdog_timer_, 0);
   if (!twin_sync_.start()) return 1;
   if (!session_.create(session_options_)) return 1;
   // The door comes first: its lock holds its state whatever the network does.
@@ -154,6 +158,7 @@ void Agent::on_telemetry_timer() {
 
 void Agent::begin_stop(int signal_number) {
   log(Level::notice, "stopping on %s", strsignal(signal_number));
+  service_.send("STOPPING=1");
   door_hardware_.shut_down();
   const bool was_connected = session_.connected();
   state_ = State::stopping;
@@ -206,6 +211,16 @@ void Agent::on_wake(uint32_t) {
   if (const std::size_t dropped = inbox_.take_dropped()) {
     log(Level::warning, "inbox full: %zu incoming messages or events were dropped", dropped);
   }
+  if (!told_ready_ && twin_sync_.ready()) {
+    // systemd (Type=notify) considers the service started once it is connected and reconciled.
+    service_.send("READY=1\nSTATUS=online, desired properties reconciled");
+    told_ready_ = true;
+  }
+}
+
+void Agent::on_watchdog_timer() {
+  service_.send("WATCHDOG=1");
+  loop_.arm_timer(watchdog_timer_, service_.watchdog_interval_ms());
 }
 
 void Agent::handle_event(const SessionEvent& event) {

@@ -40,10 +40,11 @@ std::string fake_door_section(const TempDir& dir, const std::string& energized_m
          with_extra(fake_extra) + "}" + with_extra(door_extra) + "}";
 }
 
-AgentProcess::AgentProcess(const std::string& config_json)
+AgentProcess::AgentProcess(const std::string& config_json, std::vector<std::string> environment)
     : config_path_(dir_.write("agent.json", config_json)) {
   process_ = std::make_unique<Process>(
-      std::vector<std::string>{DOOR_AGENT_BINARY, "--config", config_path_});
+      std::vector<std::string>{DOOR_AGENT_BINARY, "--config", config_path_},
+      std::move(environment));
 }
 
 bool AgentProcess::wait_online(std::chrono::milliseconds timeout, std::size_t from_line) {

@@ -32,7 +32,7 @@ constexpr const char* kTestDeviceKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNk
 
 class AgentProcess {
  public:
-  explicit AgentProcess(const std::string& config_json);
+  explicit AgentProcess(const std::string& config_json, std::vector<std::string> environment = {});
 
   Process& process() { return *process_; }
   // Waits for the agent's "online" log line (subscribed and announced).

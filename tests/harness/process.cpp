@@ -14,7 +14,7 @@
 
 namespace door::test {
 
-Process::Process(std::vector<std::string> argv) {
+Process::Process(std::vector<std::string> argv, std::vector<std::string> environment) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   std::vector<char*> args;
@@ -30,6 +30,7 @@ Process::Process(std::vector<std::string> argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (auto& setting : environment) putenv(setting.data());
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
     execvp(args[0], args.data());

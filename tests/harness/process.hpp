@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 
 class Process {
  public:
-  explicit Process(std::vector<std::string> argv);
+  // environment: extra NAME=value settings for the child.
+  explicit Process(std::vector<std::string> argv, std::vector<std::string> environment = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

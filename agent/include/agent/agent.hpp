@@ -19,6 +19,7 @@
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
 #include "port/random.hpp"
+#include "port/service_notify.hpp"
 #include "port/signals.hpp"
 
 namespace door::agent {
@@ -48,6 +49,7 @@ class Agent final : public TelemetrySink, public TwinEffects {
   void on_renew_timer();
   void on_stop_timer();
   void on_telemetry_timer();
+  void on_watchdog_timer();
   void handle_event(const SessionEvent& event);
 
   AgentConfig config_;
@@ -66,6 +68,8 @@ class Agent final : public TelemetrySink, public TwinEffects {
   Twin twin_;
   TwinSync twin_sync_;
   int64_t telemetry_interval_ms_ = 0;
+  port::ServiceNotify service_;
+  bool told_ready_ = false;
   port::JitterRandom random_;
   Backoff backoff_;
   State state_ = State::idle;
@@ -79,10 +83,12 @@ class Agent final : public TelemetrySink, public TwinEffects {
   port::MemberTimer<Agent, &Agent::on_renew_timer> renew_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_stop_timer> stop_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_telemetry_timer> telemetry_handler_{*this};
+  port::MemberTimer<Agent, &Agent::on_watchdog_timer> watchdog_handler_{*this};
   port::TimerId reconnect_timer_ = port::kNoTimer;
   port::TimerId renew_timer_ = port::kNoTimer;
   port::TimerId stop_timer_ = port::kNoTimer;
   port::TimerId telemetry_timer_ = port::kNoTimer;
+  port::TimerId watchdog_timer_ = port::kNoTimer;
 };
 
 }  // namespace door::agent
