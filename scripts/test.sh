@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, checks formatting, builds and tests the host
-# (debug and ASan/UBSan), runs the demo, and cross-builds for aarch64 and armhf with their unit tests under
-# qemu-user. Usage: scripts/test.sh [--no-cross]
+# (debug and ASan/UBSan), runs the demo, builds and checks the Debian packages, and cross-builds for
+# aarch64 and armhf with their unit tests under qemu-user and their packages installed into a test
+# root. Usage: scripts/test.sh [--no-cross]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,10 +48,15 @@ step "asan: build and test with AddressSanitizer and UBSan"
 build_and_test asan
 step "demo (the README's main command)"
 scripts/demo.sh --quick
+step "release: size-optimised build, Debian packages"
+cmake --preset release >/dev/null
+cmake --build --preset release
+tests/deploy/check-packages.sh build/release
 if [ "$cross" -eq 1 ]; then
-  step "aarch64: cross build, unit tests under qemu-user"
-  build_and_test aarch64
-  step "armhf: cross build, unit tests under qemu-user"
-  build_and_test armhf
+  for preset in aarch64 armhf; do
+    step "$preset: cross build, unit tests under qemu-user, Debian packages"
+    build_and_test "$preset"
+    tests/deploy/check-packages.sh "build/$preset"
+  done
 fi
 step "all tests passed"
