@@ -4,6 +4,15 @@ function(door_target_defaults target)
                                            -Wno-sign-conversion -Werror)
 endfunction()
 
+# 32-bit targets (armhf): 64-bit file offsets, so stat and readdir work on file systems with large
+# inode numbers, and 64-bit time_t, so times past 2038 (token expiries, schedules) are right.
+if(CMAKE_SIZEOF_VOID_P EQUAL 4)
+  add_compile_definitions(_FILE_OFFSET_BITS=64 _TIME_BITS=64)
+  # GCC's note that the ARM parameter-passing ABI changed in GCC 7.1 concerns code mixed across
+  # compiler versions, not this build.
+  add_compile_options(-Wno-psabi)
+endif()
+
 if(DOOR_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
