@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "agent/capacities.hpp"
 #include "agent/connection_string.hpp"
@@ -18,29 +19,34 @@ namespace {
 
 using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
 
-// Collects the first error with the file name and the JSON path of the offending member.
+// Collects every problem, each with the file name and the JSON path of the offending member; the
+// first one is the error a failed start reports.
 class Reader {
  public:
-  Reader(const std::string& path, std::string& error) : path_(path), error_(error) {}
+  Reader(const std::string& path, std::string& error, std::vector<std::string>* all)
+      : path_(path), error_(error), all_(all) {}
 
   bool fail(const std::string& where, const std::string& what) {
-    if (error_.empty()) error_ = path_ + ": " + where + ": " + what;
+    const std::string problem = path_ + ": " + where + ": " + what;
+    if (error_.empty()) error_ = problem;
+    if (all_ != nullptr) all_->push_back(problem);
     return false;
   }
 
   bool only_keys(const cJSON* object, const std::string& where,
                  std::initializer_list<std::string_view> allowed) {
+    bool ok = true;
     for (const cJSON* item = object->child; item != nullptr; item = item->next) {
       for (const cJSON* earlier = object->child; earlier != item; earlier = earlier->next) {
         if (std::string_view(earlier->string) == item->string) {
-          return fail(where, std::string("key \"") + item->string + "\" appears twice");
+          ok = fail(where, std::string("key \"") + item->string + "\" appears twice");
         }
       }
       bool known = false;
       for (auto key : allowed) known = known || key == item->string;
-      if (!known) return fail(where, std::string("unknown key \"") + item->string + "\"");
+      if (!known) ok = fail(where, std::string("unknown key \"") + item->string + "\"");
     }
-    return true;
+    return ok;
   }
 
   bool string(const cJSON* object, const char* key, const std::string& where, std::string& out) {
@@ -93,6 +99,7 @@ class Reader {
  private:
   const std::string& path_;
   std::string& error_;
+  std::vector<std::string>* all_;
 };
 
 bool readable(const std::string& file) {
@@ -118,21 +125,22 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
   const std::string w = "connection";
   std::string connection_string;
   int reconnect_max_seconds = c.reconnect_max_ms / 1000;
-  if (!r.only_keys(conn, w,
-                   {"connectionString", "host", "port", "deviceId", "username", "password",
-                    "caFile", "clientCertFile", "clientKeyFile", "verifyServer", "keepAliveSeconds",
-                    "sasTokenSeconds", "reconnectMaxSeconds"}) ||
-      !r.string(conn, "connectionString", w, connection_string) ||
-      !r.string(conn, "host", w, c.host) || !r.integer(conn, "port", w, 1, 65535, c.port) ||
-      !r.string(conn, "deviceId", w, c.device_id) || !r.string(conn, "username", w, c.username) ||
-      !r.string(conn, "password", w, c.password) || !r.string(conn, "caFile", w, c.ca_file) ||
-      !r.string(conn, "clientCertFile", w, c.client_cert_file) ||
-      !r.string(conn, "clientKeyFile", w, c.client_key_file) ||
-      !r.boolean(conn, "verifyServer", w, c.verify_server) ||
-      // IoT Hub drops a client after 1.5 x its keep-alive, capped at 1767 s: keep it <= 1177 s.
-      !r.integer(conn, "keepAliveSeconds", w, 5, 1177, c.keep_alive_seconds) ||
-      !r.integer(conn, "sasTokenSeconds", w, 2, 86400 * 365, c.sas_token_seconds) ||
-      !r.integer(conn, "reconnectMaxSeconds", w, 1, 3600, reconnect_max_seconds)) {
+  // Every member is checked, not only up to the first bad one, hence '&' rather than '&&'.
+  // IoT Hub drops a client after 1.5 x its keep-alive, capped at 1767 s: keep it <= 1177 s.
+  if (!(r.only_keys(conn, w,
+                    {"connectionString", "host", "port", "deviceId", "username", "password",
+                     "caFile", "clientCertFile", "clientKeyFile", "verifyServer",
+                     "keepAliveSeconds", "sasTokenSeconds", "reconnectMaxSeconds"}) &
+        r.string(conn, "connectionString", w, connection_string) &
+        r.string(conn, "host", w, c.host) & r.integer(conn, "port", w, 1, 65535, c.port) &
+        r.string(conn, "deviceId", w, c.device_id) & r.string(conn, "username", w, c.username) &
+        r.string(conn, "password", w, c.password) & r.string(conn, "caFile", w, c.ca_file) &
+        r.string(conn, "clientCertFile", w, c.client_cert_file) &
+        r.string(conn, "clientKeyFile", w, c.client_key_file) &
+        r.boolean(conn, "verifyServer", w, c.verify_server) &
+        r.integer(conn, "keepAliveSeconds", w, 5, 1177, c.keep_alive_seconds) &
+        r.integer(conn, "sasTokenSeconds", w, 2, 86400 * 365, c.sas_token_seconds) &
+        r.integer(conn, "reconnectMaxSeconds", w, 1, 3600, reconnect_max_seconds))) {
     return false;
   }
   c.reconnect_max_ms = reconnect_max_seconds * 1000;
@@ -174,12 +182,12 @@ bool read_line(Reader& r, const cJSON* door, const char* key, bool input, LineSe
   if (!cJSON_IsObject(item)) return r.fail(w, "must be an object");
   int bias = 0;
   int debounce_ms = 0;
-  if (!(input ? r.only_keys(item, w, {"line", "activeLow", "bias", "debounceMs"})
-              : r.only_keys(item, w, {"line", "activeLow", "energizedMeans"})) ||
-      !r.string(item, "line", w, out.spec.line) ||
-      !r.boolean(item, "activeLow", w, out.spec.active_low) ||
-      !r.choice(item, "bias", w, {"as-is", "pull-up", "pull-down", "disabled"}, bias) ||
-      !r.integer(item, "debounceMs", w, 0, 1000, debounce_ms)) {
+  if (!((input ? r.only_keys(item, w, {"line", "activeLow", "bias", "debounceMs"})
+               : r.only_keys(item, w, {"line", "activeLow", "energizedMeans"})) &
+        r.string(item, "line", w, out.spec.line) &
+        r.boolean(item, "activeLow", w, out.spec.active_low) &
+        r.choice(item, "bias", w, {"as-is", "pull-up", "pull-down", "disabled"}, bias) &
+        r.integer(item, "debounceMs", w, 0, 1000, debounce_ms))) {
     return false;
   }
   if (out.spec.line.empty())
@@ -198,17 +206,17 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
   int default_state = 0;
   int energized = 0;
   hal::LockSettings& ls = d.lock_settings;
-  if (!r.only_keys(door, w,
-                   {"gpio", "chip", "lock", "feedback", "doorContact", "failMode", "defaultState",
-                    "refuseLockWhenOpen", "feedbackTimeoutMs", "fake"}) ||
-      !r.choice(door, "gpio", w, {"chardev", "fake"}, gpio) || !r.string(door, "chip", w, d.chip) ||
-      !read_line(r, door, "lock", false, d.lock) ||
-      !read_line(r, door, "feedback", true, d.feedback) ||
-      !read_line(r, door, "doorContact", true, d.contact) ||
-      !r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode) ||
-      !r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state) ||
-      !r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open) ||
-      !r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms)) {
+  if (!(r.only_keys(door, w,
+                    {"gpio", "chip", "lock", "feedback", "doorContact", "failMode", "defaultState",
+                     "refuseLockWhenOpen", "feedbackTimeoutMs", "fake"}) &
+        r.choice(door, "gpio", w, {"chardev", "fake"}, gpio) & r.string(door, "chip", w, d.chip) &
+        read_line(r, door, "lock", false, d.lock) &
+        read_line(r, door, "feedback", true, d.feedback) &
+        read_line(r, door, "doorContact", true, d.contact) &
+        r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode) &
+        r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state) &
+        r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open) &
+        r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms))) {
     return false;
   }
   if (!d.lock.wired()) return r.fail("door.lock", "required: the line that drives the lock");
@@ -232,11 +240,11 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
     if (!d.fake_gpio) return r.fail("door.fake", "only with \"gpio\": \"fake\"");
     if (!cJSON_IsObject(fake)) return r.fail("door.fake", "must be an object");
     const cJSON* failing = cJSON_GetObjectItemCaseSensitive(fake, "failingLines");
-    if (!r.only_keys(fake, "door.fake",
-                     {"control", "transitionLog", "failingLines", "feedbackFollowsLock"}) ||
-        !r.string(fake, "control", "door.fake", d.fake_control) ||
-        !r.string(fake, "transitionLog", "door.fake", d.fake_transition_log) ||
-        !r.boolean(fake, "feedbackFollowsLock", "door.fake", d.fake_feedback_follows_lock)) {
+    if (!(r.only_keys(fake, "door.fake",
+                      {"control", "transitionLog", "failingLines", "feedbackFollowsLock"}) &
+          r.string(fake, "control", "door.fake", d.fake_control) &
+          r.string(fake, "transitionLog", "door.fake", d.fake_transition_log) &
+          r.boolean(fake, "feedbackFollowsLock", "door.fake", d.fake_feedback_follows_lock))) {
       return false;
     }
     if (failing != nullptr) {
@@ -253,9 +261,9 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
 }  // namespace
 
 bool parse_config(const std::string& text, const std::string& path, AgentConfig& out,
-                  std::string& error) {
+                  std::string& error, std::vector<std::string>* problems) {
   error.clear();
-  Reader r(path, error);
+  Reader r(path, error, problems);
   JsonPtr root(cJSON_ParseWithLength(text.data(), text.size()), &cJSON_Delete);
   if (!root) {
     const char* at = cJSON_GetErrorPtr();
@@ -263,43 +271,47 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
     return r.fail("JSON", "not valid JSON (near byte " + std::to_string(offset) + ")");
   }
   if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
-  if (!r.only_keys(root.get(), "top level",
-                   {"hub", "connection", "logLevel", "door", "stateFile"})) {
-    return false;
-  }
-
+  // Each part is checked even when an earlier one has problems, so every problem is named.
+  bool ok =
+      r.only_keys(root.get(), "top level", {"hub", "connection", "logLevel", "door", "stateFile"});
   AgentConfig config;
   std::string hub;
   std::string level;
-  if (!r.string(root.get(), "hub", "top level", hub) ||
-      !r.string(root.get(), "stateFile", "top level", config.state_file) ||
-      !r.string(root.get(), "logLevel", "top level", level)) {
-    return false;
-  }
+  ok = r.string(root.get(), "hub", "top level", hub) & ok;
+  ok = r.string(root.get(), "stateFile", "top level", config.state_file) & ok;
+  ok = r.string(root.get(), "logLevel", "top level", level) & ok;
   if (hub == "azure") {
     config.connection.hub = HubDialect::azure;
   } else if (hub == "mqtt") {
     config.connection.hub = HubDialect::mqtt;
   } else {
-    return r.fail("hub", hub.empty() ? "required: \"azure\" or \"mqtt\""
-                                     : "unknown hub \"" + hub + "\" (use \"azure\" or \"mqtt\")");
+    ok = r.fail("hub", hub.empty() ? "required: \"azure\" or \"mqtt\""
+                                   : "unknown hub \"" + hub + "\" (use \"azure\" or \"mqtt\")");
   }
   if (!level.empty() && !port::parse_log_level(level.c_str(), config.log_level)) {
-    return r.fail("logLevel", "use error, warning, notice, info or debug");
+    ok = r.fail("logLevel", "use error, warning, notice, info or debug");
   }
   const cJSON* conn = cJSON_GetObjectItemCaseSensitive(root.get(), "connection");
-  if (!cJSON_IsObject(conn)) return r.fail("connection", "required, an object");
-  if (!read_connection(r, conn, config.connection.hub, config.connection)) return false;
+  if (!cJSON_IsObject(conn)) {
+    ok = r.fail("connection", "required, an object");
+  } else {
+    ok = read_connection(r, conn, config.connection.hub, config.connection) && ok;
+  }
   const cJSON* door = cJSON_GetObjectItemCaseSensitive(root.get(), "door");
-  if (door != nullptr && !read_door(r, door, config.door)) return false;
+  if (door != nullptr) ok = read_door(r, door, config.door) && ok;
+  if (!ok) return false;
   out = std::move(config);
   return true;
 }
 
-bool load_config(const std::string& path, AgentConfig& out, std::string& error) {
+bool load_config(const std::string& path, AgentConfig& out, std::string& error,
+                 std::vector<std::string>* problems) {
   std::string text;
-  if (!port::read_small_file(path, kMaxConfigFileBytes, text, error)) return false;
-  return parse_config(text, path, out, error);
+  if (!port::read_small_file(path, kMaxConfigFileBytes, text, error)) {
+    if (problems != nullptr) problems->push_back(error);
+    return false;
+  }
+  return parse_config(text, path, out, error, problems);
 }
 
 }  // namespace door::agent

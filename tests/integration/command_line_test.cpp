@@ -65,6 +65,40 @@ TEST(CommandLine, UnknownOptionIsRefused) {
   EXPECT_NE(agent.output().find("unknown or incomplete option '--frobnicate'"), std::string::npos);
 }
 
+TEST(CommandLine, CheckConfigNamesEveryProblem) {
+  TempDir dir;
+  const std::string path = dir.write(
+      "agent.json",
+      R"({"hub":"mqtt","conection":{},"logLevel":"loud","door":{"lock":{"line":"L"},"failMode":"fire"}})");
+  Process agent({DOOR_AGENT_BINARY, "--check-config", path});
+  const auto status = agent.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_EQ(agent.output(), "door-agent: " + path + " has 4 problems:\n  " + path +
+                                ": top level: unknown key \"conection\"\n  " + path +
+                                ": logLevel: use error, warning, notice, info or debug\n  " + path +
+                                ": connection: required, an object\n  " + path +
+                                ": door.failMode: use one of \"secure\", \"safe\"\n");
+}
+
+TEST(CommandLine, CheckConfigSummarisesAValidFile) {
+  TempDir dir;
+  const std::string path = dir.write(
+      "agent.json",
+      R"({"hub":"mqtt","connection":{"host":"broker.example","deviceId":"door-1","password":"p"},)"
+      R"("door":{"lock":{"line":"GPIO17"}}})");
+  Process agent({DOOR_AGENT_BINARY, "--check-config", path});
+  const auto status = agent.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << agent.output();
+  EXPECT_EQ(agent.output(), path +
+                                ": valid. MQTT hub, device door-1, server broker.example:8883, "
+                                "server certificate verified; door: lock on GPIO17 of "
+                                "/dev/gpiochip0; desired properties in "
+                                "/var/lib/door-agent/desired.json\n");
+  EXPECT_EQ(agent.output().find("\"p\""), std::string::npos);  // no secrets
+}
+
 TEST(CommandLine, VersionPrintsTheVersion) {
   Process agent({DOOR_AGENT_BINARY, "--version"});
   const auto status = agent.wait_exit(10s);

@@ -69,10 +69,12 @@ struct AgentConfig {
   port::Level log_level = port::Level::info;
 };
 
-// Loads and validates the file. On failure returns false with one line naming the problem.
-bool load_config(const std::string& path, AgentConfig& out, std::string& error);
+// Loads and validates the file. On failure returns false with one line naming the first problem;
+// problems, when given, receives every problem found.
+bool load_config(const std::string& path, AgentConfig& out, std::string& error,
+                 std::vector<std::string>* problems = nullptr);
 // Parses config text (path is only used in messages).
 bool parse_config(const std::string& text, const std::string& path, AgentConfig& out,
-                  std::string& error);
+                  std::string& error, std::vector<std::string>* problems = nullptr);
 
 }  // namespace door::agent
