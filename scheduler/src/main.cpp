@@ -64,6 +64,24 @@ const char* kScheduleHelp =
     "  --wait            run the job here and show its progress until it ends\n"
     "  --json            print the job as JSON\n";
 
+const char* kJobsHelp =
+    "usage: door-scheduler jobs [--json]\n"
+    "\n"
+    "Every job in the store: id, type, status, start time and its latest run's device counts.\n";
+
+const char* kJobHelp =
+    "usage: door-scheduler job ID [--json]\n"
+    "\n"
+    "One job: status, query, start, repeat, the statistics of its latest run (deviceCount,\n"
+    "succeededCount, failedCount, runningCount, pendingCount) and each device's status, code\n"
+    "and response or reason. --json prints it as IoT Hub reports jobs.\n";
+
+const char* kCancelHelp =
+    "usage: door-scheduler cancel ID\n"
+    "\n"
+    "Cancels a job that is queued, scheduled or running (a running job stops within a second;\n"
+    "its open devices become canceled). Exit status 1 when no such job is waiting or running.\n";
+
 const char* kServeHelp =
     "usage: door-scheduler serve\n"
     "\n"
@@ -92,6 +110,12 @@ int help(const std::string& topic) {
     std::fputs(kScheduleHelp, stdout);
   } else if (topic == "serve") {
     std::fputs(kServeHelp, stdout);
+  } else if (topic == "jobs") {
+    std::fputs(kJobsHelp, stdout);
+  } else if (topic == "job") {
+    std::fputs(kJobHelp, stdout);
+  } else if (topic == "cancel") {
+    std::fputs(kCancelHelp, stdout);
   } else {
     std::fputs(kUsageText, stdout);
   }
