@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <random>
 #include <stdexcept>
 
 #include "test_pki.hpp"
@@ -34,27 +35,42 @@ std::string current_user() {
 }  // namespace
 
 int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  // Below the kernel's ephemeral range (32768 and up by default), so the local ports of outgoing
+  // connections, which come from that range, never take a listener's port before it binds.
+  static std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> pick(20000, 32000);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = pick(random);
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    throw std::runtime_error("cannot find a free port");
+    if (free) return port;
   }
-  close(fd);
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("cannot find a free port");
 }
 
-Broker::Broker(const std::string& server_cert)
-    : port_(free_port()),
-      cert_port_(free_port()),
-      azure_port_(free_port()),
-      azure_cert_port_(free_port()) {
-  write_config(server_cert);
-  start();
+Broker::Broker(const std::string& server_cert) {
+  // Another test may bind a port between the check and mosquitto's bind: then try other ports.
+  for (int attempt = 1;; ++attempt) {
+    port_ = free_port();
+    cert_port_ = free_port();
+    azure_port_ = free_port();
+    azure_cert_port_ = free_port();
+    write_config(server_cert);
+    try {
+      start();
+      return;
+    } catch (const std::runtime_error&) {
+      if (process_) process_->wait_exit(5s);  // its output is complete once it has exited
+      const bool taken = process_ && process_->count_output("Address already in use") > 0;
+      process_.reset();
+      if (!taken || attempt == 5) throw;
+    }
+  }
 }
 
 Broker::~Broker() {

@@ -43,10 +43,10 @@ class Broker {
   void write_config(const std::string& server_cert);
 
   TempDir dir_;
-  int port_;
-  int cert_port_;
-  int azure_port_;
-  int azure_cert_port_;
+  int port_ = 0;
+  int cert_port_ = 0;
+  int azure_port_ = 0;
+  int azure_cert_port_ = 0;
   std::unique_ptr<Process> process_;
 };
 
