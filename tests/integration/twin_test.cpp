@@ -4,21 +4,18 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
+#include "port/file.hpp"
 
 namespace door::test {
 namespace {
 
+// The whole file, or empty when it cannot be read.
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text, error;
+  return port::read_small_file(path, 1 << 20, text, error) ? text : std::string{};
 }
 
 bool has(const std::string& text, const std::string& part) {

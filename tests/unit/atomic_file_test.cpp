@@ -4,18 +4,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "port/file.hpp"
 
 namespace door::port {
 namespace {
 
+// The whole file, or empty when it cannot be read.
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text, error;
+  return read_small_file(path, 1 << 20, text, error) ? text : std::string{};
 }
 
 class ReplaceFile : public ::testing::Test {

@@ -1,10 +1,11 @@
 #include "agent/twin.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include <unistd.h>
 #include <fstream>
-#include <sstream>
+
+#include "port/file.hpp"
 
 namespace door::agent {
 namespace {
@@ -19,11 +20,10 @@ class RecordingEffects final : public TwinEffects {
   int calls = 0;
 };
 
+// The whole file, or empty when it cannot be read.
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text, error;
+  return port::read_small_file(path, 1 << 20, text, error) ? text : std::string{};
 }
 
 class TwinTest : public ::testing::Test {
