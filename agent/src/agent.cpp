@@ -55,11 +55,8 @@ int Agent::run() {
   if (!twin_sync_.start()) return 1;
   if (!session_.create(session_options_)) return 1;
   // The door comes first: its lock holds its state whatever the network does.
-  if (door_hardware_.start(door_methods_)) {
-    door_methods_.attach(door_hardware_.actuator(), "");
-  } else {
-    door_methods_.attach(nullptr, door_hardware_.unavailable_reason());
-  }
+  door_hardware_.start(door_methods_);  // without hardware the door methods answer 503
+  door_methods_.attach(door_hardware_.actuator(), door_hardware_.unavailable_reason());
   if (!door_methods_.register_in(methods_)) return 1;
   twin_.load();  // the desired properties applied before the last stop
 

@@ -103,18 +103,22 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
   return true;
 }
 
+int DoorMethods::unavailable(port::TextWriter& response) const {
+  response.add(R"({"message":"door hardware unavailable: )").add(unavailable_reason_).add("\"}");
+  return 503;
+}
+
+int DoorMethods::busy(port::TextWriter& response) {
+  response.add(R"({"message":"the lock is busy with the previous command"})");
+  return 409;
+}
+
 int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& response) {
-  if (actuator_ == nullptr) {
-    response.add(R"({"message":"door hardware unavailable: )").add(unavailable_reason_).add("\"}");
-    return 503;
-  }
+  if (actuator_ == nullptr) return unavailable(response);
   int64_t hold_ms = -1;
   if (!parse_hold(call.payload, lock ? "lockTime" : "unlockTime", hold_ms, response)) return 400;
   if (hold_ms < 0) hold_ms = lock ? default_lock_ms_ : auto_relock_ms_;
-  if (call.reply == kNoReplyHandle || pending_reply_ != kNoReplyHandle) {
-    response.add(R"({"message":"the lock is busy with the previous command"})");
-    return 409;
-  }
+  if (call.reply == kNoReplyHandle || pending_reply_ != kNoReplyHandle) return busy(response);
   switch (lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms)) {
     case hal::CommandResult::done: add_success(response, lock); return 200;
     case hal::CommandResult::pending:
@@ -126,9 +130,7 @@ int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& re
       add_state(response);
       response.add('}');
       return 409;
-    case hal::CommandResult::busy:
-      response.add(R"({"message":"the lock is busy with the previous command"})");
-      return 409;
+    case hal::CommandResult::busy: return busy(response);
   }
   return 500;
 }
@@ -142,10 +144,7 @@ int DoorMethods::unlock_door(const MethodCall& call, port::TextWriter& response)
 }
 
 int DoorMethods::get_door_state(const MethodCall&, port::TextWriter& response) {
-  if (actuator_ == nullptr) {
-    response.add(R"({"message":"door hardware unavailable: )").add(unavailable_reason_).add("\"}");
-    return 503;
-  }
+  if (actuator_ == nullptr) return unavailable(response);
   response.add('{');
   add_state(response);
   response.add('}');

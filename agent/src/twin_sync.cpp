@@ -45,13 +45,8 @@ void TwinSync::next_rid(char (&rid)[24]) {
 void TwinSync::on_subscribed() {
   connected_ = true;
   ready_ = false;
-  dirty_ = true;  // the service gets the full picture after every connect
-  port::TextWriter probe(topic_, sizeof topic_);
-  if (dialect_.format_twin_get(probe, "0")) {
-    send_get();
-  } else {
-    became_ready();
-  }
+  dirty_ = true;                    // the service gets the full picture after every connect
+  if (!send_get()) became_ready();  // a broker: the desired document comes with the subscription
 }
 
 void TwinSync::on_disconnected() {
@@ -71,13 +66,14 @@ void TwinSync::became_ready() {
   mark_dirty();
 }
 
-void TwinSync::send_get() {
+bool TwinSync::send_get() {
   next_rid(get_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  get_in_flight_ =
-      dialect_.format_twin_get(topic, get_rid_) && publisher_.publish(topic.c_str(), "", 0, false);
+  if (!dialect_.format_twin_get(topic, get_rid_)) return false;
+  get_in_flight_ = publisher_.publish(topic.c_str(), "", 0, false);
   newest_patch_seen_ = -1;
   loop_.arm_timer(get_timer_, get_in_flight_ ? kTwinGetTimeoutMs : retry_.next_delay_ms());
+  return true;
 }
 
 void TwinSync::on_get_timer() {

@@ -28,6 +28,10 @@ const char* to_string(DoorContact contact) {
   return "unknown";
 }
 
+const char* to_string(FailMode mode) {
+  return mode == FailMode::secure ? "secure" : "safe";
+}
+
 const char* to_string(LockEvent event) {
   switch (event) {
     case LockEvent::locked: return "locked";
@@ -37,6 +41,10 @@ const char* to_string(LockEvent event) {
     case LockEvent::closed: return "closed";
   }
   return "fault";
+}
+
+LockState LockActuator::fail_mode_state() const {
+  return settings_.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
 }
 
 bool LockActuator::level_for(const LockSettings& settings, LockState state) {
@@ -134,13 +142,12 @@ void LockActuator::on_feedback(uint32_t) {
 void LockActuator::on_confirm_timer() {
   if (!confirming_) return;
   confirming_ = false;
-  const LockState fail_state =
-      settings_.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
+  const LockState fail_state = fail_mode_state();
   log(Level::error,
       "door fault: the lock feedback did not confirm %s within %d ms; driving the %s state (%s "
       "fail mode)",
       to_string(target_), settings_.feedback_timeout_ms, to_string(fail_state),
-      settings_.fail_mode == FailMode::secure ? "secure" : "safe");
+      to_string(settings_.fail_mode));
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
   output_.set(level_for(settings_, fail_state));
@@ -187,11 +194,10 @@ void LockActuator::shut_down() {
   loop_.cancel_timer(confirm_timer_);
   confirming_ = false;
   hold_deadline_ms_ = -1;
-  const LockState fail_state =
-      settings_.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
+  const LockState fail_state = fail_mode_state();
   output_.set(level_for(settings_, fail_state));
   log(Level::notice, "stopping: door left %s (%s fail mode)", to_string(fail_state),
-      settings_.fail_mode == FailMode::secure ? "secure" : "safe");
+      to_string(settings_.fail_mode));
   state_ = fail_state;
 }
 

@@ -54,14 +54,19 @@ TEST_F(OnlineAgent, LastWillMarksAKilledAgentOffline) {
   EXPECT_EQ(will->payload, R"({"online":false})");
 }
 
+// door-2 on the listener that requires client certificates, with the test PKI's certificate
+// `certificate` (.pem and .key).
+std::string client_certificate_config(const Broker& broker, const std::string& certificate) {
+  const TestPki& pki = TestPki::shared();
+  return R"({"hub":"mqtt","connection":{"host":"localhost","port":)" +
+         std::to_string(broker.cert_port()) + R"(,"deviceId":"door-2","caFile":")" +
+         pki.file("ca.pem") + R"(","clientCertFile":")" + pki.file(certificate + ".pem") +
+         R"(","clientKeyFile":")" + pki.file(certificate + ".key") + R"("}})";
+}
+
 TEST(Connect, BrokerDialectWithClientCertificate) {
   Broker broker;
-  const TestPki& pki = TestPki::shared();
-  AgentProcess agent(R"({"hub":"mqtt","connection":{"host":"localhost","port":)" +
-                     std::to_string(broker.cert_port()) + R"(,"deviceId":"door-2","caFile":")" +
-                     pki.file("ca.pem") + R"(","clientCertFile":")" +
-                     pki.file("device-door-2.pem") + R"(","clientKeyFile":")" +
-                     pki.file("device-door-2.key") + R"("}})");
+  AgentProcess agent(client_certificate_config(broker, "device-door-2"));
   ASSERT_TRUE(agent.wait_online()) << agent.process().output();
   // The broker took the certificate's CN as the user name, so the ACL applies to door-2.
   EXPECT_TRUE(broker.process().wait_for_output("as door-2", 5s)) << broker.process().output();
@@ -69,12 +74,7 @@ TEST(Connect, BrokerDialectWithClientCertificate) {
 
 TEST(Connect, BrokerRefusesAClientCertificateFromAnotherCa) {
   Broker broker;
-  const TestPki& pki = TestPki::shared();
-  AgentProcess agent(R"({"hub":"mqtt","connection":{"host":"localhost","port":)" +
-                     std::to_string(broker.cert_port()) + R"(,"deviceId":"door-2","caFile":")" +
-                     pki.file("ca.pem") + R"(","clientCertFile":")" +
-                     pki.file("device-door-2-other-ca.pem") + R"(","clientKeyFile":")" +
-                     pki.file("device-door-2-other-ca.key") + R"("}})");
+  AgentProcess agent(client_certificate_config(broker, "device-door-2-other-ca"));
   ASSERT_TRUE(agent.process().wait_for_output("cannot connect", 20s)) << agent.process().output();
   EXPECT_EQ(agent.process().count_output("online: device"), 0u);
   EXPECT_EQ(broker.process().count_output("as door-2"), 0u) << broker.process().output();

@@ -61,6 +61,8 @@ class DoorMethods final : public hal::LockObserver {
                   port::TextWriter& response);
   void add_state(port::TextWriter& out) const;
   void add_success(port::TextWriter& out, bool lock) const;
+  int unavailable(port::TextWriter& response) const;  // 503
+  static int busy(port::TextWriter& response);        // 409
   void publish(const char* event);
 
   hal::LockActuator* actuator_ = nullptr;

@@ -35,7 +35,8 @@ class TwinSync final : public TwinListener {
   void on_desired(bool full_document, int64_t version, std::string_view payload) override;
 
  private:
-  void send_get();
+  // False when the dialect has no twin GET.
+  bool send_get();
   void send_report();
   void became_ready();
   void next_rid(char (&rid)[24]);

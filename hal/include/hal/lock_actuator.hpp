@@ -22,6 +22,7 @@ enum class CommandResult { done, pending, door_open, busy };
 const char* to_string(LockState state);
 const char* to_string(DoorContact contact);
 const char* to_string(LockEvent event);
+const char* to_string(FailMode mode);
 
 struct LockSettings {
   bool energized_unlocks = true;  // a fail-secure strike releases while powered
@@ -71,6 +72,8 @@ class LockActuator {
 
  private:
   CommandResult drive(LockState target, int64_t hold_ms);
+  // What a stop or a fault leaves: locked (secure) or unlocked (safe).
+  LockState fail_mode_state() const;
   void settle(LockState target);
   void on_hold_timer();
   void on_confirm_timer();
