@@ -223,8 +223,10 @@ void Agent::on_watchdog_timer() {
 void Agent::handle_event(const SessionEvent& event) {
   switch (event.kind) {
     case SessionEventKind::tls_error:
-      // Reported with the connect failure that follows.
-      std::memcpy(last_tls_error_, event.detail, sizeof last_tls_error_);
+      // Reported with the connect failure that follows; the first reason is the cause.
+      if (last_tls_error_[0] == '\0') {
+        std::memcpy(last_tls_error_, event.detail, sizeof last_tls_error_);
+      }
       return;
     case SessionEventKind::connected: {
       log(Level::info, "connected to %s; subscribing", session_options_.server_uri.c_str());

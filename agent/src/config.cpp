@@ -11,6 +11,8 @@
 #include "agent/capacities.hpp"
 #include "agent/connection_string.hpp"
 #include "port/file.hpp"
+#include "port/text_writer.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/topics.hpp"
 
 namespace door::agent {
@@ -18,6 +20,16 @@ namespace door::agent {
 namespace {
 
 using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
+
+// Text from the file as a problem shows it: quotes, backslashes and control characters escaped as
+// in JSON, so every problem stays on one line.
+std::string shown(std::string_view text) {
+  std::string out(text.size() * 6 + 1, '\0');  // \u00XX is the longest escape
+  port::TextWriter writer(out.data(), out.size());
+  writer.add_json_escaped(text);
+  out.resize(writer.size());
+  return out;
+}
 
 // Collects every problem, each with the file name and the JSON path of the offending member; the
 // first one is the error a failed start reports.
@@ -39,12 +51,12 @@ class Reader {
     for (const cJSON* item = object->child; item != nullptr; item = item->next) {
       for (const cJSON* earlier = object->child; earlier != item; earlier = earlier->next) {
         if (std::string_view(earlier->string) == item->string) {
-          ok = fail(where, std::string("key \"") + item->string + "\" appears twice");
+          ok = fail(where, "key \"" + shown(item->string) + "\" appears twice");
         }
       }
       bool known = false;
       for (auto key : allowed) known = known || key == item->string;
-      if (!known) ok = fail(where, std::string("unknown key \"") + item->string + "\"");
+      if (!known) ok = fail(where, "unknown key \"" + shown(item->string) + "\"");
     }
     return ok;
   }
@@ -61,8 +73,9 @@ class Reader {
                int& out) {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(object, key);
     if (item == nullptr) return true;
-    const double v = cJSON_IsNumber(item) ? item->valuedouble : -1e300;
-    if (v != static_cast<double>(static_cast<long long>(v)) || v < min || v > max) {
+    const double v = cJSON_IsNumber(item) ? item->valuedouble : min - 1.0;
+    // The range comes first: converting a double outside the int range is undefined behaviour.
+    if (!(v >= min && v <= max) || v != static_cast<double>(static_cast<int>(v))) {
       return fail(where + "." + key, "must be a whole number from " + std::to_string(min) + " to " +
                                          std::to_string(max));
     }
@@ -102,6 +115,15 @@ class Reader {
   std::vector<std::string>* all_;
 };
 
+// True when every check passed. The checks are the list's elements, so each of them runs (in order)
+// and every problem is named, not only the first.
+bool all_passed(std::initializer_list<bool> checks) {
+  for (const bool passed : checks) {
+    if (!passed) return false;
+  }
+  return true;
+}
+
 bool readable(const std::string& file) {
   return access(file.c_str(), R_OK) == 0;
 }
@@ -125,22 +147,22 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
   const std::string w = "connection";
   std::string connection_string;
   int reconnect_max_seconds = c.reconnect_max_ms / 1000;
-  // Every member is checked, not only up to the first bad one, hence '&' rather than '&&'.
   // IoT Hub drops a client after 1.5 x its keep-alive, capped at 1767 s: keep it <= 1177 s.
-  if (!(r.only_keys(conn, w,
-                    {"connectionString", "host", "port", "deviceId", "username", "password",
-                     "caFile", "clientCertFile", "clientKeyFile", "verifyServer",
-                     "keepAliveSeconds", "sasTokenSeconds", "reconnectMaxSeconds"}) &
-        r.string(conn, "connectionString", w, connection_string) &
-        r.string(conn, "host", w, c.host) & r.integer(conn, "port", w, 1, 65535, c.port) &
-        r.string(conn, "deviceId", w, c.device_id) & r.string(conn, "username", w, c.username) &
-        r.string(conn, "password", w, c.password) & r.string(conn, "caFile", w, c.ca_file) &
-        r.string(conn, "clientCertFile", w, c.client_cert_file) &
-        r.string(conn, "clientKeyFile", w, c.client_key_file) &
-        r.boolean(conn, "verifyServer", w, c.verify_server) &
-        r.integer(conn, "keepAliveSeconds", w, 5, 1177, c.keep_alive_seconds) &
-        r.integer(conn, "sasTokenSeconds", w, 2, 86400 * 365, c.sas_token_seconds) &
-        r.integer(conn, "reconnectMaxSeconds", w, 1, 3600, reconnect_max_seconds))) {
+  if (!all_passed(
+          {r.only_keys(conn, w,
+                       {"connectionString", "host", "port", "deviceId", "username", "password",
+                        "caFile", "clientCertFile", "clientKeyFile", "verifyServer",
+                        "keepAliveSeconds", "sasTokenSeconds", "reconnectMaxSeconds"}),
+           r.string(conn, "connectionString", w, connection_string),
+           r.string(conn, "host", w, c.host), r.integer(conn, "port", w, 1, 65535, c.port),
+           r.string(conn, "deviceId", w, c.device_id), r.string(conn, "username", w, c.username),
+           r.string(conn, "password", w, c.password), r.string(conn, "caFile", w, c.ca_file),
+           r.string(conn, "clientCertFile", w, c.client_cert_file),
+           r.string(conn, "clientKeyFile", w, c.client_key_file),
+           r.boolean(conn, "verifyServer", w, c.verify_server),
+           r.integer(conn, "keepAliveSeconds", w, 5, 1177, c.keep_alive_seconds),
+           r.integer(conn, "sasTokenSeconds", w, 2, 86400 * 365, c.sas_token_seconds),
+           r.integer(conn, "reconnectMaxSeconds", w, 1, 3600, reconnect_max_seconds)})) {
     return false;
   }
   c.reconnect_max_ms = reconnect_max_seconds * 1000;
@@ -170,7 +192,7 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
     return r.fail(w, "clientCertFile and clientKeyFile go together");
   }
   for (const auto* file : {&c.ca_file, &c.client_cert_file, &c.client_key_file}) {
-    if (!file->empty() && !readable(*file)) return r.fail(w, "cannot read " + *file);
+    if (!file->empty() && !readable(*file)) return r.fail(w, "cannot read " + shown(*file));
   }
   return true;
 }
@@ -182,12 +204,12 @@ bool read_line(Reader& r, const cJSON* door, const char* key, bool input, LineSe
   if (!cJSON_IsObject(item)) return r.fail(w, "must be an object");
   int bias = 0;
   int debounce_ms = 0;
-  if (!((input ? r.only_keys(item, w, {"line", "activeLow", "bias", "debounceMs"})
-               : r.only_keys(item, w, {"line", "activeLow", "energizedMeans"})) &
-        r.string(item, "line", w, out.spec.line) &
-        r.boolean(item, "activeLow", w, out.spec.active_low) &
-        r.choice(item, "bias", w, {"as-is", "pull-up", "pull-down", "disabled"}, bias) &
-        r.integer(item, "debounceMs", w, 0, 1000, debounce_ms))) {
+  if (!all_passed({(input ? r.only_keys(item, w, {"line", "activeLow", "bias", "debounceMs"})
+                          : r.only_keys(item, w, {"line", "activeLow", "energizedMeans"})),
+                   r.string(item, "line", w, out.spec.line),
+                   r.boolean(item, "activeLow", w, out.spec.active_low),
+                   r.choice(item, "bias", w, {"as-is", "pull-up", "pull-down", "disabled"}, bias),
+                   r.integer(item, "debounceMs", w, 0, 1000, debounce_ms)})) {
     return false;
   }
   if (out.spec.line.empty())
@@ -206,17 +228,17 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
   int default_state = 0;
   int energized = 0;
   hal::LockSettings& ls = d.lock_settings;
-  if (!(r.only_keys(door, w,
-                    {"gpio", "chip", "lock", "feedback", "doorContact", "failMode", "defaultState",
-                     "refuseLockWhenOpen", "feedbackTimeoutMs", "fake"}) &
-        r.choice(door, "gpio", w, {"chardev", "fake"}, gpio) & r.string(door, "chip", w, d.chip) &
-        read_line(r, door, "lock", false, d.lock) &
-        read_line(r, door, "feedback", true, d.feedback) &
-        read_line(r, door, "doorContact", true, d.contact) &
-        r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode) &
-        r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state) &
-        r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open) &
-        r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms))) {
+  if (!all_passed({r.only_keys(door, w,
+                               {"gpio", "chip", "lock", "feedback", "doorContact", "failMode",
+                                "defaultState", "refuseLockWhenOpen", "feedbackTimeoutMs", "fake"}),
+                   r.choice(door, "gpio", w, {"chardev", "fake"}, gpio),
+                   r.string(door, "chip", w, d.chip), read_line(r, door, "lock", false, d.lock),
+                   read_line(r, door, "feedback", true, d.feedback),
+                   read_line(r, door, "doorContact", true, d.contact),
+                   r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode),
+                   r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state),
+                   r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open),
+                   r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms)})) {
     return false;
   }
   if (!d.lock.wired()) return r.fail("door.lock", "required: the line that drives the lock");
@@ -240,11 +262,12 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
     if (!d.fake_gpio) return r.fail("door.fake", "only with \"gpio\": \"fake\"");
     if (!cJSON_IsObject(fake)) return r.fail("door.fake", "must be an object");
     const cJSON* failing = cJSON_GetObjectItemCaseSensitive(fake, "failingLines");
-    if (!(r.only_keys(fake, "door.fake",
-                      {"control", "transitionLog", "failingLines", "feedbackFollowsLock"}) &
-          r.string(fake, "control", "door.fake", d.fake_control) &
-          r.string(fake, "transitionLog", "door.fake", d.fake_transition_log) &
-          r.boolean(fake, "feedbackFollowsLock", "door.fake", d.fake_feedback_follows_lock))) {
+    if (!all_passed(
+            {r.only_keys(fake, "door.fake",
+                         {"control", "transitionLog", "failingLines", "feedbackFollowsLock"}),
+             r.string(fake, "control", "door.fake", d.fake_control),
+             r.string(fake, "transitionLog", "door.fake", d.fake_transition_log),
+             r.boolean(fake, "feedbackFollowsLock", "door.fake", d.fake_feedback_follows_lock)})) {
       return false;
     }
     if (failing != nullptr) {
@@ -264,10 +287,9 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
                   std::string& error, std::vector<std::string>* problems) {
   error.clear();
   Reader r(path, error, problems);
-  JsonPtr root(cJSON_ParseWithLength(text.data(), text.size()), &cJSON_Delete);
+  std::size_t offset = 0;
+  JsonPtr root(protocol::parse_json_document(text, &offset), &cJSON_Delete);
   if (!root) {
-    const char* at = cJSON_GetErrorPtr();
-    const std::size_t offset = at != nullptr && at >= text.data() ? at - text.data() : 0;
     return r.fail("JSON", "not valid JSON (near byte " + std::to_string(offset) + ")");
   }
   if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
@@ -285,8 +307,9 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
   } else if (hub == "mqtt") {
     config.connection.hub = HubDialect::mqtt;
   } else {
-    ok = r.fail("hub", hub.empty() ? "required: \"azure\" or \"mqtt\""
-                                   : "unknown hub \"" + hub + "\" (use \"azure\" or \"mqtt\")");
+    ok = r.fail("hub", hub.empty()
+                           ? "required: \"azure\" or \"mqtt\""
+                           : "unknown hub \"" + shown(hub) + "\" (use \"azure\" or \"mqtt\")");
   }
   if (!level.empty() && !port::parse_log_level(level.c_str(), config.log_level)) {
     ok = r.fail("logLevel", "use error, warning, notice, info or debug");

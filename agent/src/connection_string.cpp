@@ -23,6 +23,26 @@ bool set_once(std::string& field, std::string_view value, std::string_view key,
   return true;
 }
 
+// A DNS host name or IPv4 address: the server URI, the user name and the SAS token are made from
+// it. At most 253 characters, the DNS limit, also keeps the token within kMaxSasTokenLength.
+bool valid_host_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (char c : host) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Printable ASCII: what a one-line reason may quote from the text.
+bool printable(std::string_view text) {
+  for (char c : text) {
+    if (c < 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 bool valid_base64_key(const std::string& key) {
   uint8_t decoded[128];
   std::size_t n = 0;
@@ -74,7 +94,8 @@ bool parse_connection_string(std::string_view text, ConnectionString& out, std::
           "connection string";
       return false;
     } else {
-      error = "connection string: unknown key '" + std::string(key) + "'";
+      error = printable(key) ? "connection string: unknown key '" + std::string(key) + "'"
+                             : std::string("connection string: unknown key (not printable text)");
       return false;
     }
     if (!ok) return false;
@@ -82,6 +103,13 @@ bool parse_connection_string(std::string_view text, ConnectionString& out, std::
 
   if (out.host_name.empty() || out.device_id.empty()) {
     error = "connection string: HostName and DeviceId are required";
+    return false;
+  }
+  if (!valid_host_name(out.host_name) ||
+      (!out.gateway_host_name.empty() && !valid_host_name(out.gateway_host_name))) {
+    error =
+        "connection string: HostName and GatewayHostName are host names: letters, digits, - and ., "
+        "at most 253";
     return false;
   }
   if (!protocol::valid_device_id(out.device_id)) {

@@ -79,7 +79,7 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
     return false;
   }
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
-    if (std::string_view(item->string) == field) {
+    if (field != nullptr && std::string_view(item->string) == field) {
       int64_t seconds = -1;
       if (cJSON_IsNull(item)) continue;
       if (cJSON_IsNumber(item)) seconds = duration_from_number(item->valuedouble);
@@ -96,7 +96,11 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
       response.add(R"({"message":"unknown field)");
       // Field names come from the network: the answer names only well-formed ones.
       if (plain_name(item->string)) response.add(" '").add(item->string).add('\'');
-      response.add(" (the only field is ").add(field).add(")\"}");
+      if (field != nullptr) {
+        response.add(" (the only field is ").add(field).add(")\"}");
+      } else {
+        response.add(" (this method takes no fields)\"}");
+      }
       return false;
     }
   }
@@ -104,7 +108,9 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
 }
 
 int DoorMethods::unavailable(port::TextWriter& response) const {
-  response.add(R"({"message":"door hardware unavailable: )").add(unavailable_reason_).add("\"}");
+  response.add(R"({"message":"door hardware unavailable: )")
+      .add_json_escaped(unavailable_reason_)
+      .add("\"}");
   return 503;
 }
 
@@ -143,8 +149,10 @@ int DoorMethods::unlock_door(const MethodCall& call, port::TextWriter& response)
   return command(false, call, response);
 }
 
-int DoorMethods::get_door_state(const MethodCall&, port::TextWriter& response) {
+int DoorMethods::get_door_state(const MethodCall& call, port::TextWriter& response) {
   if (actuator_ == nullptr) return unavailable(response);
+  int64_t no_hold = -1;
+  if (!parse_hold(call.payload, nullptr, no_hold, response)) return 400;
   response.add('{');
   add_state(response);
   response.add('}');

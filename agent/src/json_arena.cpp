@@ -1,5 +1,7 @@
 #include "agent/json_arena.hpp"
 
+#include "protocol/json_document.hpp"
+
 namespace door::agent {
 
 namespace {
@@ -31,7 +33,7 @@ JsonArenaScope::~JsonArenaScope() {
 }
 
 cJSON* JsonArenaScope::parse(std::string_view text) {
-  return cJSON_ParseWithLength(text.data(), text.size());
+  return protocol::parse_json_document(text);
 }
 
 }  // namespace door::agent

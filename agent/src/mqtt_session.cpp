@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "port/log.hpp"
+#include "port/text_writer.hpp"
 
 namespace door::agent {
 
@@ -33,6 +34,29 @@ std::atomic<MqttSession*> g_connecting{nullptr};
 void watch_trace(MqttSession* session) {
   g_connecting.store(session);
   MQTTAsync_setTraceLevel(session != nullptr ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
+}
+
+// TLS 1.2 and newer only, whatever the system's OpenSSL policy allows: every suite here is an
+// AEAD suite with forward secrecy, which TLS 1.1 and older cannot negotiate. (Paho ignores
+// sslVersion with OpenSSL 1.1 and newer.) TLS 1.3 suites are configured apart and stay on.
+constexpr const char* kTls12CipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20";
+
+constexpr const char* kUntrustedCertificate =
+    "the server's certificate is not trusted (certificate verify failed: not issued by the CA in "
+    "caFile, expired, or not yet valid)";
+constexpr const char* kWrongHostName = "the server's certificate is not for this host name";
+constexpr const char* kHandshakeClosed =
+    "the server did not answer with TLS: it closed the connection during the TLS handshake (a "
+    "plain MQTT port, or a server that refuses this client's TLS settings)";
+
+// OpenSSL reasons that mean the server offers only an old protocol or weak cipher suites.
+bool old_tls_reason(std::string_view reason) {
+  for (const char* old :
+       {"unsupported protocol", "alert protocol version", "alert handshake failure",
+        "no protocols available", "legacy sigalg", "wrong version number"}) {
+    if (reason.find(old) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 // OpenSSL 3 error lines read "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:";
@@ -97,6 +121,7 @@ bool MqttSession::connect(const char* password) {
   ssl.privateKey = or_null(options_.client_key_file);
   ssl.enableServerCertAuth = options_.verify_server ? 1 : 0;
   ssl.verify = options_.verify_server ? 1 : 0;  // host name check against the certificate
+  ssl.enabledCipherSuites = kTls12CipherSuites;
   ssl.ssl_error_cb = &on_tls_error;
   ssl.ssl_error_context = this;
 
@@ -121,7 +146,7 @@ bool MqttSession::connect(const char* password) {
     opts.will = &will;
   }
   pending_subscriptions_ = 0;
-  host_mismatch_ = false;
+  trace_reason_ = nullptr;
   MQTTAsync_setTraceCallback(&on_trace);
   watch_trace(this);
   const int rc = MQTTAsync_connect(client_, &opts);
@@ -205,9 +230,8 @@ void MqttSession::on_connect_success(void* context, MQTTAsync_successData*) {
 void MqttSession::on_connect_failure(void* context, MQTTAsync_failureData* data) {
   watch_trace(nullptr);
   MqttSession& s = self(context);
-  if (s.host_mismatch_) {
-    s.inbox_.push_event(SessionEventKind::tls_error, 0,
-                        "the server's certificate is not for this host name");
+  if (const char* reason = s.trace_reason_.load()) {
+    s.inbox_.push_event(SessionEventKind::tls_error, 0, reason);
   }
   s.inbox_.push_event(SessionEventKind::connect_failed, data != nullptr ? data->code : 0,
                       failure_text(data));
@@ -247,12 +271,20 @@ void MqttSession::on_disconnect_failure(void* context, MQTTAsync_failureData* da
 
 int MqttSession::on_tls_error(const char* text, std::size_t length, void* context) {
   const std::string_view reason = openssl_reason(std::string_view(text, length));
-  self(context).inbox_.push_event(
-      SessionEventKind::tls_error, 0,
-      reason == "certificate verify failed"
-          ? "the server's certificate is not trusted (certificate verify failed: not issued by "
-            "the CA in caFile, expired, or not yet valid)"
-          : reason);
+  MqttSession& s = self(context);
+  if (reason == "certificate verify failed") {
+    s.inbox_.push_event(SessionEventKind::tls_error, 0, kUntrustedCertificate);
+  } else if (old_tls_reason(reason)) {
+    char detail[kEventDetailLength];
+    port::TextWriter explained(detail, sizeof detail);
+    explained
+        .add("the server does not offer TLS 1.2 or newer with a cipher suite the agent accepts (")
+        .add(reason)
+        .add(")");
+    s.inbox_.push_event(SessionEventKind::tls_error, 0, explained.ok() ? explained.view() : reason);
+  } else {
+    s.inbox_.push_event(SessionEventKind::tls_error, 0, reason);
+  }
   return 0;
 }
 
@@ -260,9 +292,12 @@ void MqttSession::on_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
   MqttSession* s = g_connecting.load();
   if (s == nullptr || message == nullptr) return;
   if (std::strstr(message, "X509_check_host for hostname") != nullptr) {
-    s->host_mismatch_ = true;  // may still match as an IP address, checked next
+    s->trace_reason_ = kWrongHostName;  // may still match as an IP address, checked next
   } else if (std::strstr(message, "X509_check_ip_asc is 1") != nullptr) {
-    s->host_mismatch_ = false;
+    s->trace_reason_ = nullptr;
+  } else if (std::strstr(message, "SSLSocket error") != nullptr &&
+             std::strstr(message, "in SSL_connect") != nullptr && s->trace_reason_ == nullptr) {
+    s->trace_reason_ = kHandshakeClosed;  // the server reset or closed; OpenSSL reports no reason
   }
 }
 

@@ -34,10 +34,12 @@ int depth(const cJSON* item) {
   return (cJSON_IsObject(item) || cJSON_IsArray(item)) ? deepest + 1 : 0;
 }
 
-// True when the value serializes to at most kMaxDesiredValueBytes.
+// True when the value serializes to at most kMaxDesiredValueBytes. The slack lets values up to
+// 4 bytes longer print, so the length is checked too.
 bool fits(const cJSON* value) {
   char text[kMaxDesiredValueBytes + 5];  // PrintPreallocated wants 5 bytes of slack
-  return cJSON_PrintPreallocated(const_cast<cJSON*>(value), text, sizeof text, false) != 0;
+  return cJSON_PrintPreallocated(const_cast<cJSON*>(value), text, sizeof text, false) != 0 &&
+         std::strlen(text) <= kMaxDesiredValueBytes;
 }
 
 int count_members(const cJSON* object) {

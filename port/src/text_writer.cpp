@@ -49,8 +49,11 @@ TextWriter& TextWriter::add_int(int64_t value) {
   return add_uint(static_cast<uint64_t>(-(value + 1)) + 1);
 }
 
+namespace {
+constexpr char kHex[] = "0123456789ABCDEF";
+}  // namespace
+
 TextWriter& TextWriter::add_url_encoded(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
     const bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') ||
@@ -60,6 +63,21 @@ TextWriter& TextWriter::add_url_encoded(std::string_view text) {
     } else {
       const char encoded[3] = {'%', kHex[u >> 4], kHex[u & 0xF]};
       add(std::string_view(encoded, 3));
+    }
+  }
+  return *this;
+}
+
+TextWriter& TextWriter::add_json_escaped(std::string_view text) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      add('\\').add(c);
+    } else if (u < 0x20) {
+      const char escaped[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xF]};
+      add(std::string_view(escaped, 6));
+    } else {
+      add(c);
     }
   }
   return *this;

@@ -41,7 +41,8 @@ FleetTopic parse_fleet_topic(std::string_view topic) {
     std::string_view status;
     detail::Query query;
     if (!next_level(topic, status) || !detail::parse_status(status, t.status) ||
-        !consume(topic, "?") || !detail::parse_query(topic, query) || !query.has_rid) {
+        !consume(topic, "?") || !detail::parse_query(topic, query) || !query.has_rid ||
+        query.has_version) {
       return {};
     }
     t.kind = FleetTopicKind::method_response;

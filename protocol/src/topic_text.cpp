@@ -35,6 +35,8 @@ bool parse_status(std::string_view text, int& out) {
 }
 
 bool parse_query(std::string_view text, Query& out) {
+  // The loop would end at a trailing '&' as if nothing followed; it is an empty pair, refused.
+  if (!text.empty() && text.back() == '&') return false;
   while (!text.empty()) {
     const auto amp = text.find('&');
     const std::string_view pair = text.substr(0, amp);

@@ -62,6 +62,7 @@ Broker::Broker(const std::string& server_cert) {
     cert_port_ = free_port();
     azure_port_ = free_port();
     azure_cert_port_ = free_port();
+    plain_port_ = free_port();
     write_config(server_cert);
     try {
       start();
@@ -105,6 +106,7 @@ void Broker::write_config(const std::string& server_cert) {
   config += listener(cert_port_, client_certificates + "acl_file " + acl + "\n");
   config += listener(azure_port_, "allow_anonymous true\n");
   config += listener(azure_cert_port_, client_certificates);
+  config += "\nlistener " + std::to_string(plain_port_) + " 127.0.0.1\nallow_anonymous true\n";
   dir_.write("mosquitto.conf", config);
 }
 
@@ -112,7 +114,7 @@ void Broker::start() {
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")});
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (int port : {port_, cert_port_, azure_port_, azure_cert_port_}) {
+  for (int port : {port_, cert_port_, azure_port_, azure_cert_port_, plain_port_}) {
     // No event tells when a listener is up: probe it, briefly, against a deadline.
     while (!accepts_connections(port)) {
       if (!process_->running() || std::chrono::steady_clock::now() > deadline) {

@@ -5,6 +5,7 @@
 //   cert_port():   TLS with required client certificates (CN = user name), the same ACL
 //   azure_port():  TLS, any credentials, no ACL: stands in for IoT Hub in the Azure dialect tests
 //   azure_cert_port(): as azure_port() but requires a client certificate (IoT Hub with X.509)
+//   plain_port():  plain MQTT without TLS, any credentials: what a device must refuse to talk to
 #include <memory>
 #include <string>
 
@@ -37,6 +38,7 @@ class Broker {
   int cert_port() const { return cert_port_; }
   int azure_port() const { return azure_port_; }
   int azure_cert_port() const { return azure_cert_port_; }
+  int plain_port() const { return plain_port_; }
   Process& process() { return *process_; }
 
  private:
@@ -47,6 +49,7 @@ class Broker {
   int cert_port_ = 0;
   int azure_port_ = 0;
   int azure_cert_port_ = 0;
+  int plain_port_ = 0;
   std::unique_ptr<Process> process_;
 };
 

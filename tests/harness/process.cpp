@@ -106,14 +106,21 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
 
 bool Process::wait_for_output(const std::string& text, std::chrono::milliseconds timeout,
                               std::size_t from) {
+  return wait_for_line(text, timeout, from).has_value();
+}
+
+std::optional<std::size_t> Process::wait_for_line(const std::string& text,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::size_t from) {
   std::unique_lock<std::mutex> lock(mutex_);
   std::size_t checked = from;
-  return changed_.wait_for(lock, timeout, [&] {
+  const bool found = changed_.wait_for(lock, timeout, [&] {
     for (; checked < lines_.size(); ++checked) {
       if (lines_[checked].find(text) != std::string::npos) return true;
     }
     return eof_;
   }) && checked < lines_.size();
+  return found ? std::optional<std::size_t>(checked) : std::nullopt;
 }
 
 std::size_t Process::count_output(const std::string& text) {

@@ -35,5 +35,12 @@ TEST(TextWriter, UrlEncodesAllButUnreservedCharacters) {
   EXPECT_EQ(w.view(), "hub.net%2Fdevices%2Fd-1_x~y%2Bz%3D%20%0A");
 }
 
+TEST(TextWriter, JsonEscapesQuotesBackslashesAndControlCharacters) {
+  char buf[128];
+  TextWriter w(buf, sizeof buf);
+  w.add_json_escaped("no \"door\" in C:\\x\n\x01 ok");
+  EXPECT_EQ(w.view(), R"(no \"door\" in C:\\x\u000A\u0001 ok)");
+}
+
 }  // namespace
 }  // namespace door::port

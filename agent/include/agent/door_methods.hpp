@@ -56,7 +56,8 @@ class DoorMethods final : public hal::LockObserver {
   int unlock_door(const MethodCall& call, port::TextWriter& response);
   int get_door_state(const MethodCall& call, port::TextWriter& response);
   int command(bool lock, const MethodCall& call, port::TextWriter& response);
-  // Reads the optional hold field; false (with a 400 body written) when the payload is bad.
+  // Reads the optional hold field (field is nullptr for a method without fields); false (with a
+  // 400 body written) when the payload is bad.
   bool parse_hold(std::string_view payload, const char* field, int64_t& hold_ms,
                   port::TextWriter& response);
   void add_state(port::TextWriter& out) const;

@@ -33,7 +33,8 @@ class JsonArenaScope {
   JsonArenaScope(const JsonArenaScope&) = delete;
   JsonArenaScope& operator=(const JsonArenaScope&) = delete;
 
-  // nullptr for invalid JSON, or JSON too complex for the arena. Valid until the scope ends.
+  // The whole text as one JSON document (protocol::parse_json_document); nullptr for anything
+  // else, or JSON too complex for the arena. Valid until the scope ends.
   cJSON* parse(std::string_view text);
 
  private:

@@ -69,7 +69,8 @@ class MqttSession final : public Publisher {
   MQTTAsync client_ = nullptr;
   std::size_t pending_subscriptions_ = 0;
   // Set from Paho's trace while connecting: the certificate did not name the host.
-  std::atomic<bool> host_mismatch_{false};
+  // Why the connection attempt failed, as only Paho's trace tells (a static string), or nullptr.
+  std::atomic<const char*> trace_reason_{nullptr};
 };
 
 }  // namespace door::agent

@@ -17,6 +17,8 @@ class TextWriter {
   TextWriter& add_int(int64_t value);
   // Percent-encodes everything but RFC 3986 unreserved characters (uppercase hex).
   TextWriter& add_url_encoded(std::string_view text);
+  // The inside of a JSON string: quotes, backslashes and control characters escaped.
+  TextWriter& add_json_escaped(std::string_view text);
 
   bool ok() const { return ok_; }
   std::size_t size() const { return size_; }
