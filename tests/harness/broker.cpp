@@ -55,7 +55,7 @@ int free_port() {
   throw std::runtime_error("cannot find a free port");
 }
 
-Broker::Broker(const std::string& server_cert) {
+Broker::Broker(const std::string& server_cert, Persistence persistence) {
   // Another test may bind a port between the check and mosquitto's bind: then try other ports.
   for (int attempt = 1;; ++attempt) {
     port_ = free_port();
@@ -63,7 +63,7 @@ Broker::Broker(const std::string& server_cert) {
     azure_port_ = free_port();
     azure_cert_port_ = free_port();
     plain_port_ = free_port();
-    write_config(server_cert);
+    write_config(server_cert, persistence);
     try {
       start();
       return;
@@ -80,7 +80,7 @@ Broker::~Broker() {
   stop();
 }
 
-void Broker::write_config(const std::string& server_cert) {
+void Broker::write_config(const std::string& server_cert, Persistence persistence) {
   const TestPki& pki = TestPki::shared();
   std::string passwords = std::string(kSchedulerUser) + ":" + kSchedulerPassword + "\n";
   for (const char* id : TestPki::kDevices)
@@ -99,7 +99,10 @@ void Broker::write_config(const std::string& server_cert) {
       "require_certificate true\nuse_identity_as_username true\n";
   std::string config = "per_listener_settings true\n";
   config += "user " + current_user() + "\n";  // stay the caller when started as root
-  config += "persistence false\nlog_dest stderr\nconnection_messages true\n";
+  config += persistence == Persistence::on_disk
+                ? "persistence true\npersistence_location " + dir_.file("") + "\n"
+                : "persistence false\n";
+  config += "log_dest stderr\nconnection_messages true\n";
   config += "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
   config += listener(port_, "allow_anonymous false\npassword_file " + dir_.file("passwords") +
                                 "\nacl_file " + acl + "\n");

@@ -21,9 +21,14 @@ class Broker {
   static constexpr const char* kSchedulerUser = "scheduler";
   static constexpr const char* kSchedulerPassword = "scheduler-pw";
 
+  // Where retained messages live across a restart: nowhere, or on disk as a production broker
+  // keeps them (deploy/mosquitto/door-broker.conf).
+  enum class Persistence { none, on_disk };
+
   // server_cert names the certificate the listeners present: "server" (valid), "server-expired",
   // "server-other-ca" or "server-wrong-host".
-  explicit Broker(const std::string& server_cert = "server");
+  explicit Broker(const std::string& server_cert = "server",
+                  Persistence persistence = Persistence::none);
   ~Broker();
 
   void start();
@@ -42,7 +47,7 @@ class Broker {
   Process& process() { return *process_; }
 
  private:
-  void write_config(const std::string& server_cert);
+  void write_config(const std::string& server_cert, Persistence persistence);
 
   TempDir dir_;
   int port_ = 0;

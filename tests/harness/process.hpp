@@ -1,7 +1,8 @@
 #pragma once
 // A child process for tests: its stdout and stderr are collected line by line, tests wait for a
 // line to appear (no sleeps), and the child is always killed and reaped, also when the test fails
-// or the test process dies (PR_SET_PDEATHSIG).
+// or the test process dies (PR_SET_PDEATHSIG). That signal comes when the thread that started the
+// child ends, so a long-lived child is started from a thread that outlives it.
 #include <sys/types.h>
 
 #include <chrono>

@@ -7,7 +7,7 @@ namespace door::test {
 class TestPki {
  public:
   // Device ids with client certificates and broker passwords.
-  static constexpr const char* kDevices[] = {"door-1", "door-2", "door-3"};
+  static constexpr const char* kDevices[] = {"door-1", "door-2", "door-3", "door-4", "door-5"};
 
   static const TestPki& shared();
 
