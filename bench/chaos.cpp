@@ -4,8 +4,9 @@
 // a final result in the scheduler (answered, failed or timed out; none left pending); each agent's
 // applied desired version equals the retained document's; and after each restart every agent was
 // back online within its backoff cap (reconnectMaxSeconds) plus 1 s.
-// Usage: chaos [restarts] [method calls] [desired updates] (20 1000 100). Exit 1 when a check
-// fails.
+// Usage: chaos [restarts] [method calls] [desired updates] [--no-timing] (20 1000 100). Exit 1
+// when a check fails; --no-timing leaves the reconnect time out of that (for the short run in the
+// test suite, where timing on a loaded machine proves nothing).
 #include <cjson/cJSON.h>
 
 #include <algorithm>
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
   const int restarts = argc > 1 ? std::atoi(argv[1]) : 20;
   const int calls_wanted = argc > 2 ? std::atoi(argv[2]) : 1000;
   const int updates_wanted = argc > 3 ? std::atoi(argv[3]) : 100;
+  const bool check_timing = !(argc > 4 && std::string(argv[4]) == "--no-timing");
 
   Broker broker("server", Broker::Persistence::on_disk);
   std::vector<Device> devices(kAgents);
@@ -222,7 +224,7 @@ int main(int argc, char** argv) {
       "(cap %d s + 1 s)\n",
       median, worst, kBackoffCapSeconds);
   const bool ok = crashed == 0 && calls.unfinished == 0 && updates.unfinished == 0 &&
-                  version_mismatch == 0 && worst <= kBackoffCapSeconds + 1.0 &&
+                  version_mismatch == 0 && (!check_timing || worst <= kBackoffCapSeconds + 1.0) &&
                   calls.completed + calls.failed >= calls_wanted &&
                   updates.completed + updates.failed >= updates_wanted;
   return ok ? 0 : 1;

@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,11 @@ void expect_flat_memory(AgentProcess& agent, HostileSender& sender,
   send_again(sender, catalogue, kRounds);
   const MemoryUsage after = memory_usage(agent.process().pid());
   ASSERT_GT(before.rss_kib, 0);
+  std::printf(
+      "%zu hostile messages, %d rounds after the warm-up: RSS %ld -> %ld KiB, private dirty "
+      "%ld -> %ld KiB\n",
+      catalogue.size(), kRounds, before.rss_kib, after.rss_kib, before.private_dirty_kib,
+      after.private_dirty_kib);
   EXPECT_LE(after.rss_kib - before.rss_kib, 64)
       << "RSS " << before.rss_kib << " -> " << after.rss_kib << " KiB";
   EXPECT_LE(after.private_dirty_kib - before.private_dirty_kib, 64)
