@@ -219,6 +219,9 @@ int main(int argc, char** argv) {
       updates.completed, updates.failed, updates.unfinished, updates.not_started);
   std::printf("  agents crashed: %d; applied desired version differs from the retained one: %d\n",
               crashed, version_mismatch);
+  std::printf("  back online after each restart (slowest agent, s):");
+  for (double r : reconnect_s) std::printf(" %.2f", r);
+  std::printf("\n");
   std::printf(
       "  back online after a restart (slowest agent): median %.2f s, worst %.2f s "
       "(cap %d s + 1 s)\n",

@@ -1,8 +1,9 @@
 // Soak: one door-agent (broker dialect, fake GPIO) answers method calls at a steady rate, with a
 // desired update every 10 s, for a long time. Prints the calls answered and the agent's memory
-// each minute after a one-minute warm-up, then stops the agent cleanly: built with the asan preset,
-// LeakSanitizer checks for leaks at that exit. Passes when every call was answered, RSS grew by
-// at most 64 KiB after the warm-up, and the agent exited 0 without a leak report.
+// each minute after a one-minute warm-up, then stops the agent cleanly. Built with the asan preset,
+// the agent is checked for leaks by LeakSanitizer at that exit; its RSS is printed but not checked,
+// as ASan's allocator grows by itself. Built without it, RSS may grow by at most 64 KiB after the
+// warm-up. Every call must be answered and the agent must exit 0.
 // Usage: soak [seconds] [calls per second] (1800 100).
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,6 +26,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kWarmUp = 60s;
 constexpr long kAllowedGrowthKib = 64;
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kLeakCheck = true;  // the agent is built with ASan and LeakSanitizer too
+#else
+constexpr bool kLeakCheck = false;
+#endif
 
 }  // namespace
 
@@ -40,7 +46,9 @@ int main(int argc, char** argv) {
                      {"ASAN_OPTIONS=quarantine_size_mb=0:detect_leaks=1"});
   if (!agent.wait_online()) return 2;
   MqttClient service(scheduler_options(broker));
-  if (service.connect() != 0 || !service.subscribe("devices/door-1/methods/res/#")) return 2;
+  // QoS 0 both ways: answers wait in socket buffers, not in the broker's small in-flight window,
+  // when this driver is slow for a moment.
+  if (service.connect() != 0 || !service.subscribe("devices/door-1/methods/res/#", 0)) return 2;
 
   const char* methods[] = {"getDoorState", "getDoorState", "lockDoor", "unlockDoor", "nope"};
   const auto start = Clock::now();
@@ -49,7 +57,7 @@ int main(int argc, char** argv) {
   auto next_call = start;
   auto next_sample = start + kWarmUp;
   auto next_desired = start;
-  long long sent = 0, answered = 0, version = 0;
+  long long sent = 0, answered = 0, version = 0, send_failures = 0;
   long baseline_kib = -1, worst_growth_kib = 0;
   std::printf("soak: %d s at %d calls/s; memory after a %lld s warm-up\n", seconds, rate,
               static_cast<long long>(kWarmUp.count()));
@@ -65,9 +73,10 @@ int main(int argc, char** argv) {
     }
     if (now >= next_call) {
       next_call += interval;
-      service.publish("devices/door-1/methods/POST/" + std::string(methods[sent % 5]) +
-                          "/?$rid=" + std::to_string(sent),
-                      "", 0);
+      send_failures +=
+          !service.publish("devices/door-1/methods/POST/" + std::string(methods[sent % 5]) +
+                               "/?$rid=" + std::to_string(sent),
+                           "", 0);
       ++sent;
     }
     if (now >= next_sample) {
@@ -95,15 +104,20 @@ int main(int argc, char** argv) {
   const auto status = agent.process().wait_exit(30s);
   const bool clean_exit = status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
   const bool leak_report = agent.process().count_output("LeakSanitizer") > 0;
-  std::printf("  calls: %lld sent, %lld answered; desired updates: %lld\n", sent, answered,
-              version);
   std::printf(
-      "  RSS after warm-up %ld KiB, at the end %ld KiB, largest growth %ld KiB (limit %ld)\n",
-      baseline_kib, last.rss_kib, worst_growth_kib, kAllowedGrowthKib);
-  std::printf("  clean exit: %s; leak report: %s\n", clean_exit ? "yes" : "no",
-              leak_report ? "yes" : "none");
+      "  calls: %lld sent (%lld not taken by the client), %lld answered; desired updates: "
+      "%lld\n",
+      sent, send_failures, answered, version);
+  std::printf("  RSS after warm-up %ld KiB, at the end %ld KiB, largest growth %ld KiB (%s)\n",
+              baseline_kib, last.rss_kib, worst_growth_kib,
+              kLeakCheck ? "ASan's allocator: not checked" : "limit 64 KiB");
+  std::printf("  clean exit: %s; leak check: %s\n", clean_exit ? "yes" : "no",
+              !kLeakCheck   ? "needs the asan build"
+              : leak_report ? "LEAKS"
+                            : "no leaks");
   if (leak_report) std::printf("%s\n", agent.process().output().c_str());
-  const bool ok =
-      answered == sent && worst_growth_kib <= kAllowedGrowthKib && clean_exit && !leak_report;
+  const bool ok = answered == sent && send_failures == 0 &&
+                  (kLeakCheck || worst_growth_kib <= kAllowedGrowthKib) && clean_exit &&
+                  !leak_report;
   return ok ? 0 : 1;
 }

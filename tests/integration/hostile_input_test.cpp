@@ -268,19 +268,26 @@ std::string door_and_state(const TempDir& dir) {
   return R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir);
 }
 
+constexpr const char* kRequests = "devices/door-1/methods/POST/";
+constexpr const char* kResponses = "devices/door-1/methods/res/";
+
+// Waits for the broker-dialect agent door-1 and connects the service, listening for its answers.
+void connect_service(AgentProcess& agent, MqttClient& service) {
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  ASSERT_EQ(service.connect(), 0);
+  ASSERT_TRUE(service.subscribe(std::string(kResponses) + "#"));
+}
+
 TEST(HostileInput, BrokerDialectAnswersOrIgnoresEveryMessageWithFlatMemory) {
   Broker broker;
   TempDir dir;
   AgentProcess agent(broker_dialect_config(broker.port(), "door-1", "", door_and_state(dir)),
                      kAgentEnvironment);
-  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
   MqttClient service(scheduler_options(broker));
-  ASSERT_EQ(service.connect(), 0);
-  ASSERT_TRUE(service.subscribe("devices/door-1/methods/res/#"));
-  HostileSender sender(agent, service, "devices/door-1/methods/POST/",
-                       "devices/door-1/methods/res/");
+  ASSERT_NO_FATAL_FAILURE(connect_service(agent, service));
+  HostileSender sender(agent, service, kRequests, kResponses);
 
-  std::vector<Hostile> catalogue = method_catalogue("devices/door-1/methods/POST/");
+  std::vector<Hostile> catalogue = method_catalogue(kRequests);
   const std::vector<Hostile> desired = desired_catalogue("devices/door-1/twin/desired");
   catalogue.insert(catalogue.end(), desired.begin(), desired.end());
   EXPECT_GE(catalogue.size(), 50u);
@@ -311,15 +318,11 @@ TEST(HostileInput, AzureDialectAnswersOrIgnoresEveryMessageWithFlatMemory) {
 TEST(HostileInput, WithoutDoorHardwareEveryDoorMethodAnswers503) {
   Broker broker;
   AgentProcess agent(broker_dialect_config(broker.port(), "door-1"));
-  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
   MqttClient service(scheduler_options(broker));
-  ASSERT_EQ(service.connect(), 0);
-  ASSERT_TRUE(service.subscribe("devices/door-1/methods/res/#"));
-  HostileSender sender(agent, service, "devices/door-1/methods/POST/",
-                       "devices/door-1/methods/res/");
+  ASSERT_NO_FATAL_FAILURE(connect_service(agent, service));
+  HostileSender sender(agent, service, kRequests, kResponses);
   for (const char* method : {"lockDoor", "unlockDoor", "getDoorState"}) {
-    sender.send({method, std::string("devices/door-1/methods/POST/") + method + "/?$rid={rid}", "{",
-                 503, "", false});
+    sender.send({method, kRequests + std::string(method) + "/?$rid={rid}", "{", 503, "", false});
   }
 }
 
