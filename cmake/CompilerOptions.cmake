@@ -19,7 +19,9 @@ if(DOOR_SANITIZE)
 endif()
 
 if(DOOR_FUZZ)
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  # UBSan's findings abort, so libFuzzer keeps them as crashes instead of logging and going on.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

@@ -22,10 +22,12 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 
+# libclang-rt-dev holds clang's sanitizer and libFuzzer runtimes (scripts/fuzz.sh); clang only
+# recommends it, and recommendations are not installed.
 host_packages=(
   build-essential cmake ninja-build pkg-config git openssl clang-format
   libpaho-mqtt-dev libcjson-dev libmbedtls-dev libssl-dev libgtest-dev libsqlite3-dev
-  mosquitto mosquitto-clients procps tzdata clang systemd python3
+  mosquitto mosquitto-clients procps tzdata clang libclang-rt-dev systemd python3
 )
 cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
 cross_libs=(libpaho-mqtt-dev libcjson-dev libmbedtls-dev libssl-dev libgtest-dev libsqlite3-dev libstdc++6)

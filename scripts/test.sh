@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, checks formatting, builds and tests the host
-# (debug and ASan/UBSan), runs the demo, builds and checks the Debian packages, and cross-builds for
-# aarch64 and armhf with their unit tests under qemu-user and their packages installed into a test
-# root. Usage: scripts/test.sh [--no-cross]
+# (debug and ASan/UBSan), runs every fuzz target briefly, runs the demo, builds and checks the
+# Debian packages, and cross-builds for aarch64 and armhf with their unit tests under qemu-user and
+# their packages installed into a test root. Usage: scripts/test.sh [--no-cross]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +46,8 @@ step "dev: build and test"
 build_and_test dev
 step "asan: build and test with AddressSanitizer and UBSan"
 build_and_test asan
+step "fuzz: every libFuzzer target for 10 s"
+scripts/fuzz.sh 10
 step "demo (the README's main command)"
 scripts/demo.sh --quick
 step "release: size-optimised build, Debian packages"

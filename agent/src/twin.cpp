@@ -42,6 +42,12 @@ bool fits(const cJSON* value) {
          std::strlen(text) <= kMaxDesiredValueBytes;
 }
 
+void log_unacknowledged(std::string_view key) {
+  log(Level::warning,
+      "desired properties: key '%.*s' not acknowledged: more than %zu keys in one change",
+      static_cast<int>(key.size()), key.data(), kMaxDesiredAcks);
+}
+
 int count_members(const cJSON* object) {
   int n = 0;
   for (const cJSON* c = object->child; c != nullptr; c = c->next) ++n;
@@ -89,7 +95,7 @@ bool Twin::load_file(const std::string& path) {
   for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
     stage(item->string, 200, false, "applied");
   }
-  commit_acks(version_);
+  commit_acks(version_, desired);
   log(Level::notice, "desired properties: version %lld loaded from %s",
       static_cast<long long>(version_), path.c_str());
   effects_.apply_settings(settings_);
@@ -222,48 +228,63 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
   std::memcpy(document_, scratch_, std::strlen(scratch_) + 1);
   version_ = version;
   settings_ = settings_from(current);
-  commit_acks(version);
+  const std::size_t changed = staged_count_;  // commit_acks empties the staging
+  commit_acks(version, current);
   log(Level::notice, "desired properties: version %lld applied (%zu keys changed)",
-      static_cast<long long>(version), staged_count_);
+      static_cast<long long>(version), changed);
   effects_.apply_settings(settings_);
   return Outcome::applied;
 }
 
 bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view description) {
-  if (staged_count_ == kMaxDesiredAcks) {
-    log(Level::warning,
-        "desired properties: key '%.*s' (%s) not acknowledged: more than %zu keys "
-        "in one change",
-        static_cast<int>(key.size()), key.data(), code == 200 ? "applied" : "refused",
-        kMaxDesiredAcks);
+  StagedAck* slot = nullptr;
+  // A key named twice in one change is acknowledged once, as it was named last.
+  for (std::size_t i = 0; i < staged_count_ && slot == nullptr; ++i) {
+    if (staged_[i].key == key) slot = &staged_[i];
+  }
+  if (slot == nullptr && staged_count_ < kMaxDesiredAcks) slot = &staged_[staged_count_++];
+  // Full: a kept key takes the place of a refusal or a deletion. Kept keys are fewer than the
+  // slots, so every one of them is acknowledged.
+  const bool kept = code == 200 && !deleted;
+  for (std::size_t i = 0; i < staged_count_ && slot == nullptr && kept; ++i) {
+    if (staged_[i].code != 200 || staged_[i].deleted) {
+      slot = &staged_[i];
+      log_unacknowledged(slot->key);
+    }
+  }
+  if (slot == nullptr) {
+    log_unacknowledged(key);
     return false;
   }
-  StagedAck& s = staged_[staged_count_++];
-  s.key = key;
-  s.code = code;
-  s.deleted = deleted;
-  port::TextWriter(s.description, sizeof s.description).add(description);
+  slot->key = key;
+  slot->code = code;
+  slot->deleted = deleted;
+  port::TextWriter(slot->description, sizeof slot->description).add(description);
   return true;
 }
 
-Twin::Ack* Twin::find_ack(std::string_view key) {
+Twin::Ack* Twin::find_ack(std::string_view key, const cJSON* document) {
   for (Ack& a : acks_) {
     if (a.used && key == a.key) return &a;
   }
   for (Ack& a : acks_) {
     if (!a.used) return &a;
   }
-  // Full: drop the oldest deleted key's entry.
+  // Full: drop the oldest deleted key's entry, else one of a key the document does not hold (a
+  // refusal). Kept keys are fewer than the entries, so every one of them finds room.
   for (Ack& a : acks_) {
     if (a.deleted) return &a;
+  }
+  for (Ack& a : acks_) {
+    if (cJSON_GetObjectItemCaseSensitive(document, a.key) == nullptr) return &a;
   }
   return nullptr;
 }
 
-void Twin::commit_acks(int64_t version) {
+void Twin::commit_acks(int64_t version, const cJSON* document) {
   for (std::size_t i = 0; i < staged_count_; ++i) {
     const StagedAck& s = staged_[i];
-    Ack* a = find_ack(s.key);
+    Ack* a = find_ack(s.key, document);
     if (a == nullptr) {
       log(Level::warning, "desired properties: no room to acknowledge more keys");
       continue;

@@ -1,7 +1,5 @@
 #include "protocol/json_document.hpp"
 
-#include <cstring>
-
 namespace door::protocol {
 
 namespace {
@@ -18,8 +16,8 @@ cJSON* refuse(std::size_t offset, std::size_t* error_offset) {
 }  // namespace
 
 cJSON* parse_json_document(std::string_view text, std::size_t* error_offset) {
-  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
-    return refuse(static_cast<const char*>(nul) - text.data(), error_offset);
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return refuse(nul, error_offset);
   }
   if (const auto escaped = text.find("\\u0000"); escaped != std::string_view::npos) {
     return refuse(escaped, error_offset);

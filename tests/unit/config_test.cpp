@@ -68,6 +68,34 @@ TEST(Config, ErrorsNameTheFileAndTheMember) {
 constexpr const char* kConnection =
     R"("hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p"})";
 
+// Found by fuzzing: a number outside the range of long long (or not a number at all) was
+// converted before the range check, which is undefined behaviour.
+TEST(Config, NumbersOutsideEveryRangeAreRefused) {
+  for (const char* port : {"\"8883\"", "1e300", "-1e300", "1e999", "65536", "80.5", "null"}) {
+    AgentConfig c;
+    std::string error;
+    EXPECT_FALSE(parse_config(std::string(R"({"hub":"mqtt","connection":{"host":"h","deviceId":)"
+                                          R"("d","password":"p","port":)") +
+                                  port + "}}",
+                              "a.json", c, error))
+        << port;
+    EXPECT_EQ(error, "a.json: connection.port: must be a whole number from 1 to 65535") << port;
+  }
+}
+
+// Found by fuzzing: names and values from the file were quoted raw, so a "\n" in a key split the
+// one-line error.
+TEST(Config, ProblemsQuoteTheFileOnOneLine) {
+  AgentConfig c;
+  std::string error;
+  std::vector<std::string> problems;
+  EXPECT_FALSE(parse_config(R"({"hub":"mq\ntt","connection":{},"x\"\u0001":1})", "a.json", c, error,
+                            &problems));
+  EXPECT_EQ(error, R"(a.json: top level: unknown key "x\"\u0001")");
+  ASSERT_GE(problems.size(), 2u);
+  EXPECT_EQ(problems[1], R"(a.json: hub: unknown hub "mq\u000Att" (use "azure" or "mqtt"))");
+}
+
 TEST(Config, DoorSectionWithAllLines) {
   AgentConfig c;
   std::string error;

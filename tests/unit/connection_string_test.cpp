@@ -62,5 +62,28 @@ TEST(ConnectionString, RefusesWithAReasonAndNeverEchoesTheKey) {
   }
 }
 
+// Found by fuzzing: the reason quoted a key with a line break, and a host name too long for a SAS
+// token was accepted, so the agent started and then failed at every connect.
+TEST(ConnectionString, RefusesWhatItCannotUseOrShowOnOneLine) {
+  ConnectionString cs;
+  std::string error;
+  EXPECT_FALSE(
+      parse_connection_string("HostName=h;DeviceId=d;SharedAccessKey=a2V5;Col\nour=1", cs, error));
+  EXPECT_EQ(error, "connection string: unknown key (not printable text)");
+  for (const std::string& host :
+       {std::string(254, 'h'), std::string("hub/x"), std::string("h b")}) {
+    EXPECT_FALSE(
+        parse_connection_string("HostName=" + host + ";DeviceId=d;SharedAccessKey=a2V5", cs, error))
+        << host;
+    EXPECT_NE(error.find("HostName and GatewayHostName are host names"), std::string::npos)
+        << error;
+  }
+  EXPECT_FALSE(
+      parse_connection_string("HostName=h;DeviceId=d;x509=true;GatewayHostName=a:1", cs, error));
+  EXPECT_TRUE(parse_connection_string(
+      "HostName=" + std::string(253, 'h') + ";DeviceId=d;SharedAccessKey=a2V5", cs, error))
+      << error;
+}
+
 }  // namespace
 }  // namespace door::agent

@@ -65,8 +65,9 @@ class Twin {
   bool load_file(const std::string& path);
   Outcome merge_and_save(const cJSON* desired, bool full, int64_t version);
   bool stage(std::string_view key, int code, bool deleted, std::string_view description);
-  void commit_acks(int64_t version);
-  Ack* find_ack(std::string_view key);
+  // document: the desired properties now applied.
+  void commit_acks(int64_t version, const cJSON* document);
+  Ack* find_ack(std::string_view key, const cJSON* document);
   DesiredSettings settings_from(const cJSON* document);
 
   std::string state_path_;

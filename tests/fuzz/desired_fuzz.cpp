@@ -1,0 +1,188 @@
+// libFuzzer target for desired properties: the input is a full desired document (up to the first
+// newline) and a patch (the rest), applied in turn to a twin without state, as the broker's
+// retained document and as an IoT Hub desired PATCH. After each change: the version moves only when
+// the change is applied; the settings in force are the twin's; the saved state loads back to the
+// same version and settings; it keeps only valid keys, no refused value, at most kMaxDesiredKeys
+// unknown keys each within the value limit; and the acknowledgements form a JSON object that
+// acknowledges every kept key and gives a reason for every refusal.
+#include <cjson/cJSON.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/capacities.hpp"
+#include "agent/desired_settings.hpp"
+#include "agent/twin.hpp"
+#include "fuzz_support.hpp"
+#include "port/file.hpp"
+#include "port/text_writer.hpp"
+
+namespace door::agent {
+namespace {
+
+using fuzz::require;
+using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
+
+bool same(const DesiredSettings& a, const DesiredSettings& b) {
+  return a.building == b.building && a.floor == b.floor &&
+         a.default_lock_seconds == b.default_lock_seconds &&
+         a.auto_relock_seconds == b.auto_relock_seconds &&
+         a.telemetry_interval_seconds == b.telemetry_interval_seconds &&
+         a.fail_mode_set == b.fail_mode_set && a.fail_mode == b.fail_mode &&
+         a.log_level_set == b.log_level_set && a.log_level == b.log_level;
+}
+
+class InForce final : public TwinEffects {
+ public:
+  void apply_settings(const DesiredSettings& settings) override { settings_ = settings; }
+  const DesiredSettings& settings() const { return settings_; }
+
+ private:
+  DesiredSettings settings_;
+};
+
+// The state file, in a directory of its own for one input (libFuzzer ends without running
+// destructors of statics); in memory when /dev/shm is there, as the twin syncs every save.
+class StateFile {
+ public:
+  StateFile() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    const std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                             : tmpdir != nullptr           ? tmpdir
+                                                           : "/tmp";
+    directory_ = base + "/desired-fuzz-XXXXXX";
+    require(mkdtemp(directory_.data()) != nullptr);
+    path_ = directory_ + "/desired.json";
+  }
+  ~StateFile() {
+    for (const char* suffix : {"", ".prev", ".tmp"}) unlink((path_ + suffix).c_str());
+    rmdir(directory_.c_str());
+  }
+  StateFile(const StateFile&) = delete;
+  StateFile& operator=(const StateFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string directory_;
+  std::string path_;
+};
+
+// What the reported document can carry as a member name: the twin's rule for desired keys.
+bool valid_key(std::string_view key) {
+  if (key.empty() || key.size() > kMaxDesiredKeyLength) return false;
+  for (char c : key) {
+    if (c <= ' ' || c >= 0x7f || c == '.' || c == '$' || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+std::size_t serialized_size(const cJSON* value) {
+  char* text = cJSON_PrintUnformatted(value);
+  require(text != nullptr);
+  const std::size_t size = std::string_view(text).size();
+  cJSON_free(text);
+  return size;
+}
+
+// The saved document: valid keys, no refused value, unknown keys within the limits. Returns it.
+JsonPtr check_saved(const StateFile& state, int64_t version) {
+  std::string text;
+  std::string error;
+  require(port::read_small_file(state.path(), kMaxDesiredBytes + 64, text, error));
+  JsonPtr saved(cJSON_Parse(text.c_str()), &cJSON_Delete);
+  const cJSON* saved_version = cJSON_GetObjectItemCaseSensitive(saved.get(), "$version");
+  require(cJSON_IsNumber(saved_version) &&
+          saved_version->valuedouble == static_cast<double>(version));
+  const cJSON* desired = cJSON_GetObjectItemCaseSensitive(saved.get(), "desired");
+  require(cJSON_IsObject(desired));
+  std::size_t unknown = 0;
+  for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
+    require(valid_key(item->string));
+    DesiredSettings settings;
+    char reason_text[160];
+    port::TextWriter reason(reason_text, sizeof reason_text);
+    const KeyCheck check = check_desired_key(item->string, item, DeviceLimits{}, settings, reason);
+    require(check != KeyCheck::refused);
+    if (check == KeyCheck::unknown) {
+      ++unknown;
+      require(serialized_size(item) <= kMaxDesiredValueBytes);
+    }
+  }
+  require(unknown <= kMaxDesiredKeys);
+  return JsonPtr(cJSON_DetachItemFromObjectCaseSensitive(saved.get(), "desired"), &cJSON_Delete);
+}
+
+// The acknowledgements: a JSON object, a reason with every one, every kept key acknowledged.
+void check_acks(Twin& twin, const cJSON* desired) {
+  static char buffer[kMaxReportedBytes];
+  port::TextWriter out(buffer, sizeof buffer);
+  require(out.add('{').ok() && twin.add_acks(out, true));
+  std::string text(out.view());
+  if (text.back() == ',') text.pop_back();
+  text += '}';
+  const JsonPtr acks(cJSON_Parse(text.c_str()), &cJSON_Delete);
+  require(cJSON_IsObject(acks.get()));
+  for (const cJSON* ack = acks->child; ack != nullptr; ack = ack->next) {
+    if (cJSON_IsNull(ack)) continue;  // deleted
+    const cJSON* code = cJSON_GetObjectItemCaseSensitive(ack, "ac");
+    const cJSON* version = cJSON_GetObjectItemCaseSensitive(ack, "av");
+    const cJSON* description = cJSON_GetObjectItemCaseSensitive(ack, "ad");
+    require(cJSON_IsNumber(code) && (code->valueint == 200 || code->valueint == 400));
+    require(cJSON_IsNumber(version) && version->valuedouble <= static_cast<double>(twin.version()));
+    require(cJSON_IsString(description) && description->valuestring[0] != '\0');
+  }
+  for (const cJSON* item = desired == nullptr ? nullptr : desired->child; item != nullptr;
+       item = item->next) {
+    require(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(acks.get(), item->string)));
+  }
+}
+
+void apply_and_check(Twin& twin, const InForce& in_force, const StateFile& state,
+                     std::string_view payload, DesiredSource source, int64_t topic_version) {
+  const int64_t version = twin.version();
+  const DesiredSettings settings = twin.settings();
+  const Twin::Outcome outcome = twin.apply(payload, source, topic_version);
+  if (outcome == Twin::Outcome::applied) {
+    require(twin.version() > version);
+  } else {
+    require(twin.version() == version && same(twin.settings(), settings));
+  }
+  require(same(in_force.settings(), twin.settings()));
+  JsonPtr desired(nullptr, &cJSON_Delete);
+  if (twin.version() > 0) {
+    desired = check_saved(state, twin.version());
+    InForce reloaded_in_force;
+    const auto reloaded = std::make_unique<Twin>(state.path(), DeviceLimits{}, reloaded_in_force);
+    reloaded->load();
+    require(reloaded->version() == twin.version() && same(reloaded->settings(), twin.settings()));
+  }
+  check_acks(twin, desired.get());
+}
+
+void check_changes(std::string_view input) {
+  static const fuzz::QuietLog quiet;
+  const std::size_t newline = input.find('\n');
+  const std::string_view document = input.substr(0, newline);
+  // Empty without a newline, but still a view into the input, as the agent's payloads always are.
+  const std::string_view patch =
+      input.substr(newline == std::string_view::npos ? input.size() : newline + 1);
+  const StateFile state;
+  InForce in_force;
+  const auto twin = std::make_unique<Twin>(state.path(), DeviceLimits{}, in_force);
+  twin->load();
+  apply_and_check(*twin, in_force, state, document, DesiredSource::document, 1);
+  apply_and_check(*twin, in_force, state, patch, DesiredSource::patch, 2);
+}
+
+}  // namespace
+}  // namespace door::agent
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  door::agent::check_changes(door::fuzz::as_text(data, size));
+  return 0;
+}

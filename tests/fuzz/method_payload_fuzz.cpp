@@ -1,0 +1,197 @@
+// libFuzzer target for method payloads: the agent's message path (inbox, message handler, method
+// table, door methods) on a fake door with lock feedback and a door contact, in the broker dialect.
+// The first byte picks the method (lockDoor, unlockDoor, getDoorState or an unknown one), whether
+// the door stands open and whether desired defaults apply; the rest is the payload, which is also
+// read as a duration. Every call gets exactly one answer with a status its method can give and a
+// JSON object body; a refusal names its reason and leaves the lock as it was, a success leaves it
+// as asked.
+#include <cjson/cJSON.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/config.hpp"
+#include "agent/dialect.hpp"
+#include "agent/door_hardware.hpp"
+#include "agent/door_methods.hpp"
+#include "agent/inbox.hpp"
+#include "agent/message_handler.hpp"
+#include "agent/methods.hpp"
+#include "fuzz_support.hpp"
+#include "port/event_fd.hpp"
+#include "port/event_loop.hpp"
+#include "protocol/duration.hpp"
+#include "protocol/topics.hpp"
+
+namespace door::agent {
+namespace {
+
+using fuzz::require;
+using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
+
+class LastAnswer final : public Publisher {
+ public:
+  bool publish(const char* topic, std::string_view payload, int, bool) override {
+    topic_ = topic;
+    payload_ = std::string(payload);
+    ++count_;
+    return true;
+  }
+  const std::string& topic() const { return topic_; }
+  const std::string& payload() const { return payload_; }
+  int count() const { return count_; }
+
+ private:
+  std::string topic_;
+  std::string payload_;
+  int count_ = 0;
+};
+
+class NoTwin final : public TwinListener {
+ public:
+  void on_twin_response(int, std::string_view, std::string_view) override {}
+  void on_desired(bool, int64_t, std::string_view) override {}
+};
+
+class NoTelemetry final : public TelemetrySink {
+ public:
+  void publish_event(std::string_view) override {}
+};
+
+ConnectionSettings device() {
+  ConnectionSettings s;
+  s.device_id = "door-1";
+  s.host = "localhost";
+  return s;
+}
+
+DoorSettings fake_door() {
+  DoorSettings d;
+  d.configured = true;
+  d.fake_gpio = true;
+  d.lock.spec.line = "LOCK";
+  d.feedback.spec.line = "FEEDBACK";  // follows the lock: commands are confirmed at once
+  d.contact.spec.line = "DOOR";
+  return d;
+}
+
+struct Call {
+  const char* method;
+  bool door_open;
+  bool desired_defaults;
+  std::string_view payload;
+};
+
+// The agent's objects, wired as the agent wires them.
+class MethodPath {
+ public:
+  MethodPath() {
+    require(hardware_.start(door_methods_));
+    door_methods_.attach(hardware_.actuator(), "");
+    require(door_methods_.register_in(methods_));
+  }
+
+  // Locked, the door as asked; then the call. Returns the status of the one answer.
+  int call(const Call& call) {
+    set_door(false);
+    require(hardware_.actuator()->lock(-1) == hal::CommandResult::done);
+    set_door(call.door_open);
+    door_methods_.set_defaults(call.desired_defaults ? 30 : 0, call.desired_defaults ? 5 : 0);
+    const hal::LockState before = lock_state();
+    const int answers = answer_.count();
+    const std::string topic =
+        std::string("devices/door-1/methods/POST/") + call.method + "/?$rid=1";
+    require(inbox_.push_message(topic, call.payload.data(), call.payload.size()));
+    handler_.handle(*inbox_.peek_message());
+    inbox_.release_message();
+    require(answer_.count() == answers + 1);
+    const protocol::FleetTopic answered = protocol::broker::parse_fleet_topic(answer_.topic());
+    require(answered.kind == protocol::FleetTopicKind::method_response &&
+            answered.device_id == "door-1" && answered.rid == "1");
+    check_body(answered.status);
+    if (answered.status != 200) require(lock_state() == before);
+    return answered.status;
+  }
+  hal::LockState lock_state() { return hardware_.actuator()->state(); }
+
+ private:
+  bool door_open() { return hardware_.actuator()->door() == hal::DoorContact::open; }
+
+  void set_door(bool open) {
+    if (door_open() == open) return;
+    std::string error;
+    require(hardware_.fake_gpio()->execute(open ? "set DOOR active" : "set DOOR inactive", error));
+    loop_.run_once(0);  // delivers the contact's edge to the lock
+    require(door_open() == open);
+  }
+
+  // A JSON object; a refusal says why, a success gives the lock's state.
+  void check_body(int status) {
+    const JsonPtr body(cJSON_Parse(answer_.payload().c_str()), &cJSON_Delete);
+    require(cJSON_IsObject(body.get()));
+    if (status >= 400) {
+      const cJSON* message = cJSON_GetObjectItemCaseSensitive(body.get(), "message");
+      require(cJSON_IsString(message) && message->valuestring[0] != '\0');
+      return;
+    }
+    const cJSON* lock = cJSON_GetObjectItemCaseSensitive(body.get(), "lock");
+    require(cJSON_IsString(lock) &&
+            std::string_view(lock->valuestring) == hal::to_string(lock_state()));
+  }
+
+  ConnectionSettings settings_ = device();
+  DoorSettings door_ = fake_door();
+  port::EventLoop loop_;
+  std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
+  MethodTable methods_;
+  LastAnswer answer_;
+  NoTwin twin_;
+  NoTelemetry telemetry_;
+  MessageHandler handler_{*dialect_, methods_, answer_, twin_};
+  DoorMethods door_methods_{handler_, telemetry_};
+  DoorHardware hardware_{loop_, door_};
+  port::EventFd wake_;
+  Inbox inbox_{wake_};
+};
+
+// A duration the parser accepts is in range and reads the same in plain seconds and as a number.
+void check_duration(std::string_view text) {
+  const int64_t seconds = protocol::parse_duration(text);
+  if (seconds == -1) return;
+  require(seconds >= 1 && seconds <= protocol::kMaxDurationSeconds);
+  require(protocol::parse_duration(std::to_string(seconds)) == seconds);
+  require(protocol::duration_from_number(static_cast<double>(seconds)) == seconds);
+}
+
+void check_call(std::string_view input) {
+  static const fuzz::QuietLog quiet;
+  static MethodPath path;
+  if (input.empty()) return;
+  const auto choice = static_cast<unsigned char>(input[0]);
+  static constexpr const char* kMethods[] = {"lockDoor", "unlockDoor", "getDoorState", "openWide"};
+  const Call call{kMethods[choice % 4], (choice & 4) != 0, (choice & 8) != 0, input.substr(1)};
+  const int status = path.call(call);
+  const bool too_large = call.payload.size() > kMaxPayloadBytes;
+  switch (choice % 4) {
+    case 0: require(status == 200 || status == 400 || status == 409 || too_large); break;
+    case 1:
+    case 2: require(status == 200 || status == 400 || too_large); break;
+    default: require(status == 404 || too_large); break;
+  }
+  if (too_large) require(status == 413);
+  if (status == 409) require(call.door_open);
+  if (status == 200 && choice % 4 == 0) require(path.lock_state() == hal::LockState::locked);
+  if (status == 200 && choice % 4 == 1) require(path.lock_state() == hal::LockState::unlocked);
+  check_duration(call.payload);
+}
+
+}  // namespace
+}  // namespace door::agent
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  door::agent::check_call(door::fuzz::as_text(data, size));
+  return 0;
+}
