@@ -239,6 +239,14 @@ void send_again(HostileSender& sender, const std::vector<Hostile>& catalogue, in
   }
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer's allocator (agent processes included) grows by itself: the asan build checks
+// the answers, the other builds the memory too.
+constexpr bool kCheckMemory = false;
+#else
+constexpr bool kCheckMemory = true;
+#endif
+
 void expect_flat_memory(AgentProcess& agent, HostileSender& sender,
                         const std::vector<Hostile>& catalogue) {
   for (const Hostile& message : catalogue) sender.send(message);
@@ -252,16 +260,14 @@ void expect_flat_memory(AgentProcess& agent, HostileSender& sender,
       "%ld -> %ld KiB\n",
       catalogue.size(), kRounds, before.rss_kib, after.rss_kib, before.private_dirty_kib,
       after.private_dirty_kib);
+  EXPECT_TRUE(agent.process().running());
+  if (!kCheckMemory) return;
   EXPECT_LE(after.rss_kib - before.rss_kib, 64)
       << "RSS " << before.rss_kib << " -> " << after.rss_kib << " KiB";
   EXPECT_LE(after.private_dirty_kib - before.private_dirty_kib, 64)
       << "private dirty " << before.private_dirty_kib << " -> " << after.private_dirty_kib
       << " KiB";
-  EXPECT_TRUE(agent.process().running());
 }
-
-// Under AddressSanitizer freed memory waits in a quarantine, which would look like growth.
-const std::vector<std::string> kAgentEnvironment = {"ASAN_OPTIONS=quarantine_size_mb=0"};
 
 // A fake door and a state file in dir: the door methods and desired documents reach their parsers.
 std::string door_and_state(const TempDir& dir) {
@@ -281,8 +287,7 @@ void connect_service(AgentProcess& agent, MqttClient& service) {
 TEST(HostileInput, BrokerDialectAnswersOrIgnoresEveryMessageWithFlatMemory) {
   Broker broker;
   TempDir dir;
-  AgentProcess agent(broker_dialect_config(broker.port(), "door-1", "", door_and_state(dir)),
-                     kAgentEnvironment);
+  AgentProcess agent(broker_dialect_config(broker.port(), "door-1", "", door_and_state(dir)));
   MqttClient service(scheduler_options(broker));
   ASSERT_NO_FATAL_FAILURE(connect_service(agent, service));
   HostileSender sender(agent, service, kRequests, kResponses);
@@ -301,8 +306,7 @@ TEST(HostileInput, AzureDialectAnswersOrIgnoresEveryMessageWithFlatMemory) {
   ASSERT_EQ(hub.connect(), 0);
   ASSERT_TRUE(hub.subscribe("$iothub/twin/GET/#", 0));
   ASSERT_TRUE(hub.subscribe("$iothub/methods/res/#"));
-  AgentProcess agent(azure_dialect_config(broker.azure_port(), "door-3", "", door_and_state(dir)),
-                     kAgentEnvironment);
+  AgentProcess agent(azure_dialect_config(broker.azure_port(), "door-3", "", door_and_state(dir)));
   // Desired patches count once the twin GET is answered.
   ASSERT_TRUE(hub.receive_on("$iothub/twin/GET/?$rid=1", 20s)) << agent.process().output();
   ASSERT_TRUE(hub.publish("$iothub/twin/res/200/?$rid=1", R"({"desired":{"$version":1}})", 0));
