@@ -206,7 +206,7 @@ void Agent::on_wake(uint32_t) {
     inbox_.release_message();
   }
   if (const std::size_t dropped = inbox_.take_dropped()) {
-    log(Level::warning, "inbox full: %zu incoming messages or events were dropped", dropped);
+    log(Level::warning, "inbox full: %zu connection events were dropped", dropped);
   }
   if (!told_ready_ && twin_sync_.ready()) {
     // systemd (Type=notify) considers the service started once it is connected and reconciled.

@@ -1,6 +1,5 @@
 #include "agent/inbox.hpp"
 
-#include <chrono>
 #include <cstring>
 
 namespace door::agent {
@@ -16,12 +15,8 @@ std::size_t copy_text(char* out, std::size_t capacity, std::string_view text) {
 
 bool Inbox::push_message(std::string_view topic, const void* payload, std::size_t payload_length) {
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (!slot_freed_.wait_for(lock, std::chrono::milliseconds(kInboxFullWaitMs),
-                              [this] { return message_count_ < kInboxSlots; })) {
-      ++dropped_;
-      return false;
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (message_count_ == kInboxSlots) return false;
     InboxMessage& m = messages_[(message_head_ + message_count_) % kInboxSlots];
     m.topic_too_long = topic.size() > kMaxTopicLength;
     m.topic_length = copy_text(m.topic, sizeof m.topic, topic);
@@ -56,13 +51,10 @@ const InboxMessage* Inbox::peek_message() {
 }
 
 void Inbox::release_message() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (message_count_ == 0) return;
-    message_head_ = (message_head_ + 1) % kInboxSlots;
-    --message_count_;
-  }
-  slot_freed_.notify_one();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (message_count_ == 0) return;
+  message_head_ = (message_head_ + 1) % kInboxSlots;
+  --message_count_;
 }
 
 bool Inbox::pop_event(SessionEvent& out) {

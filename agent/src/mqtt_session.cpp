@@ -210,8 +210,10 @@ int MqttSession::on_message(void* context, char* topic, int topic_length,
                             MQTTAsync_message* message) {
   const std::size_t length =
       topic_length > 0 ? static_cast<std::size_t>(topic_length) : std::strlen(topic);
-  self(context).inbox_.push_message(std::string_view(topic, length), message->payload,
-                                    static_cast<std::size_t>(message->payloadlen));
+  if (!self(context).inbox_.push_message(std::string_view(topic, length), message->payload,
+                                         static_cast<std::size_t>(message->payloadlen))) {
+    return 0;  // the inbox is full: Paho keeps the message and delivers it again
+  }
   MQTTAsync_freeMessage(&message);
   MQTTAsync_free(topic);
   return 1;

@@ -330,5 +330,26 @@ TEST(HostileInput, WithoutDoorHardwareEveryDoorMethodAnswers503) {
   }
 }
 
+// A flood fills the agent's inbox: every call is still answered, in order, and the agent does not
+// slow to a crawl (a full inbox once stalled Paho, and with it the answers, for a second a call).
+TEST(HostileInput, AFloodOfCallsIsAnsweredInFull) {
+  Broker broker;
+  AgentProcess agent(broker_dialect_config(broker.port(), "door-1"));
+  MqttClient service(scheduler_options(broker));
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  ASSERT_EQ(service.connect(), 0);
+  ASSERT_TRUE(service.subscribe(std::string(kResponses) + "#", 0));
+  constexpr int kCalls = 500;
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(
+        service.publish(kRequests + std::string("flood/?$rid=") + std::to_string(i), "", 0));
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    const auto answer = service.receive(10s);
+    ASSERT_TRUE(answer) << i << " answers of " << kCalls;
+    EXPECT_EQ(answer->topic, kResponses + std::string("404/?$rid=") + std::to_string(i));
+  }
+}
+
 }  // namespace
 }  // namespace door::test

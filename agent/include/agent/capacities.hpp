@@ -20,10 +20,6 @@ constexpr std::size_t kMaxPayloadBytes = 16 * 1024;
 // 16 slots absorb a burst of 16 calls while the loop is busy elsewhere (a config write).
 constexpr std::size_t kInboxSlots = 16;
 
-// How long Paho's receive thread waits for a free inbox slot before dropping (and counting) a
-// message. Waiting pushes back on the broker through TCP instead of losing the message.
-constexpr int kInboxFullWaitMs = 1000;
-
 // Connection events (connected, lost, subscribed, TLS errors) waiting for the loop.
 constexpr std::size_t kSessionEventSlots = 16;
 // Text carried with a connection event (a TLS or broker error message).

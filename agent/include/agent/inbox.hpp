@@ -2,7 +2,6 @@
 // Hand-over from Paho's threads to the loop thread. Paho's callbacks copy what they receive into
 // preallocated slots and signal the eventfd; the loop thread handles the slots. Nothing here
 // allocates after construction.
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -49,7 +48,9 @@ class Inbox {
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
 
-  // Any thread. Waits up to kInboxFullWaitMs for a free slot; false when the message was dropped.
+  // Any thread. False, at once, when every slot is taken: the caller keeps the message and offers
+  // it again (Paho delivers a message again when its callback did not take it). Waiting here
+  // instead would stall Paho, and with it the answers the loop publishes meanwhile.
   bool push_message(std::string_view topic, const void* payload, std::size_t payload_length);
   // Any thread. When the event queue is full the event is dropped and counted.
   void push_event(SessionEventKind kind, int code, std::string_view detail);
@@ -65,7 +66,6 @@ class Inbox {
  private:
   port::EventFd& wake_;
   std::mutex mutex_;
-  std::condition_variable slot_freed_;
   InboxMessage messages_[kInboxSlots];
   std::size_t message_head_ = 0;
   std::size_t message_count_ = 0;
