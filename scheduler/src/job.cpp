@@ -37,6 +37,17 @@ bool parse_device_status(const std::string& text, DeviceStatus& out) {
   return parse(text, kDeviceStatus, out);
 }
 
+void Statistics::count(DeviceStatus status, int delta) {
+  device_count += delta;
+  switch (status) {
+    case DeviceStatus::completed: succeeded += delta; break;
+    case DeviceStatus::failed:
+    case DeviceStatus::canceled: failed += delta; break;
+    case DeviceStatus::running: running += delta; break;
+    case DeviceStatus::pending: pending += delta; break;
+  }
+}
+
 bool final_status(JobStatus status) {
   return status == JobStatus::completed || status == JobStatus::failed ||
          status == JobStatus::cancelled;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "port/clock.hpp"
 #include "port/text_writer.hpp"
@@ -14,6 +15,7 @@ namespace door::scheduler {
 namespace {
 
 constexpr int64_t kCancelCheckMs = 250;  // how often a run looks for a cancel from another process
+constexpr int kMessagesPerBatch = 512;   // answers handled in one store transaction at most
 
 std::string json_text(const cJSON* json) {
   char* printed = cJSON_PrintUnformatted(json);
@@ -27,14 +29,20 @@ std::string json_text(const cJSON* json) {
 JobRunner::JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress)
     : client_(client), fleet_(fleet), store_(store), progress_(std::move(progress)) {}
 
+void JobRunner::set_status(DeviceResult& result, DeviceStatus status) {
+  statistics_.count(result.status, -1);
+  statistics_.count(status, 1);
+  result.status = status;
+}
+
 void JobRunner::finish(Job& job, DeviceResult& result, DeviceStatus status, int code,
                        std::string response) {
-  result.status = status;
+  set_status(result, status);
   result.code = code;
   result.response = std::move(response);
   result.ended = port::wall_seconds();
   store_.save_result(job.id, job.run, result);
-  if (progress_) progress_(job, store_.statistics(job.id, job.run), result);
+  if (progress_) progress_(job, statistics_, result);
 }
 
 bool JobRunner::write_desired(const Job& job, const std::string& device_id, int64_t& version,
@@ -62,7 +70,7 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
 }
 
 void JobRunner::start_device(Job& job, DeviceResult& result) {
-  result.status = DeviceStatus::running;
+  set_status(result, DeviceStatus::running);
   result.started = port::wall_seconds();
   store_.save_result(job.id, job.run, result);
   const auto& devices = fleet_.devices();
@@ -97,7 +105,7 @@ void JobRunner::start_device(Job& job, DeviceResult& result) {
   char topic[512];
   port::TextWriter t(topic, sizeof topic);
   if (!protocol::broker::format_method_request(t, result.device_id, job.method, rid) ||
-      !client_.publish(topic, job.payload, 1, false)) {
+      !client_.send(topic, job.payload)) {
     finish(job, result, DeviceStatus::failed, 500, "the request could not be sent");
     return;
   }
@@ -156,6 +164,8 @@ void JobRunner::on_message(Job& job, const Message& message) {
 Job JobRunner::run(Job job) {
   results_.clear();
   pending_.clear();
+  statistics_ = Statistics();
+  JobStore::Batch batch(store_);
   Query query;
   std::string error;
   query.parse(job.query, error);  // checked when the job was scheduled
@@ -172,6 +182,8 @@ Job JobRunner::run(Job job) {
       store_.save_result(job.id, job.run, r);
     }
   }
+  for (const auto& [id, r] : results_) statistics_.count(r.status, 1);
+  batch.commit();
   if (job.type == JobType::device_method) client_.subscribe("devices/+/methods/res/#", 1);
 
   const int64_t deadline =
@@ -179,7 +191,14 @@ Job JobRunner::run(Job job) {
   const int64_t spacing_ms = job.rate > 0 ? static_cast<int64_t>(1000.0 / job.rate) : 0;
   int64_t next_start_ms = port::monotonic_ms();
   int64_t next_cancel_check = 0;
+  std::optional<Message> arrived;
   for (;;) {
+    JobStore::Batch pass(store_);
+    // What arrived, and what else is waiting already, in one transaction.
+    for (int n = 0; arrived && n < kMessagesPerBatch; ++n) {
+      on_message(job, *arrived);
+      arrived = client_.receive(std::chrono::milliseconds(0));
+    }
     const int64_t now = port::monotonic_ms();
     if (now >= next_cancel_check) {
       next_cancel_check = now + kCancelCheckMs;
@@ -214,9 +233,7 @@ Job JobRunner::run(Job job) {
                        " s (IoT Hub: 504101 GatewayTimeout)"
                  : "not acknowledged within " + std::to_string(job.response_timeout_s) + " s");
     }
-    bool open = !pending_.empty();
-    for (const auto& [id, r] : results_) open = open || r.status == DeviceStatus::pending;
-    if (!open) {
+    if (pending_.empty() && statistics_.pending == 0) {
       job.status = JobStatus::completed;
       job.ended = port::wall_seconds();
       return job;
@@ -237,9 +254,8 @@ Job JobRunner::run(Job job) {
     for (const auto& [key, p] : pending_)
       wait = std::min(wait, p.deadline_ms - port::monotonic_ms());
     if (spacing_ms > 0) wait = std::min(wait, next_start_ms - port::monotonic_ms());
-    if (const auto m = client_.receive(std::chrono::milliseconds(std::max<int64_t>(wait, 1)))) {
-      on_message(job, *m);
-    }
+    pass.commit();
+    if (!arrived) arrived = client_.receive(std::chrono::milliseconds(std::max<int64_t>(wait, 1)));
   }
 }
 

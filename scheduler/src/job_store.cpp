@@ -85,6 +85,19 @@ bool JobStore::open(const std::string& path, std::string& error) {
   return true;
 }
 
+JobStore::Batch::Batch(JobStore& store) : store_(store) {
+  open_ = store_.exec("BEGIN IMMEDIATE");
+}
+
+JobStore::Batch::~Batch() {
+  commit();
+}
+
+void JobStore::Batch::commit() {
+  if (open_) store_.exec("COMMIT");
+  open_ = false;
+}
+
 bool JobStore::exec(const char* sql) {
   return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
 }
@@ -239,16 +252,7 @@ std::vector<DeviceResult> JobStore::results(const std::string& job_id, int run) 
 
 Statistics JobStore::statistics(const std::string& job_id, int run) {
   Statistics st;
-  for (const DeviceResult& r : results(job_id, run)) {
-    ++st.device_count;
-    switch (r.status) {
-      case DeviceStatus::completed: ++st.succeeded; break;
-      case DeviceStatus::failed:
-      case DeviceStatus::canceled: ++st.failed; break;
-      case DeviceStatus::running: ++st.running; break;
-      case DeviceStatus::pending: ++st.pending; break;
-    }
-  }
+  for (const DeviceResult& r : results(job_id, run)) st.count(r.status, 1);
   return st;
 }
 

@@ -55,7 +55,8 @@ int free_port() {
   throw std::runtime_error("cannot find a free port");
 }
 
-Broker::Broker(const std::string& server_cert, Persistence persistence) {
+Broker::Broker(const std::string& server_cert, Persistence persistence,
+               const std::vector<std::string>& more_devices) {
   // Another test may bind a port between the check and mosquitto's bind: then try other ports.
   for (int attempt = 1;; ++attempt) {
     port_ = free_port();
@@ -63,7 +64,7 @@ Broker::Broker(const std::string& server_cert, Persistence persistence) {
     azure_port_ = free_port();
     azure_cert_port_ = free_port();
     plain_port_ = free_port();
-    write_config(server_cert, persistence);
+    write_config(server_cert, persistence, more_devices);
     try {
       start();
       return;
@@ -80,11 +81,13 @@ Broker::~Broker() {
   stop();
 }
 
-void Broker::write_config(const std::string& server_cert, Persistence persistence) {
+void Broker::write_config(const std::string& server_cert, Persistence persistence,
+                          const std::vector<std::string>& more_devices) {
   const TestPki& pki = TestPki::shared();
   std::string passwords = std::string(kSchedulerUser) + ":" + kSchedulerPassword + "\n";
   for (const char* id : TestPki::kDevices)
     passwords += std::string(id) + ":" + device_password(id) + "\n";
+  for (const std::string& id : more_devices) passwords += id + ":" + device_password(id) + "\n";
   dir_.write("passwords", passwords);
   Process hash({"mosquitto_passwd", "-U", dir_.file("passwords")});
   if (hash.wait_exit(30s) != 0) throw std::runtime_error("mosquitto_passwd failed");
@@ -97,7 +100,7 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
   };
   const std::string client_certificates =
       "require_certificate true\nuse_identity_as_username true\n";
-  std::string config = "per_listener_settings true\n";
+  std::string config = "per_listener_settings true\nset_tcp_nodelay true\n";
   config += "user " + current_user() + "\n";  // stay the caller when started as root
   config += persistence == Persistence::on_disk
                 ? "persistence true\npersistence_location " + dir_.file("") + "\n"

@@ -8,6 +8,7 @@
 //   plain_port():  plain MQTT without TLS, any credentials: what a device must refuse to talk to
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -26,9 +27,11 @@ class Broker {
   enum class Persistence { none, on_disk };
 
   // server_cert names the certificate the listeners present: "server" (valid), "server-expired",
-  // "server-other-ca" or "server-wrong-host".
+  // "server-other-ca" or "server-wrong-host". more_devices: user names (with device_password())
+  // beyond the test PKI's devices, for simulated fleets.
   explicit Broker(const std::string& server_cert = "server",
-                  Persistence persistence = Persistence::none);
+                  Persistence persistence = Persistence::none,
+                  const std::vector<std::string>& more_devices = {});
   ~Broker();
 
   void start();
@@ -47,7 +50,8 @@ class Broker {
   Process& process() { return *process_; }
 
  private:
-  void write_config(const std::string& server_cert, Persistence persistence);
+  void write_config(const std::string& server_cert, Persistence persistence,
+                    const std::vector<std::string>& more_devices);
 
   TempDir dir_;
   int port_ = 0;

@@ -75,8 +75,12 @@ void Process::read_output(int fd) {
 bool Process::reap(bool block) {
   if (status_) return true;
   int status = 0;
-  const pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
-  if (r == pid_) status_ = status;
+  rusage usage{};
+  const pid_t r = wait4(pid_, &status, block ? 0 : WNOHANG, &usage);
+  if (r == pid_) {
+    status_ = status;
+    usage_ = usage;
+  }
   return status_.has_value();
 }
 

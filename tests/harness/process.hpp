@@ -3,6 +3,7 @@
 // line to appear (no sleeps), and the child is always killed and reaped, also when the test fails
 // or the test process dies (PR_SET_PDEATHSIG). That signal comes when the thread that started the
 // child ends, so a long-lived child is started from a thread that outlives it.
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -39,6 +40,8 @@ class Process {
   // Number of times text appears in the output so far.
   std::size_t count_output(const std::string& text);
   std::size_t line_count();
+  // CPU time and peak RSS of the child, once it has exited and been reaped.
+  std::optional<rusage> resource_usage() const { return usage_; }
   std::string output();
 
  private:
@@ -47,6 +50,7 @@ class Process {
 
   pid_t pid_ = -1;
   std::optional<int> status_;
+  std::optional<rusage> usage_;
   std::thread reader_;
   std::mutex mutex_;
   std::condition_variable changed_;

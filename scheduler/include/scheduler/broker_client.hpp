@@ -4,6 +4,7 @@
 #include <MQTTClient.h>
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -36,15 +37,25 @@ class BrokerClient {
   // False with a one-line reason (unreachable, TLS, refused credentials).
   bool connect(std::string& error);
   bool subscribe(const std::string& filter, int qos);
+  // At QoS 1, waits until the broker has taken the message (10 s at most).
   bool publish(const std::string& topic, const std::string& payload, int qos, bool retained);
+  // QoS 1 without waiting for the broker, for requests whose answer confirms them: many go out
+  // back to back. The broker's acknowledgements are handled by receive().
+  bool send(const std::string& topic, const std::string& payload);
   std::optional<Message> receive(std::chrono::milliseconds timeout);
   // A topic only this connection uses, for markers that order its own messages.
   std::string private_topic(const std::string& leaf) const;
 
  private:
+  bool start_publish(const std::string& topic, const std::string& payload, int qos, bool retained,
+                     MQTTClient_deliveryToken& token);
+  bool delivered(MQTTClient_deliveryToken token);
+  std::optional<Message> receive_from_broker(std::chrono::milliseconds timeout);
+
   BrokerSettings settings_;
   std::string client_id_;
   MQTTClient client_ = nullptr;
+  std::deque<Message> received_;  // arrived while a publish waited for the broker
 };
 
 }  // namespace door::scheduler

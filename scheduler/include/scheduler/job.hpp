@@ -59,6 +59,9 @@ struct Statistics {
   int failed = 0;
   int running = 0;
   int pending = 0;
+
+  // Counts a device in (delta 1) or out of (delta -1) the figure its status belongs to.
+  void count(DeviceStatus status, int delta);
 };
 
 }  // namespace door::scheduler

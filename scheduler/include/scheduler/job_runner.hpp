@@ -32,6 +32,7 @@ class JobRunner {
     int64_t version = 0;  // twin updates: the desired $version to be acknowledged
   };
 
+  void set_status(DeviceResult& result, DeviceStatus status);
   void start_device(Job& job, DeviceResult& result);
   void finish(Job& job, DeviceResult& result, DeviceStatus status, int code, std::string response);
   void on_message(Job& job, const Message& message);
@@ -45,6 +46,7 @@ class JobRunner {
   ProgressFn progress_;
   std::map<std::string, DeviceResult> results_;
   std::map<std::string, Pending> pending_;  // by rid (methods) or device id (twin updates)
+  Statistics statistics_;                   // of results_, kept as they change
   int next_request_ = 0;
 };
 

@@ -34,6 +34,21 @@ class JobStore {
   bool cancel(const std::string& id);
   bool cancelled(const std::string& id);
 
+  // Writes made while a Batch lives go to disk together when it commits (or ends): one sync for
+  // many results. Commit before waiting, so other schedulers are not kept from the store.
+  class Batch {
+   public:
+    explicit Batch(JobStore& store);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    void commit();
+
+   private:
+    JobStore& store_;
+    bool open_ = false;
+  };
+
   bool save_result(const std::string& job_id, int run, const DeviceResult& result);
   std::vector<DeviceResult> results(const std::string& job_id, int run);
   Statistics statistics(const std::string& job_id, int run);

@@ -1,0 +1,114 @@
+// Fleet scale: one lockDoor job over 100, then 1,000 simulated devices (door-agent processes with
+// the fake GPIO, broker dialect, each with its own broker user), run by the door-scheduler in the
+// foreground. Prints, for each fleet size, the time from the job's start to all results, the
+// scheduler's CPU time and peak RSS, and the devices' results; every device must succeed.
+// Usage: fleet [sizes...] (100 1000). Sizes must grow: the devices of one round stay for the next.
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent_process.hpp"
+#include "broker.hpp"
+#include "memory_usage.hpp"
+#include "scheduler_cli.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+using namespace door::test;
+using Clock = std::chrono::steady_clock;
+
+struct Device {
+  std::unique_ptr<TempDir> dir;
+  std::unique_ptr<AgentProcess> agent;
+};
+
+std::string device_id(int i) {
+  char id[32];
+  std::snprintf(id, sizeof id, "fleet-%05d", i);
+  return id;
+}
+
+double seconds(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
+
+// Every agent holds a few descriptors in the broker and here: allow as many as the system does.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int> sizes;
+  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+  if (sizes.empty()) sizes = {100, 1000};
+  raise_descriptor_limit();
+  std::vector<std::string> ids;
+  for (int i = 1; i <= sizes.back(); ++i) ids.push_back(device_id(i));
+  Broker broker("server", Broker::Persistence::none, ids);
+  SchedulerCli scheduler(broker);
+  std::vector<Device> devices;
+  bool ok = true;
+  std::printf("fleet: one lockDoor job, scheduler in the foreground (--wait)\n");
+  for (const int size : sizes) {
+    const auto start_agents = Clock::now();
+    for (int i = static_cast<int>(devices.size()); i < size; ++i) {
+      Device d;
+      d.dir = std::make_unique<TempDir>();
+      d.agent = std::make_unique<AgentProcess>(broker_dialect_config(
+          broker.port(), ids[i], "",
+          R"("stateFile":")" + d.dir->file("desired.json") + "\"," + fake_door_section(*d.dir)));
+      devices.push_back(std::move(d));
+    }
+    for (Device& d : devices) {
+      if (!d.agent->wait_online(300s)) {
+        std::printf("  a device did not come online:\n%s\n", d.agent->process().output().c_str());
+        return 2;
+      }
+    }
+    const double agents_s = std::chrono::duration<double>(Clock::now() - start_agents).count();
+    long agents_rss_kib = 0;
+    for (Device& d : devices) agents_rss_kib += memory_usage(d.agent->process().pid()).rss_kib;
+
+    const auto launched = Clock::now();
+    Process job(scheduler.argv({"schedule", "method", "--query", "SELECT * FROM devices",
+                                "--method", "lockDoor", "--timeout", "60", "--wait"}));
+    if (!job.wait_for_output(" running: ", 120s)) {
+      std::printf("  the job did not start:\n%s\n", job.output().c_str());
+      return 2;
+    }
+    const auto started = Clock::now();
+    const auto status = job.wait_exit(600s);
+    const auto ended = Clock::now();
+    const auto usage = job.resource_usage();
+    const bool all_ok = status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+    ok = ok && all_ok && usage;
+    const std::string output = job.output();
+    const auto last_line = output.rfind('\n', output.size() - 2);
+    std::printf("%6d devices (started in %.1f s, %.0f MB RSS in all):\n", size, agents_s,
+                static_cast<double>(agents_rss_kib) / 1024);
+    std::printf("         job start to all results %8.3f s (scheduler start to job start %.3f s)\n",
+                std::chrono::duration<double>(ended - started).count(),
+                std::chrono::duration<double>(started - launched).count());
+    if (usage) {
+      std::printf("         scheduler CPU %.3f s (user %.3f, system %.3f), peak RSS %.1f MB\n",
+                  seconds(usage->ru_utime) + seconds(usage->ru_stime), seconds(usage->ru_utime),
+                  seconds(usage->ru_stime), static_cast<double>(usage->ru_maxrss) / 1024);
+    }
+    std::printf("         %s: %s", all_ok ? "all succeeded" : "NOT ALL SUCCEEDED",
+                last_line == std::string::npos ? output.c_str() : output.c_str() + last_line + 1);
+    std::fflush(stdout);
+  }
+  return ok ? 0 : 1;
+}
