@@ -54,6 +54,8 @@ step "release: size-optimised build, Debian packages"
 cmake --preset release >/dev/null
 cmake --build --preset release
 tests/deploy/check-packages.sh build/release
+step "release: quick benchmark (round trips against the floor, RSS, allocations, size)"
+build/release/bench/peers --quick
 if [ "$cross" -eq 1 ]; then
   for preset in aarch64 armhf; do
     step "$preset: cross build, unit tests under qemu-user, Debian packages"

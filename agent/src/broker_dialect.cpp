@@ -41,7 +41,10 @@ bool BrokerDialect::make_password(port::TextWriter& out) const {
 }
 
 std::size_t BrokerDialect::subscriptions(Subscription (&out)[kMaxSubscriptions]) const {
-  out[0] = {methods_topic_, 1};
+  // Methods at QoS 0, as IoT Hub sends them: a request is answered within its timeout or not at
+  // all, a clean session keeps nothing across a reconnect, and an acknowledgement written just
+  // before the answer would hold the answer back (TCP's Nagle delay, about 40 ms).
+  out[0] = {methods_topic_, 0};
   out[1] = {desired_topic_, 1};
   return 2;
 }
