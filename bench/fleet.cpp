@@ -2,7 +2,10 @@
 // the fake GPIO, broker dialect, each with its own broker user), run by the door-scheduler in the
 // foreground. Prints, for each fleet size, the time from the job's start to all results, the
 // scheduler's CPU time and peak RSS, and the devices' results; every device must succeed.
-// Usage: fleet [sizes...] (100 1000). Sizes must grow: the devices of one round stay for the next.
+// With --echo the devices are bench/echo_fleet's light ones, many in one process, so the
+// scheduler is measured with fleets that one agent process per device could not simulate here.
+// Usage: fleet [--echo] [sizes...] (100 1000). Sizes must grow: the devices of one round stay for
+// the next.
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -18,6 +21,7 @@
 #include "memory_usage.hpp"
 #include "scheduler_cli.hpp"
 #include "temp_dir.hpp"
+#include "test_pki.hpp"
 
 namespace {
 
@@ -27,7 +31,39 @@ using Clock = std::chrono::steady_clock;
 struct Device {
   std::unique_ptr<TempDir> dir;
   std::unique_ptr<AgentProcess> agent;
+  Process& process() { return agent->process(); }
 };
+
+// Starts devices from..to-1 as agents, and waits until they are online.
+bool start_agents(const Broker& broker, const std::vector<std::string>& ids, std::size_t to,
+                  std::vector<Device>& devices) {
+  for (std::size_t i = devices.size(); i < to; ++i) {
+    Device d;
+    d.dir = std::make_unique<TempDir>();
+    d.agent = std::make_unique<AgentProcess>(broker_dialect_config(
+        broker.port(), ids[i], "",
+        R"("stateFile":")" + d.dir->file("desired.json") + "\"," + fake_door_section(*d.dir)));
+    devices.push_back(std::move(d));
+  }
+  for (Device& d : devices) {
+    if (!d.agent->wait_online(300s)) {
+      std::printf("  a device did not come online:\n%s\n", d.process().output().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// Starts echo devices up to number `to` in one more echo_fleet process.
+bool start_echo_devices(const Broker& broker, int from, int to,
+                        std::vector<std::unique_ptr<Process>>& simulators) {
+  simulators.push_back(std::make_unique<Process>(std::vector<std::string>{
+      DOOR_ECHO_FLEET_BINARY, std::to_string(broker.port()), TestPki::shared().file("ca.pem"),
+      std::to_string(from + 1), std::to_string(to - from)}));
+  if (simulators.back()->wait_for_output("ready", 600s)) return true;
+  std::printf("  the echo devices did not come online:\n%s\n", simulators.back()->output().c_str());
+  return false;
+}
 
 std::string device_id(int i) {
   char id[32];
@@ -50,8 +86,9 @@ void raise_descriptor_limit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bool echo = argc > 1 && std::string(argv[1]) == "--echo";
   std::vector<int> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+  for (int i = echo ? 2 : 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
   if (sizes.empty()) sizes = {100, 1000};
   raise_descriptor_limit();
   std::vector<std::string> ids;
@@ -59,27 +96,22 @@ int main(int argc, char** argv) {
   Broker broker("server", Broker::Persistence::none, ids);
   SchedulerCli scheduler(broker);
   std::vector<Device> devices;
+  std::vector<std::unique_ptr<Process>> simulators;
+  int devices_up = 0;
   bool ok = true;
-  std::printf("fleet: one lockDoor job, scheduler in the foreground (--wait)\n");
+  std::printf("fleet: one lockDoor job, scheduler in the foreground (--wait); devices: %s\n",
+              echo ? "echo_fleet" : "door-agent processes");
   for (const int size : sizes) {
-    const auto start_agents = Clock::now();
-    for (int i = static_cast<int>(devices.size()); i < size; ++i) {
-      Device d;
-      d.dir = std::make_unique<TempDir>();
-      d.agent = std::make_unique<AgentProcess>(broker_dialect_config(
-          broker.port(), ids[i], "",
-          R"("stateFile":")" + d.dir->file("desired.json") + "\"," + fake_door_section(*d.dir)));
-      devices.push_back(std::move(d));
+    const auto start_devices = Clock::now();
+    if (echo ? !start_echo_devices(broker, devices_up, size, simulators)
+             : !start_agents(broker, ids, static_cast<std::size_t>(size), devices)) {
+      return 2;
     }
-    for (Device& d : devices) {
-      if (!d.agent->wait_online(300s)) {
-        std::printf("  a device did not come online:\n%s\n", d.agent->process().output().c_str());
-        return 2;
-      }
-    }
-    const double agents_s = std::chrono::duration<double>(Clock::now() - start_agents).count();
-    long agents_rss_kib = 0;
-    for (Device& d : devices) agents_rss_kib += memory_usage(d.agent->process().pid()).rss_kib;
+    devices_up = size;
+    const double devices_s = std::chrono::duration<double>(Clock::now() - start_devices).count();
+    long devices_rss_kib = 0;
+    for (Device& d : devices) devices_rss_kib += memory_usage(d.process().pid()).rss_kib;
+    for (auto& p : simulators) devices_rss_kib += memory_usage(p->pid()).rss_kib;
 
     const auto launched = Clock::now();
     Process job(scheduler.argv({"schedule", "method", "--query", "SELECT * FROM devices",
@@ -96,8 +128,8 @@ int main(int argc, char** argv) {
     ok = ok && all_ok && usage;
     const std::string output = job.output();
     const auto last_line = output.rfind('\n', output.size() - 2);
-    std::printf("%6d devices (started in %.1f s, %.0f MB RSS in all):\n", size, agents_s,
-                static_cast<double>(agents_rss_kib) / 1024);
+    std::printf("%6d devices (started in %.1f s, %.0f MB RSS in all):\n", size, devices_s,
+                static_cast<double>(devices_rss_kib) / 1024);
     std::printf("         job start to all results %8.3f s (scheduler start to job start %.3f s)\n",
                 std::chrono::duration<double>(ended - started).count(),
                 std::chrono::duration<double>(started - launched).count());

@@ -1,7 +1,8 @@
 'use strict';
-// A peer for the lockDoor round-trip benchmark: the same device role as our agent, played by the
-// official Azure IoT device SDK for Node.js (MQTT transport), so the agent's figures can be set
-// beside a reference device's. It answers the `lockDoor` direct method with 200 {"state":"locked"}.
+// A peer for the lockDoor round-trip benchmark (bench/peers.cpp): the door-agent's device role
+// played by the official Azure IoT device SDK for Node.js (MQTT transport), so the door-agent's
+// figures stand beside a reference device's. It answers the `lockDoor` direct method with 200
+// {"state":"locked"}.
 //
 // Usage: node lock_door_peer.js <host> <port> <deviceId>
 // TLS is verified as usual: trust a test CA through NODE_EXTRA_CA_CERTS. Prints `ready` once the

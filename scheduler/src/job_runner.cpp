@@ -69,6 +69,16 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
   return true;
 }
 
+void JobRunner::add_pending(const std::string& key, Pending pending) {
+  deadlines_.emplace(pending.deadline_ms, key);
+  pending_[key] = std::move(pending);
+}
+
+void JobRunner::erase_pending(std::map<std::string, Pending>::iterator p) {
+  deadlines_.erase({p->second.deadline_ms, p->first});
+  pending_.erase(p);
+}
+
 void JobRunner::start_device(Job& job, DeviceResult& result) {
   set_status(result, DeviceStatus::running);
   result.started = port::wall_seconds();
@@ -85,7 +95,7 @@ void JobRunner::start_device(Job& job, DeviceResult& result) {
       finish(job, result, DeviceStatus::completed, 200,
              "desired $version " + std::to_string(version));
     } else {
-      pending_[result.device_id] = Pending{result.device_id, deadline, version};
+      add_pending(result.device_id, Pending{result.device_id, deadline, version});
       check_acknowledgement(job, result.device_id);
     }
     return;
@@ -109,7 +119,7 @@ void JobRunner::start_device(Job& job, DeviceResult& result) {
     finish(job, result, DeviceStatus::failed, 500, "the request could not be sent");
     return;
   }
-  pending_[rid] = Pending{result.device_id, deadline, 0};
+  add_pending(rid, Pending{result.device_id, deadline, 0});
 }
 
 void JobRunner::check_acknowledgement(Job& job, const std::string& device_id) {
@@ -134,7 +144,7 @@ void JobRunner::check_acknowledgement(Job& job, const std::string& device_id) {
                  (cJSON_IsString(ad) ? ad->valuestring : "refused");
     }
   }
-  pending_.erase(p);
+  erase_pending(p);
   DeviceResult& result = results_[device_id];
   if (worst == 200) {
     finish(job, result, DeviceStatus::completed, 200, "acknowledged");
@@ -149,7 +159,7 @@ void JobRunner::on_message(Job& job, const Message& message) {
     const auto p = pending_.find(std::string(topic.rid));
     if (p == pending_.end() || p->second.device_id != topic.device_id) return;
     DeviceResult& result = results_[p->second.device_id];
-    pending_.erase(p);
+    erase_pending(p);
     const bool ok = topic.status >= 200 && topic.status < 300;
     finish(job, result, ok ? DeviceStatus::completed : DeviceStatus::failed, topic.status,
            message.payload);
@@ -164,6 +174,7 @@ void JobRunner::on_message(Job& job, const Message& message) {
 Job JobRunner::run(Job job) {
   results_.clear();
   pending_.clear();
+  deadlines_.clear();
   statistics_ = Statistics();
   JobStore::Batch batch(store_);
   Query query;
@@ -214,19 +225,18 @@ Job JobRunner::run(Job job) {
       }
     }
     // Start the devices that are due, as the rate allows.
-    for (auto& [id, r] : results_) {
+    for (auto it = results_.begin(); statistics_.pending > 0 && it != results_.end(); ++it) {
+      if (it->second.status != DeviceStatus::pending) continue;
       if (port::monotonic_ms() < next_start_ms) break;
-      if (r.status != DeviceStatus::pending) continue;
-      start_device(job, r);
+      start_device(job, it->second);
       next_start_ms = port::monotonic_ms() + spacing_ms;
     }
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (port::monotonic_ms() < it->second.deadline_ms) {
-        ++it;
-        continue;
-      }
-      DeviceResult& r = results_[it->second.device_id];
-      it = pending_.erase(it);
+    // The devices whose time ran out: the earliest deadlines first, so a pass costs no more than
+    // what it ends.
+    while (!deadlines_.empty() && deadlines_.begin()->first <= port::monotonic_ms()) {
+      const auto p = pending_.find(deadlines_.begin()->second);
+      DeviceResult& r = results_[p->second.device_id];
+      erase_pending(p);
       finish(job, r, DeviceStatus::failed, 504,
              job.type == JobType::device_method
                  ? "no answer within " + std::to_string(job.response_timeout_s) +
@@ -251,8 +261,8 @@ Job JobRunner::run(Job job) {
       return job;
     }
     int64_t wait = next_cancel_check - port::monotonic_ms();
-    for (const auto& [key, p] : pending_)
-      wait = std::min(wait, p.deadline_ms - port::monotonic_ms());
+    if (!deadlines_.empty())
+      wait = std::min(wait, deadlines_.begin()->first - port::monotonic_ms());
     if (spacing_ms > 0) wait = std::min(wait, next_start_ms - port::monotonic_ms());
     pass.commit();
     if (!arrived) arrived = client_.receive(std::chrono::milliseconds(std::max<int64_t>(wait, 1)));

@@ -100,7 +100,9 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
   };
   const std::string client_certificates =
       "require_certificate true\nuse_identity_as_username true\n";
-  std::string config = "per_listener_settings true\nset_tcp_nodelay true\n";
+  // As deploy/mosquitto/door-broker.conf: small packets at once, room for a fleet's documents.
+  std::string config =
+      "per_listener_settings true\nset_tcp_nodelay true\nmax_queued_messages 300000\n";
   config += "user " + current_user() + "\n";  // stay the caller when started as root
   config += persistence == Persistence::on_disk
                 ? "persistence true\npersistence_location " + dir_.file("") + "\n"

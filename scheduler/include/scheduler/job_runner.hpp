@@ -6,6 +6,7 @@
 // maxExecutionTimeInSeconds ran out) or cancelled.
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "scheduler/broker_client.hpp"
@@ -33,6 +34,8 @@ class JobRunner {
   };
 
   void set_status(DeviceResult& result, DeviceStatus status);
+  void add_pending(const std::string& key, Pending pending);
+  void erase_pending(std::map<std::string, Pending>::iterator p);
   void start_device(Job& job, DeviceResult& result);
   void finish(Job& job, DeviceResult& result, DeviceStatus status, int code, std::string response);
   void on_message(Job& job, const Message& message);
@@ -46,7 +49,8 @@ class JobRunner {
   ProgressFn progress_;
   std::map<std::string, DeviceResult> results_;
   std::map<std::string, Pending> pending_;  // by rid (methods) or device id (twin updates)
-  Statistics statistics_;                   // of results_, kept as they change
+  std::set<std::pair<int64_t, std::string>> deadlines_;  // of pending_, with their keys
+  Statistics statistics_;                                // of results_, kept as they change
   int next_request_ = 0;
 };
 
