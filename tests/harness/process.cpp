@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <stdexcept>
+#include <string_view>
 
 namespace door::test {
 
@@ -20,6 +22,18 @@ Process::Process(std::vector<std::string> argv, std::vector<std::string> environ
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // The child's environment is made here: after fork only async-signal-safe calls are safe, and
+  // putenv may allocate while another thread of this process holds the allocator's lock.
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto overridden = [&](const std::string& s) {
+      return s.compare(0, s.find('=') + 1, entry.substr(0, entry.find('=') + 1)) == 0;
+    };
+    if (std::none_of(environment.begin(), environment.end(), overridden)) env.push_back(*e);
+  }
+  for (auto& setting : environment) env.push_back(setting.data());
+  env.push_back(nullptr);
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -30,11 +44,11 @@ Process::Process(std::vector<std::string> argv, std::vector<std::string> environ
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (auto& setting : environment) putenv(setting.data());
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
-    execvp(args[0], args.data());
-    std::fprintf(stderr, "exec %s failed\n", args[0]);
+    execvpe(args[0], args.data(), env.data());
+    static const char kFailed[] = "exec failed\n";
+    (void)!write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
     _exit(127);
   }
   close(pipe_fds[1]);
