@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "async_send.hpp"
+
 namespace {
 
 constexpr char kResponse[] = R"({"state":"locked"})";
@@ -31,20 +33,10 @@ struct Device {
   std::string response_prefix;
 };
 
-void send(MQTTAsync client, const std::string& topic, const char* payload, int qos, bool retained,
-          MQTTAsync_responseOptions* options) {
-  MQTTAsync_message message = MQTTAsync_message_initializer;
-  message.payload = const_cast<char*>(payload);
-  message.payloadlen = static_cast<int>(std::strlen(payload));
-  message.qos = qos;
-  message.retained = retained ? 1 : 0;
-  MQTTAsync_sendMessage(client, topic.c_str(), &message, options);
-}
-
 int on_message(void* context, char* topic, int, MQTTAsync_message* message) {
   auto* device = static_cast<Device*>(context);
   if (const char* rid = std::strstr(topic, "?$rid=")) {
-    send(device->client, device->response_prefix + rid, kResponse, 0, false, nullptr);
+    door::bench::async_send(device->client, device->response_prefix + rid, kResponse, 0);
   }
   MQTTAsync_freeMessage(&message);
   MQTTAsync_free(topic);
@@ -75,7 +67,8 @@ MQTTAsync_responseOptions then(void* device, MQTTAsync_onSuccess* next) {
 void on_subscribed(void* context, MQTTAsync_successData*) {
   auto* device = static_cast<Device*>(context);
   MQTTAsync_responseOptions options = then(device, on_announced);
-  send(device->client, "devices/" + device->id + "/status", kOnline, 1, true, &options);
+  door::bench::async_send(device->client, "devices/" + device->id + "/status", kOnline, 1, true,
+                          &options);
 }
 
 void on_connected(void* context, MQTTAsync_successData*) {

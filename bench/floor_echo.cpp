@@ -12,6 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "async_send.hpp"
+
 namespace {
 
 constexpr char kResponse[] = R"({"state":"locked"})";
@@ -28,12 +30,7 @@ int on_message(void* context, char* topic, int, MQTTAsync_message* message) {
   auto* echo = static_cast<Echo*>(context);
   const char* rid = std::strstr(topic, "?$rid=");
   if (rid != nullptr) {
-    const std::string response = echo->response_prefix + rid;
-    MQTTAsync_message answer = MQTTAsync_message_initializer;
-    answer.payload = const_cast<char*>(kResponse);
-    answer.payloadlen = sizeof kResponse - 1;
-    answer.qos = 1;
-    MQTTAsync_sendMessage(echo->client, response.c_str(), &answer, nullptr);
+    door::bench::async_send(echo->client, echo->response_prefix + rid, kResponse, 1);
   }
   MQTTAsync_freeMessage(&message);
   MQTTAsync_free(topic);

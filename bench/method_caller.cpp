@@ -1,7 +1,8 @@
 #include "method_caller.hpp"
 
+#include "async_send.hpp"
+
 #include <cstdlib>
-#include <cstring>
 
 namespace door::bench {
 
@@ -79,17 +80,9 @@ void MethodCaller::on_subscribed(void* context, MQTTAsync_successData*) {
   self->changed_.notify_all();
 }
 
-void MethodCaller::send(const std::string& topic, const char* payload, int qos) {
-  MQTTAsync_message message = MQTTAsync_message_initializer;
-  message.payload = const_cast<char*>(payload);
-  message.payloadlen = static_cast<int>(std::strlen(payload));
-  message.qos = qos;
-  MQTTAsync_sendMessage(client_, topic.c_str(), &message, nullptr);
-}
-
 void MethodCaller::send_request(int index) {
   sent_[static_cast<std::size_t>(index)] = Clock::now();
-  send(request_prefix_ + std::to_string(index), "null", 0);
+  async_send(client_, request_prefix_ + std::to_string(index), "null", 0);
 }
 
 std::vector<double> MethodCaller::call(int count, int in_flight, std::chrono::seconds timeout) {
@@ -123,9 +116,9 @@ int MethodCaller::on_message(void* context, char* topic_name, int length,
 void MethodCaller::answer_twin(const std::string& topic) {
   const std::string rid = rid_of(topic);
   if (starts_with(topic, "$iothub/twin/GET/")) {
-    send("$iothub/twin/res/200/?$rid=" + rid, kTwinDocument, 0);
+    async_send(client_, "$iothub/twin/res/200/?$rid=" + rid, kTwinDocument, 0);
   } else {
-    send("$iothub/twin/res/204/?$rid=" + rid + "&$version=2", "", 0);
+    async_send(client_, "$iothub/twin/res/204/?$rid=" + rid + "&$version=2", "", 0);
   }
 }
 

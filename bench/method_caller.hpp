@@ -40,7 +40,6 @@ class MethodCaller {
   static int on_message(void* context, char* topic, int length, MQTTAsync_message* message);
   static void on_connected(void* context, MQTTAsync_successData* data);
   static void on_subscribed(void* context, MQTTAsync_successData* data);
-  void send(const std::string& topic, const char* payload, int qos);
   void send_request(int index);  // with mutex_ held
   void answer_twin(const std::string& topic);
   void answer_method(const std::string& topic);
