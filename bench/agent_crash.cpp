@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   const std::string config = broker_dialect_config(
       broker.port(), "door-1", "", R"("stateFile":")" + state + "\"," + fake_door_section(dir));
   MqttClient service(scheduler_options(broker));
-  if (service.connect() != 0) return 2;
+  if (!service.connect().empty()) return 2;
 
   std::mt19937 random(std::random_device{}());
   std::uniform_int_distribution<int> kill_after_us(0, 300000);

@@ -90,7 +90,7 @@ long long applied_version(const Device& d) {
 std::vector<long long> retained_versions(Broker& broker, const std::vector<Device>& devices) {
   std::vector<long long> versions(devices.size(), 0);
   MqttClient reader(scheduler_options(broker));
-  if (reader.connect() != 0) return versions;
+  if (!reader.connect().empty()) return versions;
   reader.subscribe("devices/+/twin/desired");
   while (const auto m = reader.receive(1s)) {
     for (std::size_t i = 0; i < devices.size(); ++i) {

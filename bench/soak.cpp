@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   MqttClient service(scheduler_options(broker));
   // QoS 0 both ways: answers wait in socket buffers, not in the broker's small in-flight window,
   // when this driver is slow for a moment.
-  if (service.connect() != 0 || !service.subscribe("devices/door-1/methods/res/#", 0)) return 2;
+  if (!service.connect().empty() || !service.subscribe("devices/door-1/methods/res/#", 0)) return 2;
 
   const char* methods[] = {"getDoorState", "getDoorState", "lockDoor", "unlockDoor", "nope"};
   const auto start = Clock::now();

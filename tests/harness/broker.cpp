@@ -1,13 +1,9 @@
 #include "broker.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <random>
 #include <stdexcept>
 
 #include "test_pki.hpp"
@@ -16,14 +12,6 @@ namespace door::test {
 
 namespace {
 
-sockaddr_in loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
-
 std::string current_user() {
   const passwd* pw = getpwuid(getuid());
   return pw != nullptr ? pw->pw_name : "root";
@@ -31,42 +19,10 @@ std::string current_user() {
 
 }  // namespace
 
-int free_port() {
-  // Below the kernel's ephemeral range (32768 and up by default), so the local ports of outgoing
-  // connections, which come from that range, never take a listener's port before it binds.
-  static std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> pick(20000, 32000);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int port = pick(random);
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr = loopback(port);
-    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    if (free) return port;
-  }
-  throw std::runtime_error("cannot find a free port");
-}
-
 Broker::Broker(const std::string& server_cert, Persistence persistence,
                const std::vector<std::string>& more_devices) {
-  // Another test may bind a port between the check and mosquitto's bind: then try other ports.
-  for (int attempt = 1;; ++attempt) {
-    port_ = free_port();
-    cert_port_ = free_port();
-    azure_port_ = free_port();
-    azure_cert_port_ = free_port();
-    plain_port_ = free_port();
-    write_config(server_cert, persistence, more_devices);
-    try {
-      start();
-      return;
-    } catch (const std::runtime_error&) {
-      if (process_) process_->wait_exit(5s);  // its output is complete once it has exited
-      const bool taken = process_ && process_->count_output("Address already in use") > 0;
-      process_.reset();
-      if (!taken || attempt == 5) throw;
-    }
-  }
+  write_config(server_cert, persistence, more_devices);
+  start();
 }
 
 Broker::~Broker() {
@@ -101,24 +57,23 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
                 : "persistence false\n";
   config += "log_dest stderr\nconnection_messages true\n";
   config += "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
-  config += listener(port_, "allow_anonymous false\npassword_file " + dir_.file("passwords") +
-                                "\nacl_file " + acl + "\n");
-  config += listener(cert_port_, client_certificates + "acl_file " + acl + "\n");
-  config += listener(azure_port_, "allow_anonymous true\n");
-  config += listener(azure_cert_port_, client_certificates);
-  config += "\nlistener " + std::to_string(plain_port_) + " 127.0.0.1\nallow_anonymous true\n";
+  config += listener(port_.number(), "allow_anonymous false\npassword_file " +
+                                         dir_.file("passwords") + "\nacl_file " + acl + "\n");
+  config += listener(cert_port_.number(), client_certificates + "acl_file " + acl + "\n");
+  config += listener(azure_port_.number(), "allow_anonymous true\n");
+  config += listener(azure_cert_port_.number(), client_certificates);
+  config +=
+      "\nlistener " + std::to_string(plain_port_.number()) + " 127.0.0.1\nallow_anonymous true\n";
   dir_.write("mosquitto.conf", config);
 }
 
 void Broker::start() {
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")});
-  // Mosquitto says when each listener is open. A probe could not tell: it might reach another
-  // test's broker on the same port while this one failed to bind it.
-  for (int port : {port_, cert_port_, azure_port_, azure_cert_port_, plain_port_}) {
-    if (!process_->wait_for_output("listen socket on port " + std::to_string(port) + ".", 10s)) {
-      throw std::runtime_error("mosquitto did not start:\n" + process_->output());
-    }
+  // Mosquitto says "running" once every listener is bound and listening; its "Opening ... listen
+  // socket" lines come before the bind, which may still fail.
+  if (!process_->wait_for_output(" running", 10s)) {
+    throw std::runtime_error("mosquitto did not start:\n" + process_->output());
   }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// A real Mosquitto broker for tests, on free loopback ports, always stopped on destruction.
-// Listeners:
+// A real Mosquitto broker for tests, on loopback ports reserved for it, always stopped on
+// destruction. Listeners:
 //   port():        TLS, user names and passwords, the shipped ACL (deploy/mosquitto/door-acl.conf)
 //   cert_port():   TLS with required client certificates (CN = user name), the same ACL
 //   azure_port():  TLS, any credentials, no ACL: stands in for IoT Hub in the Azure dialect tests
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "process.hpp"
+#include "reserved_port.hpp"
 #include "temp_dir.hpp"
 
 namespace door::test {
@@ -42,11 +43,11 @@ class Broker {
     start();
   }
 
-  int port() const { return port_; }
-  int cert_port() const { return cert_port_; }
-  int azure_port() const { return azure_port_; }
-  int azure_cert_port() const { return azure_cert_port_; }
-  int plain_port() const { return plain_port_; }
+  int port() const { return port_.number(); }
+  int cert_port() const { return cert_port_.number(); }
+  int azure_port() const { return azure_port_.number(); }
+  int azure_cert_port() const { return azure_cert_port_.number(); }
+  int plain_port() const { return plain_port_.number(); }
   Process& process() { return *process_; }
 
  private:
@@ -54,15 +55,12 @@ class Broker {
                     const std::vector<std::string>& more_devices);
 
   TempDir dir_;
-  int port_ = 0;
-  int cert_port_ = 0;
-  int azure_port_ = 0;
-  int azure_cert_port_ = 0;
-  int plain_port_ = 0;
+  ReservedPort port_;
+  ReservedPort cert_port_;
+  ReservedPort azure_port_;
+  ReservedPort azure_cert_port_;
+  ReservedPort plain_port_;
   std::unique_ptr<Process> process_;
 };
-
-// A free TCP port on 127.0.0.1 (bound once by the kernel's choice, then released).
-int free_port();
 
 }  // namespace door::test

@@ -47,9 +47,9 @@ scheduler::BrokerSettings settings_for(const ClientOptions& o) {
 
 MqttClient::MqttClient(const ClientOptions& options) : client_(settings_for(options)) {}
 
-int MqttClient::connect() {
+std::string MqttClient::connect() {
   std::string error;
-  return client_.connect(error) ? 0 : 1;
+  return client_.connect(error) ? std::string{} : error;
 }
 
 std::optional<Message> MqttClient::receive(std::chrono::milliseconds timeout) {

@@ -32,8 +32,8 @@ class MqttClient {
  public:
   explicit MqttClient(const ClientOptions& options);
 
-  // 0 on success, 1 when the broker refused or could not be reached.
-  int connect();
+  // "" once connected, else why the broker refused or could not be reached.
+  std::string connect();
   bool subscribe(const std::string& filter, int qos = 1) { return client_.subscribe(filter, qos); }
   bool publish(const std::string& topic, const std::string& payload, int qos = 1,
                bool retained = false) {

@@ -58,7 +58,7 @@ class DoorControl : public ::testing::TestWithParam<Hub> {
     device_ = mqtt ? "door-1" : "door-3";
     service_ =
         std::make_unique<MqttClient>(mqtt ? scheduler_options(broker_) : hub_options(broker_));
-    ASSERT_EQ(service_->connect(), 0);
+    ASSERT_EQ(service_->connect(), "");
     prefix_ = mqtt ? "devices/" + device_ + "/methods/" : "$iothub/methods/";
     ASSERT_TRUE(service_->subscribe(prefix_ + "res/#", mqtt ? 1 : 0));
     ASSERT_TRUE(service_->subscribe("devices/" + device_ + "/messages/events/#"));
@@ -178,7 +178,7 @@ class FailMode : public DoorControl {
 };
 
 TEST_P(FailMode, SecureDoorStaysLockedThroughStopKillAndRestart) {
-  start_agent(R"("failMode":"secure")");
+  ASSERT_NO_FATAL_FAILURE(start_agent(R"("failMode":"secure")"));
   ASSERT_EQ(call("unlockDoor", R"({"unlockTime":"1h"})").status, 200);
   agent_->process().signal(SIGTERM);
   ASSERT_TRUE(agent_->process().wait_exit(10s));
@@ -197,7 +197,8 @@ TEST_P(FailMode, SecureDoorStaysLockedThroughStopKillAndRestart) {
 }
 
 TEST_P(FailMode, SafeDoorIsReleasedWhenTheAgentStops) {
-  start_agent(R"("failMode":"safe")", "locked");  // a maglock on a fire exit
+  ASSERT_NO_FATAL_FAILURE(
+      start_agent(R"("failMode":"safe")", "locked"));  // a maglock on a fire exit
   EXPECT_EQ(call("getDoorState", "").body.find(R"({"lock":"locked")"), 0u);
   agent_->process().signal(SIGTERM);
   ASSERT_TRUE(agent_->process().wait_exit(10s));
@@ -205,7 +206,7 @@ TEST_P(FailMode, SafeDoorIsReleasedWhenTheAgentStops) {
 }
 
 TEST_P(FailMode, ReconnectingDoesNotMoveTheLock) {
-  start_agent("");
+  ASSERT_NO_FATAL_FAILURE(start_agent(""));
   broker_.restart();
   ASSERT_TRUE(agent_->wait_online(30s, agent_->process().line_count() - 1))
       << agent_->process().output();
@@ -213,7 +214,7 @@ TEST_P(FailMode, ReconnectingDoesNotMoveTheLock) {
 }
 
 TEST_P(FailMode, ReloadingTheConfigDoesNotMoveTheLock) {
-  start_agent("");
+  ASSERT_NO_FATAL_FAILURE(start_agent(""));
   const std::size_t from = agent_->process().line_count();
   agent_->process().signal(SIGHUP);
   ASSERT_TRUE(agent_->process().wait_for_output("SIGHUP: config reloaded", 10s, from))
@@ -223,7 +224,7 @@ TEST_P(FailMode, ReloadingTheConfigDoesNotMoveTheLock) {
 }
 
 TEST_P(FailMode, ATimedReleaseEndsWhileTheBrokerIsDown) {
-  start_agent("");
+  ASSERT_NO_FATAL_FAILURE(start_agent(""));
   ASSERT_EQ(call("unlockDoor", R"({"unlockTime":"2s"})").status, 200);
   const std::size_t from = agent_->process().line_count();
   broker_.stop();
@@ -233,7 +234,7 @@ TEST_P(FailMode, ATimedReleaseEndsWhileTheBrokerIsDown) {
 }
 
 TEST_P(FailMode, UnavailableHardwareAnswers503AndTheAgentStaysUp) {
-  start_agent("", "unlocked", R"("failingLines":["LOCK"])");
+  ASSERT_NO_FATAL_FAILURE(start_agent("", "unlocked", R"("failingLines":["LOCK"])"));
   const Response r = call("lockDoor", "");
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_NE(r.body.find("door hardware unavailable: fake gpio: line LOCK is unavailable"),

@@ -4,6 +4,7 @@
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
+#include "reserved_port.hpp"
 #include "scheduler_cli.hpp"
 
 namespace door::test {
@@ -22,7 +23,7 @@ class SchedulerDevices : public ::testing::Test {
     }
     // door-1 is on floor 3 once it has acknowledged it.
     MqttClient service(scheduler_options(broker_));
-    ASSERT_EQ(service.connect(), 0);
+    ASSERT_EQ(service.connect(), "");
     ASSERT_TRUE(service.subscribe("devices/door-1/twin/reported"));
     ASSERT_TRUE(
         service.publish("devices/door-1/twin/desired", R"({"$version":1,"floor":3})", 1, true));
@@ -74,7 +75,7 @@ TEST_F(SchedulerDevices, BadInputGetsOneLineAndAnExitCode) {
             "character 1 (see door-scheduler help)\n");
   r = scheduler({"devices", "--frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
-  r = scheduler({"devices"}, free_port());  // nothing listens there
+  r = scheduler({"devices"}, ReservedPort().number());  // nothing listens there
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("door-scheduler: cannot connect to the broker at ssl://localhost:"),
             std::string::npos)

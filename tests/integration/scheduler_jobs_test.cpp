@@ -9,6 +9,7 @@
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
+#include "reserved_port.hpp"
 #include "scheduler_cli.hpp"
 
 namespace door::test {
@@ -77,7 +78,7 @@ TEST_F(SchedulerJobs, AnOfflineDeviceFailsWithAReasonAndASilentOneTimesOut) {
   agents_["door-2"]->process().signal(SIGTERM);
   ASSERT_TRUE(agents_["door-2"]->process().wait_exit(10s));
   MqttClient impostor(scheduler_options(broker_));  // door-9: online, but never answers
-  ASSERT_EQ(impostor.connect(), 0);
+  ASSERT_EQ(impostor.connect(), "");
   ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":true})", 1, true));
   const CliResult r = scheduler({"schedule", "method", "--query", "SELECT * FROM devices",
                                  "--method", "getDoorState", "--timeout", "2", "--wait"});
@@ -130,7 +131,7 @@ TEST_F(SchedulerJobs, ARepeatingJobRunsAgain) {
 
 TEST_F(SchedulerJobs, ARunningJobCanBeCancelledFromAnotherProcess) {
   MqttClient impostor(scheduler_options(broker_));  // door-9 never answers: the job keeps running
-  ASSERT_EQ(impostor.connect(), 0);
+  ASSERT_EQ(impostor.connect(), "");
   ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":true})", 1, true));
   Process running(cli_.argv({"schedule", "method", "--query", "deviceId = 'door-9'", "--method",
                              "getDoorState", "--timeout", "300", "--id", "stuck", "--wait"}));
@@ -145,7 +146,7 @@ TEST_F(SchedulerJobs, ARunningJobCanBeCancelledFromAnotherProcess) {
 
 TEST_F(SchedulerJobs, AJobThatRunsOutOfTimeFails) {
   MqttClient impostor(scheduler_options(broker_));
-  ASSERT_EQ(impostor.connect(), 0);
+  ASSERT_EQ(impostor.connect(), "");
   ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":true})", 1, true));
   const CliResult r = scheduler({"schedule", "method", "--query", "deviceId = 'door-9'", "--method",
                                  "getDoorState", "--timeout", "300", "--max-time", "2", "--wait"});
@@ -193,8 +194,9 @@ TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
     EXPECT_TRUE(has(r.output, message)) << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   }
-  const CliResult unreachable = scheduler(
-      {"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--wait"}, free_port());
+  const CliResult unreachable =
+      scheduler({"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--wait"},
+                ReservedPort().number());
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_TRUE(has(unreachable.output, "cannot connect to the broker")) << unreachable.output;
   EXPECT_TRUE(has(scheduler({"jobs"}).output, "kept")) << scheduler({"jobs"}).output;

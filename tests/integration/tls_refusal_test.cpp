@@ -4,6 +4,7 @@
 
 #include "agent_process.hpp"
 #include "broker.hpp"
+#include "reserved_port.hpp"
 #include "test_pki.hpp"
 
 namespace door::test {
@@ -75,7 +76,8 @@ TEST(TlsRefusal, AServerOfferingOnlyTls11) {
   TempDir dir;
   const std::string openssl_conf = "OPENSSL_CONF=" + permissive_openssl_conf(dir);
   const TestPki& pki = TestPki::shared();
-  const std::string port = std::to_string(free_port());
+  const ReservedPort reserved;
+  const std::string port = std::to_string(reserved.number());
   // -www: serves every connection without reading standard input.
   Process server({"openssl", "s_server", "-www", "-accept", "127.0.0.1:" + port, "-cert",
                   pki.file("server.pem"), "-key", pki.file("server.key"), "-tls1_1", "-cipher",
