@@ -1,60 +1,12 @@
 // Idle cost of a connected door-agent: CPU time and wake-ups per thread over a quiet period.
 // Usage: idle_cpu [seconds] (default 10). Starts its own TLS Mosquitto on loopback.
-#include <dirent.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <map>
-#include <sstream>
-#include <string>
 #include <thread>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
-
-namespace {
-
-struct ThreadSample {
-  std::string name;
-  long long cpu_ns = 0;
-  long wakeups = 0;  // voluntary context switches: each is one sleep ended by an event or timeout
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::map<int, ThreadSample> sample(pid_t pid) {
-  std::map<int, ThreadSample> threads;
-  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* dir = opendir(task_dir.c_str());
-  if (dir == nullptr) return threads;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    const int tid = std::atoi(entry->d_name);
-    const std::string base = task_dir + "/" + entry->d_name;
-    ThreadSample t;
-    t.name = read_file(base + "/comm");
-    if (!t.name.empty() && t.name.back() == '\n') t.name.pop_back();
-    // schedstat's first field: nanoseconds this thread has run on a CPU.
-    t.cpu_ns = std::atoll(read_file(base + "/schedstat").c_str());
-    std::istringstream status(read_file(base + "/status"));
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) t.wakeups = std::atol(line.c_str() + 24);
-    }
-    threads[tid] = t;
-  }
-  closedir(dir);
-  return threads;
-}
-
-}  // namespace
+#include "thread_usage.hpp"
 
 int main(int argc, char** argv) {
   using namespace door::test;
@@ -67,9 +19,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const pid_t pid = agent.process().pid();
-  const auto before = sample(pid);
+  const auto before = thread_usage(pid);
   std::this_thread::sleep_for(std::chrono::seconds(seconds));  // the measured idle period
-  const auto after = sample(pid);
+  const auto after = thread_usage(pid);
 
   std::printf("door-agent idle for %d s, connected over TLS (keep-alive 60 s)\n", seconds);
   std::printf("%-8s %-16s %10s %10s %12s\n", "tid", "thread", "cpu ms", "wakeups", "wakeups/s");

@@ -2,13 +2,16 @@
 # The door-agent against its floor and peers, and the scheduler over a fleet: builds the release
 # preset (and the cross presets, for their sizes), installs the Node.js peer's packages from the
 # npm registry, then prints every figure of bench/RESULTS.md's "Against peers" section.
-# Usage: bench/peers.sh [calls] [starts] [fleet sizes...] (10000 20 100 1000)
+# Usage: bench/peers.sh [calls] [starts] [fleet sizes...] (10000 20 100 1000 10000)
+# The fleet runs every size with the agents in one process (bench/agent_fleet), and the sizes up to
+# 1,000 with one door-agent process per device (about 9 MB each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-10000}
 starts=${2:-20}
 shift $(($# > 2 ? 2 : $#))
-fleet_sizes=${*:-100 1000}
+fleet_sizes=${*:-100 1000 10000}
+process_sizes=$(for size in $fleet_sizes; do [ "$size" -le 1000 ] && echo "$size"; done | xargs)
 
 cross=1
 scripts/install-deps.sh || cross=0
@@ -28,7 +31,10 @@ echo
 build/release/bench/peers "$calls" "$starts"
 echo
 # shellcheck disable=SC2086 # the sizes are separate arguments
-build/release/bench/fleet $fleet_sizes
+build/release/bench/fleet --one-process $fleet_sizes
+echo
+# shellcheck disable=SC2086
+[ -z "$process_sizes" ] || build/release/bench/fleet $process_sizes
 echo
 build/release/bench/idle_cpu 60
 echo

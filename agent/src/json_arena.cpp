@@ -1,17 +1,29 @@
 #include "agent/json_arena.hpp"
 
+#include <cstdlib>
+
 #include "protocol/json_document.hpp"
 
 namespace door::agent {
 
 namespace {
-// cJSON's hooks are plain functions, so the arena in use is found through this pointer.
-JsonArena* g_active = nullptr;
+
+// cJSON's hooks are process-wide plain functions, so each thread's open scope is found here: every
+// agent's loop thread has its own arena, and cJSON outside a scope uses the C heap.
+thread_local JsonArena* t_active = nullptr;
+
 }  // namespace
 
+// Installed as the program starts, before any thread uses cJSON.
+const bool JsonArena::hooks_installed_ = [] {
+  cJSON_Hooks hooks{&JsonArena::allocate, &JsonArena::release};
+  cJSON_InitHooks(&hooks);
+  return true;
+}();
+
 void* JsonArena::allocate(std::size_t size) {
-  JsonArena* arena = g_active;
-  if (arena == nullptr) return nullptr;
+  JsonArena* arena = t_active;
+  if (arena == nullptr) return std::malloc(size);
   constexpr std::size_t kAlign = alignof(std::max_align_t);
   const std::size_t start = (arena->used_ + kAlign - 1) / kAlign * kAlign;
   if (size > sizeof arena->buffer_ - start) return nullptr;  // cJSON then fails the parse
@@ -19,16 +31,17 @@ void* JsonArena::allocate(std::size_t size) {
   return arena->buffer_ + start;
 }
 
+void JsonArena::release(void* pointer) {
+  if (t_active == nullptr) std::free(pointer);  // in a scope the arena is reset as a whole
+}
+
 JsonArenaScope::JsonArenaScope(JsonArena& arena) : arena_(arena) {
   arena_.used_ = 0;
-  g_active = &arena_;
-  cJSON_Hooks hooks{&JsonArena::allocate, &JsonArena::release};
-  cJSON_InitHooks(&hooks);
+  t_active = &arena_;
 }
 
 JsonArenaScope::~JsonArenaScope() {
-  cJSON_InitHooks(nullptr);  // back to malloc and free
-  g_active = nullptr;
+  t_active = nullptr;
   arena_.used_ = 0;
 }
 

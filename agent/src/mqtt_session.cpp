@@ -1,6 +1,7 @@
 #include "agent/mqtt_session.hpp"
 
 #include <cstring>
+#include <mutex>
 
 #include "port/log.hpp"
 #include "port/text_writer.hpp"
@@ -27,14 +28,13 @@ MqttSession& self(void* context) {
 }
 
 // Paho checks the server's host name after the TLS handshake and reports a mismatch only in its
-// trace. The trace is process-wide, so it is switched on (at the level that carries those lines)
-// only while a session connects, and routed to that session.
-std::atomic<MqttSession*> g_connecting{nullptr};
-
-void watch_trace(MqttSession* session) {
-  g_connecting.store(session);
-  MQTTAsync_setTraceLevel(session != nullptr ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
-}
+// trace. The trace is process-wide and its lines do not say whose connection they are about, so it
+// is switched on (at the level that carries those lines) while sessions connect, and its lines go
+// to a session only while it connects alone: with several sessions in one process (a simulated
+// fleet), none is told a reason that may belong to another.
+std::mutex g_trace_mutex;
+int g_connecting = 0;                      // sessions between connect and its outcome
+MqttSession* g_sole_connecting = nullptr;  // the session whose trace lines these are, if known
 
 // TLS 1.2 and newer only, whatever the system's OpenSSL policy allows: every suite here is an
 // AEAD suite with forward secrecy, which TLS 1.1 and older cannot negotiate. (Paho ignores
@@ -90,7 +90,23 @@ bool credentials_refused(int code) {
 }
 
 MqttSession::~MqttSession() {
+  watch_trace(false);
   if (client_ != nullptr) MQTTAsync_destroy(&client_);
+}
+
+void MqttSession::watch_trace(bool on) {
+  std::lock_guard<std::mutex> lock(g_trace_mutex);
+  if (on == watching_trace_) return;
+  watching_trace_ = on;
+  g_connecting += on ? 1 : -1;
+  if (on) {
+    g_sole_connecting = g_connecting == 1 ? this : nullptr;
+  } else if (g_sole_connecting == this) {
+    g_sole_connecting = nullptr;
+  }
+  if (g_connecting == (on ? 1 : 0)) {
+    MQTTAsync_setTraceLevel(on ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
+  }
 }
 
 bool MqttSession::create(const SessionOptions& options) {
@@ -148,10 +164,10 @@ bool MqttSession::connect(const char* password) {
   pending_subscriptions_ = 0;
   trace_reason_ = nullptr;
   MQTTAsync_setTraceCallback(&on_trace);
-  watch_trace(this);
+  watch_trace(true);
   const int rc = MQTTAsync_connect(client_, &opts);
   if (rc != MQTTASYNC_SUCCESS) {
-    watch_trace(nullptr);
+    watch_trace(false);
     port::log(port::Level::error, "mqtt: cannot start connecting: %s", MQTTAsync_strerror(rc));
     return false;
   }
@@ -225,13 +241,13 @@ void MqttSession::on_connection_lost(void* context, char* cause) {
 }
 
 void MqttSession::on_connect_success(void* context, MQTTAsync_successData*) {
-  watch_trace(nullptr);
+  self(context).watch_trace(false);
   self(context).inbox_.push_event(SessionEventKind::connected, 0, "");
 }
 
 void MqttSession::on_connect_failure(void* context, MQTTAsync_failureData* data) {
-  watch_trace(nullptr);
   MqttSession& s = self(context);
+  s.watch_trace(false);
   if (const char* reason = s.trace_reason_.load()) {
     s.inbox_.push_event(SessionEventKind::tls_error, 0, reason);
   }
@@ -291,7 +307,8 @@ int MqttSession::on_tls_error(const char* text, std::size_t length, void* contex
 }
 
 void MqttSession::on_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
-  MqttSession* s = g_connecting.load();
+  std::lock_guard<std::mutex> lock(g_trace_mutex);
+  MqttSession* s = g_sole_connecting;
   if (s == nullptr || message == nullptr) return;
   if (std::strstr(message, "X509_check_host for hostname") != nullptr) {
     s->trace_reason_ = kWrongHostName;  // may still match as an IP address, checked next

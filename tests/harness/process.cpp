@@ -141,6 +141,19 @@ std::optional<std::size_t> Process::wait_for_line(const std::string& text,
   return found ? std::optional<std::size_t>(checked) : std::nullopt;
 }
 
+bool Process::wait_for_count(const std::string& text, std::size_t count,
+                             std::chrono::milliseconds timeout, std::size_t from) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  std::size_t checked = from;
+  std::size_t found = 0;
+  return changed_.wait_for(lock, timeout, [&] {
+    for (; checked < lines_.size() && found < count; ++checked) {
+      found += lines_[checked].find(text) != std::string::npos;
+    }
+    return found >= count || eof_;
+  }) && found >= count;
+}
+
 std::size_t Process::count_output(const std::string& text) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::size_t n = 0;

@@ -37,6 +37,9 @@ class Process {
   // As wait_for_output, returning the number of the line found.
   std::optional<std::size_t> wait_for_line(const std::string& text,
                                            std::chrono::milliseconds timeout, std::size_t from = 0);
+  // Waits until `count` output lines (from line number `from` on) contain text.
+  bool wait_for_count(const std::string& text, std::size_t count, std::chrono::milliseconds timeout,
+                      std::size_t from = 0);
   // Number of times text appears in the output so far.
   std::size_t count_output(const std::string& text);
   std::size_t line_count();

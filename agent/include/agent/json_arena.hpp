@@ -1,7 +1,8 @@
 #pragma once
-// cJSON on a fixed arena: while a JsonArenaScope lives, cJSON allocates by bumping a pointer
-// through a preallocated buffer and frees nothing; the scope's end resets the arena and gives cJSON
-// back the C heap (for start-up work such as loading the config). Loop thread only.
+// cJSON on a fixed arena: while a JsonArenaScope lives, cJSON on that thread allocates by bumping
+// a pointer through a preallocated buffer and frees nothing; the scope's end resets the arena and
+// gives cJSON back the C heap (for start-up work such as loading the config). Each thread has its
+// own scope, so agents on several threads of one process each use their own arena.
 #include <cjson/cJSON.h>
 
 #include <cstddef>
@@ -20,7 +21,8 @@ class JsonArena {
  private:
   friend class JsonArenaScope;
   static void* allocate(std::size_t size);
-  static void release(void*) {}
+  static void release(void* pointer);
+  static const bool hooks_installed_;
 
   alignas(std::max_align_t) unsigned char buffer_[kJsonArenaBytes];
   std::size_t used_ = 0;

@@ -63,14 +63,16 @@ class MqttSession final : public Publisher {
   static void on_disconnect_failure(void* context, MQTTAsync_failureData* data);
   static int on_tls_error(const char* text, std::size_t length, void* context);
   static void on_trace(enum MQTTASYNC_TRACE_LEVELS level, char* message);
+  // Counts this session among those connecting, whose outcome Paho's trace may explain.
+  void watch_trace(bool on);
 
   Inbox& inbox_;
   SessionOptions options_;
   MQTTAsync client_ = nullptr;
   std::size_t pending_subscriptions_ = 0;
-  // Set from Paho's trace while connecting: the certificate did not name the host.
   // Why the connection attempt failed, as only Paho's trace tells (a static string), or nullptr.
   std::atomic<const char*> trace_reason_{nullptr};
+  bool watching_trace_ = false;  // guarded by the trace's mutex
 };
 
 }  // namespace door::agent
