@@ -43,7 +43,8 @@ set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_BINARY_DIR}/debian/postinst ${PROJECT_SOURCE_DIR}/deploy/debian/conffiles)
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_SCHEDULER_PACKAGE_NAME door-scheduler)
-set(CPACK_DEBIAN_SCHEDULER_PACKAGE_DEPENDS "libpaho-mqtt1.3, libcjson1, libssl3, libsqlite3-0")
+set(CPACK_DEBIAN_SCHEDULER_PACKAGE_DEPENDS
+    "libpaho-mqtt1.3, libcjson1, libssl3, libsqlite3-0, libstdc++6")
 set(CPACK_DEBIAN_SCHEDULER_DESCRIPTION
     "Schedules lock and settings jobs across a fleet of door agents on an MQTT broker")
 # dpkg wants maintainer scripts named exactly postinst.
