@@ -11,7 +11,10 @@ calls=${1:-10000}
 starts=${2:-20}
 shift $(($# > 2 ? 2 : $#))
 fleet_sizes=${*:-100 1000 10000}
-process_sizes=$(for size in $fleet_sizes; do [ "$size" -le 1000 ] && echo "$size"; done | xargs)
+process_sizes=
+for size in $fleet_sizes; do
+  if [ "$size" -le 1000 ]; then process_sizes="$process_sizes $size"; fi
+done
 
 cross=1
 scripts/install-deps.sh || cross=0
