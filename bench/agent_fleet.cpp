@@ -4,8 +4,6 @@
 // the process's Paho threads and its log level (the agent core has no other process-wide state).
 // Usage: agent_fleet CONFIG...; each agent logs as door-agent does ("online: device ..."). Runs
 // until killed: a stop signal would reach only one of the agents.
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -14,17 +12,14 @@
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
+#include "descriptor_limit.hpp"
 #include "port/log.hpp"
 #include "port/signals.hpp"
 
 int main(int argc, char** argv) {
   // Before any thread starts, so every thread leaves the handled signals to the signal descriptor.
   door::port::SignalFd signals;
-  // Each agent holds a few descriptors (loop, wake-up, fake door, socket).
-  rlimit limit{};
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
+  door::bench::raise_descriptor_limit();  // each agent holds 7: loop, wake-ups, fake door, socket
 
   std::vector<std::unique_ptr<door::agent::Agent>> agents;
   for (int i = 1; i < argc; ++i) {

@@ -22,6 +22,7 @@
 
 #include "agent_process.hpp"
 #include "broker.hpp"
+#include "descriptor_limit.hpp"
 #include "memory_usage.hpp"
 #include "scheduler_cli.hpp"
 #include "temp_dir.hpp"
@@ -124,14 +125,6 @@ double seconds(const timeval& t) {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
 }
 
-// Every agent holds a few descriptors in the broker and here: allow as many as the system does.
-void raise_descriptor_limit() {
-  rlimit limit{};
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,7 +137,7 @@ int main(int argc, char** argv) {
     sizes.push_back(std::atoi(argv[i]));
   }
   if (sizes.empty()) sizes = {100, 1000};
-  raise_descriptor_limit();
+  door::bench::raise_descriptor_limit();  // the broker and the devices inherit it
   std::vector<std::string> ids;
   for (int i = 1; i <= sizes.back(); ++i) ids.push_back(device_id(i));
   Broker broker("server", Broker::Persistence::none, ids);

@@ -143,15 +143,16 @@ std::optional<std::size_t> Process::wait_for_line(const std::string& text,
 
 bool Process::wait_for_count(const std::string& text, std::size_t count,
                              std::chrono::milliseconds timeout, std::size_t from) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  std::size_t checked = from;
-  std::size_t found = 0;
-  return changed_.wait_for(lock, timeout, [&] {
-    for (; checked < lines_.size() && found < count; ++checked) {
-      found += lines_[checked].find(text) != std::string::npos;
-    }
-    return found >= count || eof_;
-  }) && found >= count;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (std::size_t found = 0; found < count; ++found) {
+    const auto line = wait_for_line(text,
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        deadline - std::chrono::steady_clock::now()),
+                                    from);
+    if (!line) return false;
+    from = *line + 1;
+  }
+  return true;
 }
 
 std::size_t Process::count_output(const std::string& text) {
