@@ -161,12 +161,14 @@ void Agent::begin_stop(int signal_number) {
   state_ = State::stopping;
   loop_.cancel_timer(reconnect_timer_);
   loop_.cancel_timer(renew_timer_);
+  loop_.cancel_timer(telemetry_timer_);
+  twin_sync_.on_disconnected();  // nothing more to report: the offline announcement is the last
   if (!was_connected) {
     loop_.stop();
     return;
   }
   dialect_->announce_offline(session_);
-  if (!session_.disconnect(kDisconnectTimeoutMs)) {
+  if (!session_.disconnect_when_delivered()) {
     loop_.stop();
     return;
   }
@@ -277,6 +279,9 @@ void Agent::handle_event(const SessionEvent& event) {
     case SessionEventKind::connection_lost:
       if (state_ == State::stopping) return;
       schedule_reconnect("connection lost", event.detail);
+      return;
+    case SessionEventKind::delivered:
+      if (state_ == State::stopping && !session_.disconnect_if_delivered()) loop_.stop();
       return;
     case SessionEventKind::disconnected:
       if (state_ == State::stopping) {

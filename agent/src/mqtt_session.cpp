@@ -122,7 +122,7 @@ bool MqttSession::create(const SessionOptions& options) {
               options_.server_uri.c_str(), MQTTAsync_strerror(rc));
     return false;
   }
-  rc = MQTTAsync_setCallbacks(client_, this, &on_connection_lost, &on_message, nullptr);
+  rc = MQTTAsync_setCallbacks(client_, this, &on_connection_lost, &on_message, &on_delivered);
   if (rc != MQTTASYNC_SUCCESS) {
     port::log(port::Level::error, "mqtt: cannot set callbacks: %s", MQTTAsync_strerror(rc));
     return false;
@@ -131,6 +131,8 @@ bool MqttSession::create(const SessionOptions& options) {
 }
 
 bool MqttSession::connect(const char* password) {
+  disconnecting_ = false;
+  draining_ = false;
   MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
   ssl.trustStore = or_null(options_.ca_file);
   ssl.keyStore = or_null(options_.client_cert_file);
@@ -197,6 +199,11 @@ bool MqttSession::subscribe(const Subscription* subscriptions, std::size_t count
 }
 
 bool MqttSession::publish(const char* topic, std::string_view payload, int qos, bool retained) {
+  // Paho takes a message published after the disconnect was asked for, but never sends it.
+  if (disconnecting_) {
+    port::log(port::Level::debug, "mqtt: not publishing to %s: disconnecting", topic);
+    return false;
+  }
   const int rc = MQTTAsync_send(client_, topic, static_cast<int>(payload.size()), payload.data(),
                                 qos, retained ? 1 : 0, nullptr);
   if (rc != MQTTASYNC_SUCCESS) {
@@ -208,12 +215,30 @@ bool MqttSession::publish(const char* topic, std::string_view payload, int qos, 
 }
 
 bool MqttSession::disconnect(int timeout_ms) {
+  disconnecting_ = true;
   MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
   opts.timeout = timeout_ms;
   opts.onSuccess = &on_disconnect_success;
   opts.onFailure = &on_disconnect_failure;
   opts.context = this;
   return MQTTAsync_disconnect(client_, &opts) == MQTTASYNC_SUCCESS;
+}
+
+bool MqttSession::disconnect_when_delivered() {
+  disconnecting_ = true;
+  draining_ = true;  // before looking, so an acknowledgement arriving meanwhile is not missed
+  return disconnect_if_delivered();
+}
+
+bool MqttSession::disconnect_if_delivered() {
+  if (!draining_) return true;  // the disconnect is already on its way
+  MQTTAsync_token* pending = nullptr;
+  if (MQTTAsync_getPendingTokens(client_, &pending) != MQTTASYNC_SUCCESS) return false;
+  const bool delivered = pending == nullptr || pending[0] == -1;
+  MQTTAsync_free(pending);
+  if (!delivered) return true;
+  draining_ = false;
+  return disconnect(0);
 }
 
 bool MqttSession::connected() const {
@@ -233,6 +258,11 @@ int MqttSession::on_message(void* context, char* topic, int topic_length,
   MQTTAsync_freeMessage(&message);
   MQTTAsync_free(topic);
   return 1;
+}
+
+void MqttSession::on_delivered(void* context, MQTTAsync_token) {
+  MqttSession& s = self(context);
+  if (s.draining_) s.inbox_.push_event(SessionEventKind::delivered, 0, "");
 }
 
 void MqttSession::on_connection_lost(void* context, char* cause) {

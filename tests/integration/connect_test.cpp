@@ -46,6 +46,22 @@ TEST_F(OnlineAgent, CleanStopMarksTheDeviceOfflineAndExitsZero) {
   EXPECT_NE(offline->payload.find(R"("online":false)"), std::string::npos) << offline->payload;
 }
 
+// A stop right at "ready", with the offline announcement in flight and the reported properties due
+// 20 ms later: the agent disconnects once the broker acknowledges, instead of running into its
+// stop deadline (Paho's timed disconnect waits out its whole timeout while a message is in flight).
+TEST(CleanStop, DisconnectsOnceTheOfflineAnnouncementIsAcknowledged) {
+  Broker broker;
+  AgentProcess agent(broker_dialect_config(broker.port(), "door-1"));
+  ASSERT_TRUE(agent.process().wait_for_output("ready: desired properties reconciled", 20s))
+      << agent.process().output();
+  agent.process().signal(SIGTERM);
+  const auto exit_status = agent.process().wait_exit(10s);
+  ASSERT_TRUE(exit_status);
+  EXPECT_TRUE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0);
+  EXPECT_EQ(agent.process().output().find("not confirmed in time"), std::string::npos)
+      << agent.process().output();
+}
+
 TEST_F(OnlineAgent, LastWillMarksAKilledAgentOffline) {
   agent_.process().signal(SIGKILL);
   const auto will = service_.receive(10s);

@@ -33,6 +33,7 @@ enum class SessionEventKind {
   subscribed,
   subscribe_failed,
   disconnected,
+  delivered,  // a message was acknowledged while the session waits to disconnect
   tls_error,
 };
 

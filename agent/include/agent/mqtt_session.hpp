@@ -48,13 +48,19 @@ class MqttSession final : public Publisher {
   // Subscribes to all at once; the outcome arrives as a subscribed or subscribe_failed event.
   bool subscribe(const Subscription* subscriptions, std::size_t count);
   bool publish(const char* topic, std::string_view payload, int qos, bool retained) override;
-  // Lets in-flight messages finish for up to timeout_ms; a disconnected event follows.
+  // Lets in-flight messages finish for up to timeout_ms; a disconnected event follows. Paho waits
+  // out the whole timeout when a message is in flight, even once it is acknowledged.
   bool disconnect(int timeout_ms);
+  // Disconnects as soon as every message published so far is acknowledged: now, or on the
+  // delivered event that the last acknowledgement brings (call disconnect_if_delivered() then).
+  bool disconnect_when_delivered();
+  bool disconnect_if_delivered();
   bool connected() const;
 
  private:
   static int on_message(void* context, char* topic, int topic_length, MQTTAsync_message* message);
   static void on_connection_lost(void* context, char* cause);
+  static void on_delivered(void* context, MQTTAsync_token token);
   static void on_connect_success(void* context, MQTTAsync_successData* data);
   static void on_connect_failure(void* context, MQTTAsync_failureData* data);
   static void on_subscribe_success(void* context, MQTTAsync_successData* data);
@@ -72,7 +78,9 @@ class MqttSession final : public Publisher {
   std::size_t pending_subscriptions_ = 0;
   // Why the connection attempt failed, as only Paho's trace tells (a static string), or nullptr.
   std::atomic<const char*> trace_reason_{nullptr};
-  bool watching_trace_ = false;  // guarded by the trace's mutex
+  bool watching_trace_ = false;        // guarded by the trace's mutex
+  bool disconnecting_ = false;         // from disconnect() to the next connect()
+  std::atomic<bool> draining_{false};  // waiting for acknowledgements before disconnecting
 };
 
 }  // namespace door::agent
