@@ -36,7 +36,7 @@ set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${door_deb_arch})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_AGENT_PACKAGE_NAME door-agent)
-set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "libpaho-mqtt1.3, libcjson1, libmbedcrypto7, libssl3")
+set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "libpaho-mqtt1.3, libcjson1, libssl3")
 set(CPACK_DEBIAN_AGENT_DESCRIPTION
     "Door controller agent: locks a door through GPIO on commands from Azure IoT Hub or an MQTT broker")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA

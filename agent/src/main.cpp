@@ -1,4 +1,6 @@
 // door-agent: answers direct methods and applies desired properties for one door controller.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -55,6 +57,9 @@ int check_config(const char* path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One malloc arena for the loop and Paho's two threads: an arena per thread keeps its own
+  // free memory, about 50 KiB of RSS here, and the loop allocates nothing once running.
+  mallopt(M_ARENA_MAX, 1);
   // Block the handled signals before Paho starts its threads, so only the loop's signalfd sees
   // them.
   door::port::SignalFd signals;

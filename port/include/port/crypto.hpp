@@ -1,6 +1,6 @@
 #pragma once
-// Thin helpers over mbedtls. All write into caller buffers and report failure instead of
-// truncating.
+// Thin helpers over OpenSSL's libcrypto, which every agent process loads for TLS already. All
+// write into caller buffers and report failure instead of truncating.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -9,11 +9,11 @@ namespace door::port {
 
 constexpr std::size_t kSha256Bytes = 32;
 
-bool sha256(std::string_view data, uint8_t (&digest)[kSha256Bytes]);
 bool hmac_sha256(const uint8_t* key, std::size_t key_len, std::string_view data,
                  uint8_t (&mac)[kSha256Bytes]);
 
-// Base64 (RFC 4648, with padding). *written excludes the terminating NUL that encode appends.
+// Base64 (RFC 4648, with padding, no white space). *written excludes the terminating NUL that
+// encode appends.
 bool base64_encode(const uint8_t* data, std::size_t len, char* out, std::size_t capacity,
                    std::size_t* written);
 bool base64_decode(std::string_view text, uint8_t* out, std::size_t capacity, std::size_t* written);
