@@ -22,11 +22,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <map>
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "memory_usage.hpp"
@@ -233,11 +233,12 @@ StartUp start_up(const Subject& s, const Broker& broker, int starts) {
 
 // Heap allocations per call made one at a time, in a run of its own with the counter preloaded.
 double allocations_per_call(const Subject& s, const Broker& broker, int calls) {
-  MethodCaller caller(caller_options(s, broker));
+  MethodCaller caller(caller_options(s, broker));  // first: in Azure it answers the twin GET
+  if (!caller.connect(10s)) return -1;
   TempDir dir;
   const std::string counter = dir.file("counter");
   Running r = start(s, broker, counter_environment(counter));
-  if (!caller.connect(10s) || !wait_ready(s, r)) return -1;
+  if (!wait_ready(s, r)) return -1;
   Timings t;
   timed_calls(caller, kWarmUpCalls, kInFlight, t);
   const uint64_t before = read_counter(counter);
@@ -295,17 +296,21 @@ bool measure_side_by_side(const std::vector<Subject>& subjects,
                           const Settings& settings, std::vector<Figures>& figures) {
   std::vector<Contender> contenders;
   for (std::size_t i : group) {
-    contenders.push_back(
-        Contender{subjects[i],
-                  figures[i],
-                  std::make_unique<MethodCaller>(caller_options(subjects[i], broker)),
-                  start(subjects[i], broker, plain_environment()),
-                  {},
-                  {},
-                  {}});
+    auto caller = std::make_unique<MethodCaller>(caller_options(subjects[i], broker));
+    if (!caller->connect(10s)) {  // first: in Azure it answers the twin GET
+      std::printf("%s: the caller could not connect\n", subjects[i].name);
+      return false;
+    }
+    contenders.push_back(Contender{subjects[i],
+                                   figures[i],
+                                   std::move(caller),
+                                   start(subjects[i], broker, plain_environment()),
+                                   {},
+                                   {},
+                                   {}});
   }
   for (Contender& c : contenders) {
-    if (!c.caller->connect(10s) || !wait_ready(c.subject, c.running)) {
+    if (!wait_ready(c.subject, c.running)) {
       std::printf("%s: did not start:\n%s\n", c.subject.name, c.running.get().output().c_str());
       return false;
     }
@@ -329,13 +334,13 @@ bool measure_side_by_side(const std::vector<Subject>& subjects,
     for (int done = 0; ok && done < rest; done += settings.calls) {
       timed_calls(*c.caller, std::min(settings.calls, rest - done), kInFlight, discarded);
       ok = discarded.complete;
+      if (!ok) std::printf("%s: did not answer every call\n", c.subject.name);
     }
     c.figures.sequential = latency_of(std::move(c.sequential));
     c.figures.in_flight = latency_of(std::move(c.in_flight));
     c.figures.end = memory_usage(c.running.get().pid());
     stop(c.running);
   }
-  if (!ok) std::printf("a subject did not answer every call\n");
   return ok;
 }
 
