@@ -33,7 +33,7 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
       messages_(*dialect_, methods_, session_, twin_sync_),
-      door_hardware_(loop_, config_.door),
+      door_hardware_(loop_, config_.door, DoorHardware::timed_state_path(config_.state_file)),
       twin_(config_.state_file, DeviceLimits{config_.door.lock_settings.energized_unlocks}, *this),
       twin_sync_(loop_, *dialect_, session_, twin_, door_methods_),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
@@ -130,8 +130,12 @@ void Agent::on_stop_timer() {
 }
 
 void Agent::publish_event(std::string_view body) {
-  if (session_.connected()) session_.publish(dialect_->telemetry_topic(), body, 1, false);
-  twin_sync_.mark_dirty();  // the reported door state follows
+  // A door event that cannot be queued is lost (the session logged why), but the reported door
+  // state that follows carries the state it told.
+  if (session_.connected() && !session_.publish(dialect_->telemetry_topic(), body, 1, false)) {
+    log(Level::warning, "door event not sent; the reported door state carries it");
+  }
+  twin_sync_.mark_dirty();
 }
 
 void Agent::apply_settings(const DesiredSettings& s) {
@@ -167,7 +171,12 @@ void Agent::begin_stop(int signal_number) {
     loop_.stop();
     return;
   }
-  dialect_->announce_offline(session_);
+  if (!dialect_->announce_offline(session_)) {
+    // A clean disconnect would cancel the last will, the only other way to say "offline".
+    log(Level::error, "the offline announcement could not be sent; leaving it to the last will");
+    loop_.stop();
+    return;
+  }
   if (!session_.disconnect_when_delivered()) {
     loop_.stop();
     return;
@@ -246,8 +255,14 @@ void Agent::handle_event(const SessionEvent& event) {
     }
     case SessionEventKind::subscribed:
       if (state_ != State::subscribing) return;
+      if (!dialect_->announce_online(session_)) {
+        // The service would go on showing the device offline: connect again and announce then.
+        log(Level::error, "the online announcement could not be sent; reconnecting");
+        state_ = State::idle;
+        if (!session_.disconnect(0)) schedule_reconnect("announce", "");
+        return;
+      }
       state_ = State::online;
-      dialect_->announce_online(session_);
       log(Level::notice, "online: device %s on %s", config_.connection.device_id.c_str(),
           session_options_.server_uri.c_str());
       twin_sync_.on_subscribed();

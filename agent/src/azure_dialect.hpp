@@ -23,8 +23,8 @@ class AzureDialect final : public Dialect {
   bool reports_are_patches() const override { return true; }
   // IoT Hub tracks connection state itself and retains nothing: there is nothing to announce (the
   // agent's version is in its reported properties).
-  bool announce_online(Publisher&) override { return true; }
-  bool announce_offline(Publisher&) override { return true; }
+  [[nodiscard]] bool announce_online(Publisher&) override { return true; }
+  [[nodiscard]] bool announce_offline(Publisher&) override { return true; }
 
  private:
   const ConnectionSettings& settings_;

@@ -21,8 +21,8 @@ class BrokerDialect final : public Dialect {
   bool format_twin_get(port::TextWriter&, std::string_view) const override { return false; }
   bool format_reported(port::TextWriter& out, std::string_view rid) const override;
   bool reports_are_patches() const override { return false; }
-  bool announce_online(Publisher& publisher) override;
-  bool announce_offline(Publisher& publisher) override;
+  [[nodiscard]] bool announce_online(Publisher& publisher) override;
+  [[nodiscard]] bool announce_offline(Publisher& publisher) override;
 
  private:
   bool publish_status(Publisher& publisher, bool online);

@@ -48,6 +48,9 @@ bool DoorMethods::register_in(MethodTable& table) {
 void DoorMethods::add_state(port::TextWriter& out) const {
   out.add(R"("lock":")").add(hal::to_string(actuator_->state()));
   out.add(R"(","door":")").add(hal::to_string(actuator_->door())).add('"');
+  if (actuator_->state() == hal::LockState::fault) {
+    out.add(R"(,"fault":")").add_json_escaped(actuator_->problem()).add('"');
+  }
   const int64_t hold_ms = actuator_->hold_remaining_ms();
   if (hold_ms >= 0) {
     out.add(R"(,"until":")");
@@ -114,6 +117,13 @@ int DoorMethods::unavailable(port::TextWriter& response) const {
   return 503;
 }
 
+int DoorMethods::refused(port::TextWriter& response, const char* outcome) const {
+  response.add(R"({"message":")").add_json_escaped(actuator_->problem()).add(outcome).add("\",");
+  add_state(response);
+  response.add('}');
+  return 503;
+}
+
 int DoorMethods::busy(port::TextWriter& response) {
   response.add(R"({"message":"the lock is busy with the previous command"})");
   return 409;
@@ -137,6 +147,9 @@ int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& re
       response.add('}');
       return 409;
     case hal::CommandResult::busy: return busy(response);
+    case hal::CommandResult::write_failed:
+      return refused(response, "; the door was put in its fail-mode state");
+    case hal::CommandResult::not_stored: return refused(response, "; the lock did not move");
   }
   return 500;
 }

@@ -117,7 +117,14 @@ void MessageHandler::respond(std::string_view rid, std::string_view method, int 
               static_cast<int>(rid.size()), rid.data());
     return;
   }
-  publisher_.publish(topic.c_str(), body.empty() ? std::string_view("{}") : body, 1, false);
+  if (!publisher_.publish(topic.c_str(), body.empty() ? std::string_view("{}") : body, 1, false)) {
+    // The caller's request times out (IoT Hub: 504); a later answer would come too late to help.
+    ++unsent_responses_;
+    port::log(port::Level::error,
+              "method %.*s (rid %.*s): the %d response could not be sent (%zu unsent so far)",
+              static_cast<int>(method.size()), method.data(), static_cast<int>(rid.size()),
+              rid.data(), status, unsent_responses_);
+  }
 }
 
 }  // namespace door::agent

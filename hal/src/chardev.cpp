@@ -40,7 +40,7 @@ class ChardevOutput final : public OutputLine {
   ChardevOutput(Syscalls& sys, int fd, bool initial) : sys_(sys), fd_(fd), active_(initial) {}
   ~ChardevOutput() override { sys_.close(fd_); }
 
-  bool set(bool active) override {
+  [[nodiscard]] bool set(bool active) override {
     gpio_v2_line_values values{};
     values.mask = 1;
     values.bits = active ? 1 : 0;
@@ -61,7 +61,7 @@ class ChardevInput final : public InputLine {
   ChardevInput(Syscalls& sys, int fd) : sys_(sys), fd_(fd) {}
   ~ChardevInput() override { sys_.close(fd_); }
 
-  bool read(bool& active) override {
+  [[nodiscard]] bool read(bool& active) override {
     gpio_v2_line_values values{};
     values.mask = 1;
     if (sys_.ioctl(fd_, GPIO_V2_LINE_GET_VALUES_IOCTL, &values) != 0) return false;

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "port/clock.hpp"
@@ -13,7 +14,13 @@ namespace door::hal {
 class FakeOutput final : public OutputLine {
  public:
   FakeOutput(FakeGpio& gpio, int index) : gpio_(gpio), index_(index) {}
-  bool set(bool active) override {
+  [[nodiscard]] bool set(bool active) override {
+    const FakeGpio::Line& line = gpio_.lines_[index_];
+    if (line.failing) {
+      gpio_.record(line, "set-failed", active);
+      errno = EIO;
+      return false;
+    }
     gpio_.change(index_, active, "set");
     return true;
   }
@@ -27,8 +34,13 @@ class FakeOutput final : public OutputLine {
 class FakeInput final : public InputLine {
  public:
   FakeInput(FakeGpio& gpio, int index) : gpio_(gpio), index_(index) {}
-  bool read(bool& active) override {
-    active = gpio_.lines_[index_].active;
+  [[nodiscard]] bool read(bool& active) override {
+    const FakeGpio::Line& line = gpio_.lines_[index_];
+    if (line.failing) {
+      errno = EIO;
+      return false;
+    }
+    active = line.active;
     return true;
   }
   int event_fd() const override { return gpio_.lines_[index_].event_fd; }
@@ -109,6 +121,13 @@ bool FakeGpio::follow(std::string_view input, std::string_view output, bool inve
   return true;
 }
 
+bool FakeGpio::set_failing(std::string_view line, bool failing) {
+  const int index = find(line);
+  if (index < 0) return false;
+  lines_[index].failing = failing;
+  return true;
+}
+
 void FakeGpio::change(int index, bool active, const char* cause) {
   Line& line = lines_[index];
   const bool changed = line.active != active;
@@ -128,11 +147,15 @@ void FakeGpio::change(int index, bool active, const char* cause) {
 }
 
 void FakeGpio::record(const Line& line, const char* cause) {
+  record(line, cause, line.active);
+}
+
+void FakeGpio::record(const Line& line, const char* cause, bool level) {
   if (log_fd_ < 0) return;
   char text[128];
   const int n = std::snprintf(text, sizeof text, "%lld %s %s %d\n",
                               static_cast<long long>(port::monotonic_ms()), line.name.c_str(),
-                              cause, line.active ? 1 : 0);
+                              cause, level ? 1 : 0);
   if (n > 0) {
     ssize_t ignored = write(log_fd_, text, static_cast<std::size_t>(n));  // one write per line
     (void)ignored;
@@ -150,6 +173,11 @@ bool FakeGpio::execute(std::string_view command, std::string& error) {
   const std::string_view name = rest.substr(0, second);
   const std::string_view value = second == std::string_view::npos ? "" : rest.substr(second + 1);
   const int index = find(name);
+  if ((verb == "fail" || verb == "repair") && value.empty()) {
+    if (set_failing(name, verb == "fail")) return true;
+    error = "fake gpio: no line named '" + std::string(name) + "'";
+    return false;
+  }
   if (index < 0 || lines_[index].output) {
     error = "fake gpio: no input line named '" + std::string(name) + "'";
     return false;
@@ -169,7 +197,8 @@ bool FakeGpio::execute(std::string_view command, std::string& error) {
     return true;
   }
   error = "fake gpio: unknown command '" + std::string(command) +
-          "' (use: set <input> active|inactive, stick <input>, follow <input>)";
+          "' (use: set <input> active|inactive, stick <input>, follow <input>, fail <line>, repair "
+          "<line>)";
   return false;
 }
 

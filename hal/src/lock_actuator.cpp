@@ -2,6 +2,10 @@
 
 #include <sys/epoll.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "port/clock.hpp"
 #include "port/log.hpp"
 
@@ -53,13 +57,15 @@ bool LockActuator::level_for(const LockSettings& settings, LockState state) {
 }
 
 LockActuator::LockActuator(port::EventLoop& loop, const LockSettings& settings, OutputLine& output,
-                           InputLine* feedback, InputLine* door, LockObserver& observer)
+                           InputLine* feedback, InputLine* door, LockObserver& observer,
+                           TimedStateStore* timed_states)
     : loop_(loop),
       settings_(settings),
       output_(output),
       feedback_(feedback),
       door_input_(door),
       observer_(observer),
+      timed_states_(timed_states),
       state_(settings.default_state),
       target_(settings.default_state) {}
 
@@ -82,6 +88,16 @@ bool LockActuator::start() {
   return true;
 }
 
+void LockActuator::resume(LockState state, int64_t remaining_ms) {
+  state_ = state;
+  target_ = state;
+  timed_state_stored_ = true;
+  loop_.arm_timer(hold_timer_, remaining_ms);
+  hold_deadline_ms_ = port::monotonic_ms() + remaining_ms;
+  log(Level::notice, "door %s for %lld s more: the timed state from before the restart resumes",
+      to_string(state), static_cast<long long>((remaining_ms + 999) / 1000));
+}
+
 int64_t LockActuator::hold_remaining_ms() const {
   if (hold_deadline_ms_ < 0) return -1;
   const int64_t left = hold_deadline_ms_ - port::monotonic_ms();
@@ -89,10 +105,72 @@ int64_t LockActuator::hold_remaining_ms() const {
 }
 
 CommandResult LockActuator::lock(int64_t hold_ms) {
-  return drive(LockState::locked, hold_ms);
+  return command(LockState::locked, hold_ms);
 }
 CommandResult LockActuator::unlock(int64_t hold_ms) {
-  return drive(LockState::unlocked, hold_ms);
+  return command(LockState::unlocked, hold_ms);
+}
+
+CommandResult LockActuator::command(LockState target, int64_t hold_ms) {
+  if (confirming_) return CommandResult::busy;
+  if (target == LockState::locked && settings_.refuse_lock_when_open &&
+      door_ == DoorContact::open) {
+    return CommandResult::door_open;
+  }
+  // Recorded before the line moves: a restart at any instant finds the state it must resume.
+  if (!record_timed_state(target, hold_ms)) return CommandResult::not_stored;
+  return drive(target, hold_ms);
+}
+
+bool LockActuator::record_timed_state(LockState target, int64_t hold_ms) {
+  if (timed_states_ == nullptr) return true;
+  if (hold_ms >= 0) {
+    if (!timed_states_->save(target, port::wall_ms() + hold_ms, hold_ms)) {
+      set_problem("cannot record the timed state for a restart", errno);
+      return false;
+    }
+    timed_state_stored_ = true;
+    return true;
+  }
+  if (!timed_state_stored_) return true;
+  if (!timed_states_->clear()) {
+    set_problem("cannot forget the timed state it replaces", errno);
+    return false;
+  }
+  timed_state_stored_ = false;
+  return true;
+}
+
+void LockActuator::forget_timed_state() {
+  if (timed_states_ == nullptr || !timed_state_stored_) return;
+  if (timed_states_->clear()) {
+    timed_state_stored_ = false;
+  } else {
+    log(Level::error, "cannot forget the timed state that ended: %s", std::strerror(errno));
+  }
+}
+
+void LockActuator::set_problem(const char* what, int error_number) {
+  std::snprintf(problem_, sizeof problem_, "%s: %s", what, std::strerror(error_number));
+}
+
+void LockActuator::write_failed(LockState target) {
+  set_problem("writing the lock line failed", errno);
+  loop_.cancel_timer(hold_timer_);
+  hold_deadline_ms_ = -1;
+  forget_timed_state();
+  const LockState fail_state = fail_mode_state();
+  if (output_.set(level_for(settings_, fail_state))) {
+    log(Level::error, "door fault: %s while driving %s; drove the %s state (%s fail mode)",
+        problem_, to_string(target), to_string(fail_state), to_string(settings_.fail_mode));
+  } else {
+    log(Level::error, "door fault: %s while driving %s; the %s state (%s fail mode) failed too: %s",
+        problem_, to_string(target), to_string(fail_state), to_string(settings_.fail_mode),
+        std::strerror(errno));
+  }
+  state_ = LockState::fault;
+  target_ = fail_state;
+  observer_.on_lock_event(LockEvent::fault);
 }
 
 CommandResult LockActuator::drive(LockState target, int64_t hold_ms) {
@@ -103,11 +181,14 @@ CommandResult LockActuator::drive(LockState target, int64_t hold_ms) {
   }
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
+  if (!output_.set(level_for(settings_, target))) {
+    write_failed(target);
+    return CommandResult::write_failed;
+  }
   if (hold_ms >= 0) {
     loop_.arm_timer(hold_timer_, hold_ms);
     hold_deadline_ms_ = port::monotonic_ms() + hold_ms;
   }
-  output_.set(level_for(settings_, target));
   target_ = target;
   bool locked_feedback = false;
   if (feedback_ == nullptr ||
@@ -143,14 +224,17 @@ void LockActuator::on_confirm_timer() {
   if (!confirming_) return;
   confirming_ = false;
   const LockState fail_state = fail_mode_state();
-  log(Level::error,
-      "door fault: the lock feedback did not confirm %s within %d ms; driving the %s state (%s "
-      "fail mode)",
-      to_string(target_), settings_.feedback_timeout_ms, to_string(fail_state),
-      to_string(settings_.fail_mode));
+  std::snprintf(problem_, sizeof problem_, "the lock feedback did not confirm %s within %d ms",
+                to_string(target_), settings_.feedback_timeout_ms);
+  log(Level::error, "door fault: %s; driving the %s state (%s fail mode)", problem_,
+      to_string(fail_state), to_string(settings_.fail_mode));
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
-  output_.set(level_for(settings_, fail_state));
+  forget_timed_state();
+  if (!output_.set(level_for(settings_, fail_state))) {
+    log(Level::error, "door fault: driving the %s state failed too: %s", to_string(fail_state),
+        std::strerror(errno));
+  }
   state_ = LockState::fault;
   observer_.on_lock_event(LockEvent::fault);
   observer_.on_command_finished(false);
@@ -158,6 +242,7 @@ void LockActuator::on_confirm_timer() {
 
 void LockActuator::on_hold_timer() {
   hold_deadline_ms_ = -1;
+  forget_timed_state();
   log(Level::info, "timed %s ended; returning to %s", to_string(target_),
       to_string(settings_.default_state));
   const CommandResult r = drive(settings_.default_state, -1);
@@ -179,7 +264,11 @@ void LockActuator::on_door(uint32_t) {
   // A return to locked that the open door held back happens as soon as it closes.
   if (door_ == DoorContact::closed && target_ == LockState::locked &&
       state_ == LockState::unlocked && hold_deadline_ms_ < 0) {
-    drive(LockState::locked, -1);
+    const CommandResult r = drive(LockState::locked, -1);
+    if (r != CommandResult::done && r != CommandResult::pending) {
+      log(Level::warning, "the door closed but could not be locked again: %s",
+          r == CommandResult::write_failed ? problem_ : "the lock is busy");
+    }
   }
 }
 
@@ -195,7 +284,13 @@ void LockActuator::shut_down() {
   confirming_ = false;
   hold_deadline_ms_ = -1;
   const LockState fail_state = fail_mode_state();
-  output_.set(level_for(settings_, fail_state));
+  // A timed state stays recorded: the next start resumes it.
+  if (!output_.set(level_for(settings_, fail_state))) {
+    log(Level::error, "stopping: the lock line refused the %s state (%s fail mode): %s",
+        to_string(fail_state), to_string(settings_.fail_mode), std::strerror(errno));
+    state_ = LockState::fault;
+    return;
+  }
   log(Level::notice, "stopping: door left %s (%s fail mode)", to_string(fail_state),
       to_string(settings_.fail_mode));
   state_ = fail_state;

@@ -16,6 +16,12 @@ int64_t wall_seconds() {
   return static_cast<int64_t>(ts.tv_sec);
 }
 
+int64_t wall_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 bool wall_clock_unset() {
   return wall_seconds() < DOOR_BUILD_EPOCH;
 }

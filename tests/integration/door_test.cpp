@@ -10,6 +10,7 @@
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
+#include "port/clock.hpp"
 
 namespace door::test {
 namespace {
@@ -27,14 +28,26 @@ struct Response {
   std::string body;
 };
 
-// The LOCK lines of the transition log, without timestamps: "request 0", "set 1", "release 0".
-std::vector<std::string> lock_transitions(const TempDir& dir) {
+struct Transition {
+  int64_t at_ms = 0;  // CLOCK_MONOTONIC, as port::monotonic_ms() reads it
+  std::string what;   // "request 0", "set 1", "set-failed 1", "release 0"
+};
+
+// The LOCK lines of the transition log.
+std::vector<Transition> timed_lock_transitions(const TempDir& dir) {
   std::ifstream in(dir.file("transitions.log"));
-  std::vector<std::string> out;
+  std::vector<Transition> out;
   std::string stamp, line, what, level;
   while (in >> stamp >> line >> what >> level) {
-    if (line == "LOCK") out.push_back(what + " " + level);
+    if (line == "LOCK") out.push_back({std::stoll(stamp), what + " " + level});
   }
+  return out;
+}
+
+// The LOCK lines of the transition log, without timestamps.
+std::vector<std::string> lock_transitions(const TempDir& dir) {
+  std::vector<std::string> out;
+  for (const Transition& t : timed_lock_transitions(dir)) out.push_back(t.what);
   return out;
 }
 
@@ -62,10 +75,49 @@ class DoorControl : public ::testing::TestWithParam<Hub> {
     prefix_ = mqtt ? "devices/" + device_ + "/methods/" : "$iothub/methods/";
     ASSERT_TRUE(service_->subscribe(prefix_ + "res/#", mqtt ? 1 : 0));
     ASSERT_TRUE(service_->subscribe("devices/" + device_ + "/messages/events/#"));
-    agent_ = std::make_unique<AgentProcess>(
-        mqtt ? broker_dialect_config(broker_.port(), device_, "", door)
-             : azure_dialect_config(broker_.azure_port(), device_, "", door));
+    // The reported properties: the broker's retained document, or IoT Hub's twin requests (the
+    // test plays the hub and answers them).
+    ASSERT_TRUE(mqtt ? service_->subscribe("devices/" + device_ + "/twin/reported")
+                     : service_->subscribe("$iothub/twin/#", 0));
+    const std::string top = R"("stateFile":")" + dir_.file("desired.json") + "\"," + door;
+    config_ = mqtt ? broker_dialect_config(broker_.port(), device_, "", top)
+                   : azure_dialect_config(broker_.azure_port(), device_, "", top);
+    restart_agent();
+  }
+
+  // Starts the agent (again) with the config of start_agent().
+  void restart_agent() {
+    agent_ = std::make_unique<AgentProcess>(config_);
     ASSERT_TRUE(agent_->wait_online()) << agent_->process().output();
+  }
+
+  void kill_agent() {
+    agent_->process().signal(SIGKILL);
+    ASSERT_TRUE(agent_->process().wait_exit(10s));
+  }
+
+  // The next reported door state that contains part; for IoT Hub, answers the twin GET and every
+  // reported PATCH as the hub would.
+  std::string reported_with(const std::string& part) {
+    const bool mqtt = GetParam() == Hub::mqtt;
+    for (;;) {
+      const auto m = service_->receive_on(
+          mqtt ? "devices/" + device_ + "/twin/reported" : std::string("$iothub/twin/"), 10s);
+      if (!m) {
+        ADD_FAILURE() << "no reported properties with " << part;
+        return {};
+      }
+      if (!mqtt) {
+        const std::string rid = m->topic.substr(m->topic.find("$rid=") + 5);
+        const bool get = m->topic.rfind("$iothub/twin/GET/", 0) == 0;
+        if (!get && m->topic.rfind("$iothub/twin/PATCH/properties/reported/", 0) != 0) continue;
+        EXPECT_TRUE(service_->publish(
+            "$iothub/twin/res/" + std::string(get ? "200" : "204") + "/?$rid=" + rid,
+            get ? R"({"desired":{"$version":1},"reported":{}})" : "", 0));
+        if (get) continue;
+      }
+      if (m->payload.find(part) != std::string::npos) return m->payload;
+    }
   }
 
   Response call(const std::string& method, const std::string& payload) {
@@ -98,6 +150,7 @@ class DoorControl : public ::testing::TestWithParam<Hub> {
   std::string prefix_;
   std::unique_ptr<MqttClient> service_;
   std::unique_ptr<AgentProcess> agent_;
+  std::string config_;
   int rid_ = 0;
 };
 
@@ -170,7 +223,74 @@ TEST_P(DoorControl, AMomentaryReleaseRelocksByItself) {
   EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 0", "set 1", "set 0"}));
 }
 
+TEST_P(DoorControl, AFailedLockWriteIsA503AFaultEventAndAReportedFault) {
+  command("fail LOCK");  // the line refuses writes, as a vanished chip would
+  Response r = call("unlockDoor", "");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("writing the lock line failed: Input/output error; the door was put in "
+                        "its fail-mode state"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("lock":"fault")"), std::string::npos) << r.body;
+  EXPECT_NE(next_event().find(R"({"event":"fault","lock":"fault")"), std::string::npos);
+  EXPECT_NE(reported_with(R"("lock":"fault")")
+                .find(R"("fault":"writing the lock line failed: Input/output error")"),
+            std::string::npos);
+  r = call("getDoorState", "");
+  EXPECT_EQ(r.body.find(R"({"lock":"fault")"), 0u) << r.body;
+  EXPECT_EQ(call("lockDoor", "").status, 503);  // still failing: still a fault
+  EXPECT_EQ(call("getDoorState", "").body.find(R"({"lock":"fault")"), 0u);
+  command("repair LOCK");
+  r = call("lockDoor", "");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(call("getDoorState", "").body, R"({"lock":"locked","door":"closed"})");
+  reported_with(R"("door":{"lock":"locked","door":"closed"})");
+  // The release was refused, so was the locked (secure fail-mode) state; the lock stayed locked.
+  EXPECT_EQ(lock_transitions(dir_),
+            (std::vector<std::string>{"request 0", "set-failed 1", "set-failed 0", "set-failed 0",
+                                      "set-failed 0", "set 0"}));
+  EXPECT_TRUE(agent_->process().running());
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, DoorControl, ::testing::Values(Hub::mqtt, Hub::azure), hub_name);
+
+// A timed state across a restart: a door whose default state is unlocked, locked for a while.
+class TimedState : public DoorControl {
+ protected:
+  void SetUp() override { start_agent(R"("defaultState":"unlocked")"); }
+};
+
+TEST_P(TimedState, ATimedLockOutlivesAKillAndEndsOnTime) {
+  const int64_t asked_at = port::monotonic_ms();
+  ASSERT_EQ(call("lockDoor", R"({"lockTime":"4s"})").status, 200);
+  ASSERT_NO_FATAL_FAILURE(kill_agent());
+  ASSERT_NO_FATAL_FAILURE(restart_agent());
+  EXPECT_NE(call("getDoorState", "").body.find(R"({"lock":"locked","door":"closed","until":")"),
+            std::string::npos);
+  ASSERT_TRUE(agent_->process().wait_for_output("door unlocked", 15s))
+      << agent_->process().output();
+  // Requested unlocked (energized), locked; after the kill requested locked again at once and
+  // released only when the 4 s were over.
+  const std::vector<Transition> log = timed_lock_transitions(dir_);
+  std::vector<std::string> what;
+  for (const Transition& t : log) what.push_back(t.what);
+  ASSERT_EQ(what, (std::vector<std::string>{"request 1", "set 0", "request 0", "set 1"}));
+  EXPECT_GE(log[3].at_ms, asked_at + 4000);
+}
+
+TEST_P(TimedState, ATimedLockThatEndedWhileStoppedIsNotResumed) {
+  const int64_t asked_at = port::monotonic_ms();
+  ASSERT_EQ(call("lockDoor", R"({"lockTime":1})").status, 200);
+  ASSERT_NO_FATAL_FAILURE(kill_agent());
+  // Stopped until after the deadline: waiting for a time, not for an event.
+  while (port::monotonic_ms() < asked_at + 1500) usleep(50 * 1000);
+  ASSERT_NO_FATAL_FAILURE(restart_agent());
+  EXPECT_TRUE(agent_->process().wait_for_output("ended while the agent was stopped", 1s));
+  EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 1", "set 0", "request 1"}));
+  EXPECT_EQ(call("getDoorState", "").body, R"({"lock":"unlocked","door":"closed"})");
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, TimedState, ::testing::Values(Hub::mqtt, Hub::azure), hub_name);
 
 class FailMode : public DoorControl {
  protected:
@@ -187,11 +307,10 @@ TEST_P(FailMode, SecureDoorStaysLockedThroughStopKillAndRestart) {
             (std::vector<std::string>{"request 0", "set 1", "set 0", "release 0"}));
 
   std::remove(dir_.file("transitions.log").c_str());
-  agent_ = std::make_unique<AgentProcess>(broker_dialect_config(
-      broker_.port(), device_, "", fake_door_section(dir_, "unlocked", R"("failMode":"secure")")));
-  ASSERT_TRUE(agent_->wait_online()) << agent_->process().output();
-  agent_->process().signal(SIGKILL);
-  ASSERT_TRUE(agent_->process().wait_exit(10s));
+  // The timed release recorded for a restart is not resumed: a secure door is not released at
+  // start.
+  ASSERT_NO_FATAL_FAILURE(restart_agent());
+  ASSERT_NO_FATAL_FAILURE(kill_agent());
   // Requested locked, never driven otherwise; after the kill the strike is unpowered: locked.
   EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
 }

@@ -119,7 +119,7 @@ std::string fresh_state_path() {
   const std::string path = ::testing::TempDir() + "allocation-state-" +
                            ::testing::UnitTest::GetInstance()->current_test_info()->name() +
                            ".json";
-  for (const char* suffix : {"", ".prev"}) unlink((path + suffix).c_str());
+  for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
   return path;
 }
 
@@ -155,7 +155,7 @@ class MessagePath : public ::testing::Test {
   NoEffects effects_;
   MessageHandler handler_{*dialect_, methods_, publisher_, twin_sync_};
   DoorMethods door_methods_{handler_, telemetry_};
-  DoorHardware hardware_{loop_, door_};
+  DoorHardware hardware_{loop_, door_, DoorHardware::timed_state_path(fresh_state_path())};
   Twin twin_{fresh_state_path(), DeviceLimits{}, effects_};
   TwinSync twin_sync_{loop_, *dialect_, publisher_, twin_, door_methods_};
   port::EventFd wake_;

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "hal/lock_actuator.hpp"
+#include "port/event_loop.hpp"
+
 namespace door::hal {
 namespace {
 
@@ -50,6 +53,10 @@ class FakeKernel final : public Syscalls {
     }
     if (request == GPIO_V2_LINE_SET_VALUES_IOCTL) {
       EXPECT_EQ(fd, kLineFd);
+      if (fail_set != 0) {
+        errno = fail_set;
+        return -1;
+      }
       set_values.push_back(*static_cast<gpio_v2_line_values*>(arg));
       return 0;
     }
@@ -81,6 +88,7 @@ class FakeKernel final : public Syscalls {
 
   bool fail_open = false;
   bool fail_request = false;
+  int fail_set = 0;  // errno of a refused GPIO_V2_LINE_SET_VALUES_IOCTL, 0 for none
   uint64_t input_bits = 0;
   int pending_batches = 0;
   int reads = 0;
@@ -132,6 +140,54 @@ TEST(Chardev, SettingAnOutputWritesOneLineValue) {
   EXPECT_EQ(kernel.set_values[1].bits, 0u);
   line.reset();
   EXPECT_EQ(kernel.closed.back(), kLineFd);  // released on destruction
+}
+
+TEST(Chardev, ARefusedSetValuesIsAFailedWriteWithItsErrno) {
+  FakeKernel kernel;
+  ChardevBackend chip("/dev/gpiochip0", kernel);
+  std::string error;
+  auto line = chip.request_output({"GPIO17"}, false, error);
+  ASSERT_TRUE(line) << error;
+  kernel.fail_set = EIO;
+  errno = 0;
+  EXPECT_FALSE(line->set(true));
+  EXPECT_EQ(errno, EIO);
+  EXPECT_FALSE(line->active());  // still the level last written
+  kernel.fail_set = ENODEV;      // the chip went away
+  EXPECT_FALSE(line->set(true));
+  EXPECT_EQ(errno, ENODEV);
+  EXPECT_TRUE(kernel.set_values.empty());
+}
+
+class NoObserver final : public LockObserver {
+ public:
+  void on_lock_event(LockEvent event) override { events.push_back(to_string(event)); }
+  void on_command_finished(bool) override {}
+  std::vector<std::string> events;
+};
+
+TEST(Chardev, TheLockIsInFaultWhenTheKernelRefusesTheWrite) {
+  FakeKernel kernel;
+  ChardevBackend chip("/dev/gpiochip0", kernel);
+  std::string error;
+  const LockSettings settings;
+  auto line = chip.request_output({"GPIO17"},
+                                  LockActuator::level_for(settings, settings.default_state), error);
+  ASSERT_TRUE(line) << error;
+  port::EventLoop loop;
+  NoObserver observer;
+  LockActuator lock(loop, settings, *line, nullptr, nullptr, observer);
+  ASSERT_TRUE(lock.start());
+  kernel.fail_set = EIO;
+  EXPECT_EQ(lock.unlock(-1), CommandResult::write_failed);
+  EXPECT_EQ(lock.state(), LockState::fault);
+  EXPECT_STREQ(lock.problem(), "writing the lock line failed: Input/output error");
+  EXPECT_EQ(observer.events, std::vector<std::string>{"fault"});
+  kernel.fail_set = 0;
+  EXPECT_EQ(lock.lock(-1), CommandResult::done);
+  EXPECT_EQ(lock.state(), LockState::locked);
+  ASSERT_EQ(kernel.set_values.size(), 1u);
+  EXPECT_EQ(kernel.set_values[0].bits, 0u);
 }
 
 TEST(Chardev, InputHasBothEdgesBiasAndKernelDebounce) {

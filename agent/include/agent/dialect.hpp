@@ -40,8 +40,9 @@ class Dialect {
   virtual bool format_reported(port::TextWriter& out, std::string_view rid) const = 0;
   virtual bool reports_are_patches() const = 0;
   // Tells the service the agent is online (after subscribing) or going offline (clean stop).
-  virtual bool announce_online(Publisher& publisher) = 0;
-  virtual bool announce_offline(Publisher& publisher) = 0;
+  // False when the announcement could not be queued for sending.
+  [[nodiscard]] virtual bool announce_online(Publisher& publisher) = 0;
+  [[nodiscard]] virtual bool announce_offline(Publisher& publisher) = 0;
 };
 
 std::unique_ptr<Dialect> make_dialect(const ConnectionSettings& settings);

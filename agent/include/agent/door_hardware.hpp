@@ -1,10 +1,12 @@
 #pragma once
 // The door's hardware as the config describes it: the GPIO backend (character device or fake), the
-// lock, feedback and door contact lines, the lock actuator, and the fake's control FIFO.
+// lock, feedback and door contact lines, the lock actuator with its timed-state file, and the
+// fake's control FIFO.
 #include <memory>
 #include <string>
 
 #include "agent/config.hpp"
+#include "agent/timed_state_file.hpp"
 #include "hal/fake_control.hpp"
 #include "hal/fake_gpio.hpp"
 #include "hal/gpio.hpp"
@@ -15,12 +17,18 @@ namespace door::agent {
 
 class DoorHardware {
  public:
-  DoorHardware(port::EventLoop& loop, const DoorSettings& settings)
-      : loop_(loop), settings_(settings) {}
+  // timed_state_path: where the lock's timed state is kept across restarts; empty for nowhere.
+  DoorHardware(port::EventLoop& loop, const DoorSettings& settings,
+               std::string timed_state_path = "")
+      : loop_(loop), settings_(settings), timed_states_(std::move(timed_state_path)) {}
 
-  // Requests the lines (the lock output at its default state's level) and starts the actuator.
-  // False when the hardware is unavailable; unavailable_reason() then says why.
+  // Requests the lines and starts the actuator. The lock output is requested at the level of the
+  // timed state recorded before the last stop, while it lasts, else of the default state: the
+  // line never shows the other level on the way. False when the hardware is unavailable;
+  // unavailable_reason() then says why.
   bool start(hal::LockObserver& observer);
+  // The file of a state file's timed lock state: "<state file>.hold".
+  static std::string timed_state_path(const std::string& state_file);
   hal::LockActuator* actuator() { return actuator_.get(); }
   // The simulated lines, when the config asks for them (scriptable from tests), else null.
   hal::FakeGpio* fake_gpio() { return fake_; }
@@ -30,10 +38,13 @@ class DoorHardware {
 
  private:
   bool fail(const std::string& why);
+  // The recorded timed state still to resume (true, with its state and the time left), or none.
+  bool timed_state_to_resume(hal::LockState& state, int64_t& remaining_ms);
 
   port::EventLoop& loop_;
   const DoorSettings& settings_;
   std::string reason_ = "no \"door\" section in the config";
+  TimedStateFile timed_states_;
   std::unique_ptr<hal::GpioBackend> backend_;
   hal::FakeGpio* fake_ = nullptr;  // backend_, when it is the fake
   std::unique_ptr<hal::OutputLine> lock_;

@@ -63,7 +63,9 @@ class DoorMethods final : public hal::LockObserver {
   void add_state(port::TextWriter& out) const;
   void add_success(port::TextWriter& out, bool lock) const;
   int unavailable(port::TextWriter& response) const;  // 503
-  static int busy(port::TextWriter& response);        // 409
+  // 503: the lock line or the timed-state store failed; outcome says what became of the lock.
+  int refused(port::TextWriter& response, const char* outcome) const;
+  static int busy(port::TextWriter& response);  // 409
   void publish(const char* event);
 
   hal::LockActuator* actuator_ = nullptr;

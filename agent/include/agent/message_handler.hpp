@@ -31,6 +31,8 @@ class MessageHandler final : public Replier {
   void handle(const InboxMessage& message);
   // Answers a method call that its handler deferred.
   void reply(ReplyHandle handle, int status, std::string_view body) override;
+  // Method responses the publisher refused since the start.
+  std::size_t unsent_responses() const { return unsent_responses_; }
 
  private:
   struct PendingReply {
@@ -50,6 +52,7 @@ class MessageHandler final : public Replier {
   PendingReply pending_[kMaxPendingReplies];
   char response_topic_[kMaxTopicLength + 1];
   char response_body_[kOutboxPayloadBytes];
+  std::size_t unsent_responses_ = 0;
 };
 
 }  // namespace door::agent

@@ -47,7 +47,8 @@ class MqttSession final : public Publisher {
   bool connect(const char* password);
   // Subscribes to all at once; the outcome arrives as a subscribed or subscribe_failed event.
   bool subscribe(const Subscription* subscriptions, std::size_t count);
-  bool publish(const char* topic, std::string_view payload, int qos, bool retained) override;
+  [[nodiscard]] bool publish(const char* topic, std::string_view payload, int qos,
+                             bool retained) override;
   // Lets in-flight messages finish for up to timeout_ms; a disconnected event follows. Paho waits
   // out the whole timeout when a message is in flight, even once it is acknowledged.
   bool disconnect(int timeout_ms);

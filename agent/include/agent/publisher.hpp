@@ -7,7 +7,8 @@ namespace door::agent {
 class Publisher {
  public:
   // topic is NUL-terminated. False when the message could not be queued for sending.
-  virtual bool publish(const char* topic, std::string_view payload, int qos, bool retained) = 0;
+  [[nodiscard]] virtual bool publish(const char* topic, std::string_view payload, int qos,
+                                     bool retained) = 0;
 
  protected:
   ~Publisher() = default;

@@ -13,9 +13,11 @@ class ChardevBackend final : public GpioBackend {
 
   ChardevBackend(std::string chip_path, Syscalls& sys = linux_syscalls());
 
-  std::unique_ptr<OutputLine> request_output(const LineSpec& spec, bool initial_active,
-                                             std::string& error) override;
-  std::unique_ptr<InputLine> request_input(const LineSpec& spec, std::string& error) override;
+  [[nodiscard]] std::unique_ptr<OutputLine> request_output(const LineSpec& spec,
+                                                           bool initial_active,
+                                                           std::string& error) override;
+  [[nodiscard]] std::unique_ptr<InputLine> request_input(const LineSpec& spec,
+                                                         std::string& error) override;
 
  private:
   // Resolves "17" or a line name to an offset on the chip.

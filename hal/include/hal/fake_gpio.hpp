@@ -1,7 +1,9 @@
 #pragma once
 // Simulated GPIO for the demo, tests and fault injection. Every level change is appended to a
-// transition log file as it happens (so it survives a kill -9 of the agent); inputs are driven from
-// outside through commands; an input can follow an output (lock feedback) until told to stick.
+// transition log file as it happens (so it survives a kill -9 of the agent), and so is every write
+// that failed ("set-failed" with the level asked for); inputs are driven from outside through
+// commands; an input can follow an output (lock feedback) until told to stick; any line can be made
+// to fail its writes and reads with EIO, as a line taken away or a vanished chip would.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,15 +24,21 @@ class FakeGpio final : public GpioBackend {
   explicit FakeGpio(FakeGpioOptions options);
   ~FakeGpio() override;
 
-  std::unique_ptr<OutputLine> request_output(const LineSpec& spec, bool initial_active,
-                                             std::string& error) override;
-  std::unique_ptr<InputLine> request_input(const LineSpec& spec, std::string& error) override;
+  [[nodiscard]] std::unique_ptr<OutputLine> request_output(const LineSpec& spec,
+                                                           bool initial_active,
+                                                           std::string& error) override;
+  [[nodiscard]] std::unique_ptr<InputLine> request_input(const LineSpec& spec,
+                                                         std::string& error) override;
 
-  // The input mirrors the output (inverted if asked) from now on.
-  bool follow(std::string_view input, std::string_view output, bool inverted);
+  // The input mirrors the output (inverted if asked) from now on. False for unknown lines.
+  [[nodiscard]] bool follow(std::string_view input, std::string_view output, bool inverted);
+  // From now on the line's writes and reads fail with EIO (failing), or work again. False for an
+  // unknown line.
+  [[nodiscard]] bool set_failing(std::string_view line, bool failing);
   // Commands, one per line: "set <input> active|inactive", "stick <input>" (stops following its
-  // output, as a jammed lock would), "follow <input>" (follows again). False with a reason.
-  bool execute(std::string_view command, std::string& error);
+  // output, as a jammed lock would), "follow <input>" (follows again), "fail <line>" (its writes
+  // and reads fail from now on), "repair <line>" (they work again). False with a reason.
+  [[nodiscard]] bool execute(std::string_view command, std::string& error);
 
  private:
   friend class FakeOutput;
@@ -43,12 +51,14 @@ class FakeGpio final : public GpioBackend {
     int follows = -1;   // inputs: index of the output it mirrors, -1 for none
     bool inverted = false;
     bool stuck = false;
+    bool failing = false;  // writes and reads fail with EIO
   };
 
   int add_line(const LineSpec& spec, bool output, bool initial, std::string& error);
   int find(std::string_view name) const;
   void change(int index, bool active, const char* cause);
   void record(const Line& line, const char* cause);
+  void record(const Line& line, const char* cause, bool level);
 
   FakeGpioOptions options_;
   std::vector<Line> lines_;

@@ -21,14 +21,18 @@ struct LineSpec {
 class OutputLine {
  public:
   virtual ~OutputLine() = default;
-  virtual bool set(bool active) = 0;
+  // False with errno set when the write failed (EIO, a line taken away, a chip that vanished); the
+  // line then keeps the level it had.
+  [[nodiscard]] virtual bool set(bool active) = 0;
+  // The level last written successfully.
   virtual bool active() const = 0;
 };
 
 class InputLine {
  public:
   virtual ~InputLine() = default;
-  virtual bool read(bool& active) = 0;
+  // False with errno set when the line cannot be read.
+  [[nodiscard]] virtual bool read(bool& active) = 0;
   // Readable when edge events are pending; register it in the event loop.
   virtual int event_fd() const = 0;
   // Consumes pending edge events; read() then gives the current (debounced) level.
@@ -39,9 +43,11 @@ class GpioBackend {
  public:
   virtual ~GpioBackend() = default;
   // On failure: nullptr, and a one-line reason in error.
-  virtual std::unique_ptr<OutputLine> request_output(const LineSpec& spec, bool initial_active,
-                                                     std::string& error) = 0;
-  virtual std::unique_ptr<InputLine> request_input(const LineSpec& spec, std::string& error) = 0;
+  [[nodiscard]] virtual std::unique_ptr<OutputLine> request_output(const LineSpec& spec,
+                                                                   bool initial_active,
+                                                                   std::string& error) = 0;
+  [[nodiscard]] virtual std::unique_ptr<InputLine> request_input(const LineSpec& spec,
+                                                                 std::string& error) = 0;
 };
 
 }  // namespace door::hal

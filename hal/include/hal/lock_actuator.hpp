@@ -1,23 +1,29 @@
 #pragma once
 // The lock: drives the lock output, confirms with the optional feedback input within a timeout
-// (else reports a fault and drives the fail-mode state), refuses to lock while the door contact
-// says open (configurable), and returns to the default state when a timed lock or release ends.
-// Its timers live in the event loop, so they keep working while the network is down.
+// (else reports a fault and drives the fail-mode state), treats a failed write to the lock line as
+// a fault (and tries the fail-mode state), refuses to lock while the door contact says open
+// (configurable), and returns to the default state when a timed lock or release ends. A timed
+// state is recorded in a store before it begins, so a restart can resume it. Its timers live in
+// the event loop, so they keep working while the network is down.
+#include <cstddef>
 #include <cstdint>
 
 #include "hal/gpio.hpp"
+#include "hal/timed_state_store.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
 
 namespace door::hal {
 
-enum class LockState { locked, unlocked, fault };
 enum class DoorContact { closed, open, unknown };  // unknown: no door contact wired
 // secure: stays locked when the agent stops or fails (fail-secure strike, most doors);
 // safe: unlocked when the agent stops or fails (fire exits, maglocks that must release).
 enum class FailMode { secure, safe };
 enum class LockEvent { locked, unlocked, fault, opened, closed };
-enum class CommandResult { done, pending, door_open, busy };
+// write_failed: the lock line refused the write (the lock is in fault, see problem());
+// not_stored: a timed state could not be recorded (or the last one forgotten); the lock did not
+// move (see problem()).
+enum class CommandResult { done, pending, door_open, busy, write_failed, not_stored };
 
 const char* to_string(LockState state);
 const char* to_string(DoorContact contact);
@@ -44,21 +50,26 @@ class LockObserver {
 
 class LockActuator {
  public:
-  // feedback and door may be null (not wired). The output must already be requested at the level
-  // of settings.default_state (see initial_level()).
+  // feedback, door and timed_states may be null (not wired; timed states not kept). The output
+  // must already be requested at the level of settings.default_state (see level_for()), or of the
+  // state given to resume().
   LockActuator(port::EventLoop& loop, const LockSettings& settings, OutputLine& output,
-               InputLine* feedback, InputLine* door, LockObserver& observer);
+               InputLine* feedback, InputLine* door, LockObserver& observer,
+               TimedStateStore* timed_states = nullptr);
   ~LockActuator();
   LockActuator(const LockActuator&) = delete;
   LockActuator& operator=(const LockActuator&) = delete;
 
   // The output level (active = energized) that holds the given state.
   static bool level_for(const LockSettings& settings, LockState state);
-  bool start();
+  [[nodiscard]] bool start();
+  // After start(): a timed state recorded before a restart holds for remaining_ms more (the
+  // output was requested at its level).
+  void resume(LockState state, int64_t remaining_ms);
 
   // hold_ms < 0: stay until told otherwise; else return to the default state after hold_ms.
-  CommandResult lock(int64_t hold_ms);
-  CommandResult unlock(int64_t hold_ms);
+  [[nodiscard]] CommandResult lock(int64_t hold_ms);
+  [[nodiscard]] CommandResult unlock(int64_t hold_ms);
   // A fail mode set through desired properties; the caller checked it suits the lock.
   void set_fail_mode(FailMode mode) { settings_.fail_mode = mode; }
   // Clean stop: drive the fail-mode state and cancel timers.
@@ -67,11 +78,21 @@ class LockActuator {
   LockState state() const { return state_; }
   DoorContact door() const { return door_; }
   bool confirming() const { return confirming_; }
+  // Why the lock is in fault, or why the last command failed (write_failed, not_stored).
+  const char* problem() const { return problem_; }
   // Milliseconds until a timed state ends, or -1.
   int64_t hold_remaining_ms() const;
 
  private:
+  CommandResult command(LockState target, int64_t hold_ms);
   CommandResult drive(LockState target, int64_t hold_ms);
+  // Records the timed state about to begin (hold_ms >= 0), or forgets the one that is replaced.
+  bool record_timed_state(LockState target, int64_t hold_ms);
+  // The timed state has ended or cannot go on: forget it, logging a failure.
+  void forget_timed_state();
+  // The lock line refused a write while driving target: a fault.
+  void write_failed(LockState target);
+  void set_problem(const char* what, int error_number);
   // What a stop or a fault leaves: locked (secure) or unlocked (safe).
   LockState fail_mode_state() const;
   void settle(LockState target);
@@ -87,11 +108,16 @@ class LockActuator {
   InputLine* feedback_;
   InputLine* door_input_;
   LockObserver& observer_;
+  TimedStateStore* timed_states_;
+  bool timed_state_stored_ = false;
   LockState state_;
   LockState target_;
   DoorContact door_ = DoorContact::unknown;
   bool confirming_ = false;
   int64_t hold_deadline_ms_ = -1;
+  // The longest problem is about 80 bytes of our words and an strerror() text.
+  static constexpr std::size_t kProblemLength = 160;
+  char problem_[kProblemLength] = "";
 
   port::MemberTimer<LockActuator, &LockActuator::on_hold_timer> hold_handler_{*this};
   port::MemberTimer<LockActuator, &LockActuator::on_confirm_timer> confirm_handler_{*this};

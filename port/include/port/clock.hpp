@@ -8,6 +8,8 @@ namespace door::port {
 int64_t monotonic_ms();
 // Seconds since the Unix epoch (wall clock): for SAS expiry and timestamps.
 int64_t wall_seconds();
+// Milliseconds since the Unix epoch (wall clock): for deadlines that must outlive the process.
+int64_t wall_ms();
 // True when the wall clock reads earlier than the build, i.e. it has obviously not been set yet.
 bool wall_clock_unset();
 // Writes "YYYY-MM-DDTHH:MM:SSZ" (20 bytes with NUL) for the given Unix time; false if it won't fit.
