@@ -49,7 +49,7 @@ void DoorMethods::add_state(port::TextWriter& out) const {
   out.add(R"("lock":")").add(hal::to_string(actuator_->state()));
   out.add(R"(","door":")").add(hal::to_string(actuator_->door())).add('"');
   if (actuator_->state() == hal::LockState::fault) {
-    out.add(R"(,"fault":")").add_json_escaped(actuator_->problem()).add('"');
+    out.add(R"(,"fault":")").add_json_escaped(actuator_->fault_reason()).add('"');
   }
   const int64_t hold_ms = actuator_->hold_remaining_ms();
   if (hold_ms >= 0) {

@@ -156,6 +156,7 @@ void LockActuator::set_problem(const char* what, int error_number) {
 
 void LockActuator::write_failed(LockState target) {
   set_problem("writing the lock line failed", errno);
+  std::memcpy(fault_reason_, problem_, sizeof fault_reason_);
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
   forget_timed_state();
@@ -224,9 +225,10 @@ void LockActuator::on_confirm_timer() {
   if (!confirming_) return;
   confirming_ = false;
   const LockState fail_state = fail_mode_state();
-  std::snprintf(problem_, sizeof problem_, "the lock feedback did not confirm %s within %d ms",
-                to_string(target_), settings_.feedback_timeout_ms);
-  log(Level::error, "door fault: %s; driving the %s state (%s fail mode)", problem_,
+  std::snprintf(fault_reason_, sizeof fault_reason_,
+                "the lock feedback did not confirm %s within %d ms", to_string(target_),
+                settings_.feedback_timeout_ms);
+  log(Level::error, "door fault: %s; driving the %s state (%s fail mode)", fault_reason_,
       to_string(fail_state), to_string(settings_.fail_mode));
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;

@@ -117,6 +117,8 @@ TEST_F(Door, FeedbackThatNeverConfirmsIsAFaultAndTheFailStateIsDriven) {
   while (events_.finished.empty()) loop_.run_once(-1);
   EXPECT_EQ(events_.finished, std::vector<bool>{false});
   EXPECT_EQ(actuator_->state(), LockState::fault);
+  EXPECT_STREQ(actuator_->fault_reason(),
+               "the lock feedback did not confirm unlocked within 20 ms");
   EXPECT_FALSE(lock_->active());  // secure: locked
   EXPECT_EQ(events_.events, std::vector<std::string>{"fault"});
 }
@@ -176,6 +178,7 @@ TEST_F(Door, AFailedWriteIsAFaultUntilAWriteSucceeds) {
   EXPECT_EQ(actuator_->unlock(-1), CommandResult::write_failed);
   EXPECT_EQ(actuator_->state(), LockState::fault);
   EXPECT_STREQ(actuator_->problem(), "writing the lock line failed: Input/output error");
+  EXPECT_STREQ(actuator_->fault_reason(), actuator_->problem());
   EXPECT_EQ(events_.events, std::vector<std::string>{"fault"});
   EXPECT_EQ(actuator_->lock(-1), CommandResult::write_failed);  // still failing: still a fault
   EXPECT_EQ(actuator_->state(), LockState::fault);
@@ -282,6 +285,8 @@ TEST_F(Door, ATimedStateThatCannotBeRecordedIsRefusedAndTheLockDoesNotMove) {
   EXPECT_EQ(actuator_->lock(600000), CommandResult::done);
   store.fail = true;  // the timed lock cannot be forgotten: a restart would resume it
   EXPECT_EQ(actuator_->unlock(-1), CommandResult::not_stored);
+  EXPECT_STREQ(actuator_->problem(),
+               "cannot forget the timed state it replaces: Read-only file system");
   EXPECT_EQ(actuator_->state(), LockState::locked);
 }
 

@@ -78,8 +78,10 @@ class LockActuator {
   LockState state() const { return state_; }
   DoorContact door() const { return door_; }
   bool confirming() const { return confirming_; }
-  // Why the lock is in fault, or why the last command failed (write_failed, not_stored).
+  // Why the last command failed (write_failed, not_stored).
   const char* problem() const { return problem_; }
+  // Why the lock is in fault (while state() is fault).
+  const char* fault_reason() const { return fault_reason_; }
   // Milliseconds until a timed state ends, or -1.
   int64_t hold_remaining_ms() const;
 
@@ -118,6 +120,7 @@ class LockActuator {
   // The longest problem is about 80 bytes of our words and an strerror() text.
   static constexpr std::size_t kProblemLength = 160;
   char problem_[kProblemLength] = "";
+  char fault_reason_[kProblemLength] = "";
 
   port::MemberTimer<LockActuator, &LockActuator::on_hold_timer> hold_handler_{*this};
   port::MemberTimer<LockActuator, &LockActuator::on_confirm_timer> confirm_handler_{*this};
