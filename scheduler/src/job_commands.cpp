@@ -34,6 +34,19 @@ bool whole_number(const std::string& text, int min, int max, int& out) {
   return true;
 }
 
+// Devices a second: at least one every 1000 s, so the spacing between starts stays a sane number of
+// milliseconds (1e-17 overflowed it and started every device at once); at most 10,000.
+constexpr double kMinRate = 0.001;
+constexpr double kMaxRate = 10000;
+
+bool rate_value(const std::string& text, double& out) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v >= kMinRate && v <= kMaxRate)) return false;
+  out = v;
+  return true;
+}
+
 std::string generated_id() {
   std::random_device random;
   char id[40];
@@ -108,8 +121,8 @@ int exit_code_of(const Job& job, const Statistics& st) {
 
 void print_progress(const Job&, const Statistics& st, const DeviceResult& r) {
   if (r.status == DeviceStatus::running || r.status == DeviceStatus::pending) return;
-  std::printf("  %-20s %-9s %3d %s   [%d/%d done, %d failed]\n", r.device_id.c_str(),
-              to_string(r.status), r.code, r.response.c_str(), st.succeeded + st.failed,
+  std::printf("  %-20s %-9s %3d %s   [%d/%d done, %d failed]\n", printable(r.device_id).c_str(),
+              to_string(r.status), r.code, printable(r.response).c_str(), st.succeeded + st.failed,
               st.device_count, st.failed);
 }
 
@@ -189,9 +202,8 @@ int schedule_command(Context& ctx) {
     } else if (a == "--repeat") {
       job.recurrence = v;
     } else if (a == "--rate") {
-      job.rate = std::strtod(v.c_str(), nullptr);
-      if (!(job.rate > 0 && job.rate <= 10000))
-        return usage_error("--rate: devices a second, above 0");
+      if (!rate_value(v, job.rate))
+        return usage_error("--rate: devices a second, from 0.001 to 10000");
     } else if (a == "--id") {
       job.id = v;
     } else {
@@ -253,7 +265,7 @@ int schedule_command(Context& ctx) {
     return runtime_error("job " + job.id + " was taken by another scheduler or cancelled");
   }
   job = *store.get(job.id);
-  std::printf("job %s running: %s\n", job.id.c_str(), job.query.c_str());
+  std::printf("job %s running: %s\n", job.id.c_str(), printable(job.query).c_str());
   job = run_claimed(job, client, fleet, store, !json);
   const Statistics st = store.statistics(job.id, job.run);
   if (json) {
@@ -306,13 +318,13 @@ int job_command(Context& ctx) {
     return kOk;
   }
   std::printf("%s\n", summary(*job, st).c_str());
-  std::printf("  type %s, query %s, start %s%s%s\n", to_string(job->type), job->query.c_str(),
-              local_time(job->start_time).c_str(), job->recurrence.empty() ? "" : ", repeat ",
-              job->recurrence.c_str());
-  if (!job->failure.empty()) std::printf("  failed: %s\n", job->failure.c_str());
+  std::printf("  type %s, query %s, start %s%s%s\n", to_string(job->type),
+              printable(job->query).c_str(), local_time(job->start_time).c_str(),
+              job->recurrence.empty() ? "" : ", repeat ", job->recurrence.c_str());
+  if (!job->failure.empty()) std::printf("  failed: %s\n", printable(job->failure).c_str());
   for (const DeviceResult& r : results) {
-    std::printf("  %-20s %-9s %3d %s\n", r.device_id.c_str(), to_string(r.status), r.code,
-                r.response.c_str());
+    std::printf("  %-20s %-9s %3d %s\n", printable(r.device_id).c_str(), to_string(r.status),
+                r.code, printable(r.response).c_str());
   }
   return kOk;
 }

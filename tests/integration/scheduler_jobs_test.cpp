@@ -187,6 +187,17 @@ TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
        "unknown option --frobnicate"},
       {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--id", "kept"},
        "exists already"},
+      // Once an empty reason, a date normalised to March 2nd, and every device at once.
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--start",
+        "1969-12-31T23:59:59Z"},
+       "start: 1969-12-31T23:59:59Z is before 1970-01-01T00:00:00Z"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--start",
+        "2026-02-30T10:00"},
+       "start: 2026-02-30T10:00 is not a date of the calendar"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--rate", "1e-17"},
+       "--rate: devices a second, from 0.001 to 10000"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--rate", "2/s"},
+       "--rate: devices a second, from 0.001 to 10000"},
   };
   for (const auto& [args, message] : cases) {
     const CliResult r = scheduler(args);
