@@ -6,43 +6,14 @@
 
 #include <algorithm>
 
-#include "agent_process.hpp"
-#include "broker.hpp"
 #include "mqtt_client.hpp"
 #include "reserved_port.hpp"
-#include "scheduler_cli.hpp"
+#include "scheduler_fixture.hpp"
 
 namespace door::test {
 namespace {
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-class SchedulerJobs : public ::testing::Test {
- protected:
-  void SetUp() override {
-    for (const char* id : {"door-1", "door-2", "door-3"}) start_agent(id);
-  }
-
-  void start_agent(const std::string& id) {
-    door_dirs_[id] = std::make_unique<TempDir>();
-    const TempDir& dir = *door_dirs_[id];
-    agents_[id] = std::make_unique<AgentProcess>(broker_dialect_config(
-        broker_.port(), id, "",
-        R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir)));
-    ASSERT_TRUE(agents_[id]->wait_online()) << agents_[id]->process().output();
-  }
-
-  CliResult scheduler(const std::vector<std::string>& args, int port = 0) {
-    return cli_.run(args, port);
-  }
-
-  Broker broker_;
-  SchedulerCli cli_{broker_};
-  std::map<std::string, std::unique_ptr<TempDir>> door_dirs_;
-  std::map<std::string, std::unique_ptr<AgentProcess>> agents_;
-};
+using SchedulerJobs = SchedulerFleet;
 
 TEST_F(SchedulerJobs, AMethodJobRunsOnTheDevicesTheQuerySelects) {
   const CliResult r = scheduler({"schedule", "method", "--query", "deviceId IN ['door-1','door-2']",
