@@ -55,6 +55,10 @@ bool BrokerClient::connect(std::string& error) {
   return false;
 }
 
+bool BrokerClient::connected() const {
+  return client_ != nullptr && MQTTClient_isConnected(client_) != 0;
+}
+
 bool BrokerClient::subscribe(const std::string& filter, int qos) {
   return MQTTClient_subscribe(client_, filter.c_str(), qos) == MQTTCLIENT_SUCCESS;
 }

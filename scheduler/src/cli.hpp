@@ -1,6 +1,7 @@
 #pragma once
 // What the door-scheduler commands share: connection and store settings, exit codes, messages.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scheduler/broker_client.hpp"
@@ -24,6 +25,9 @@ int runtime_error(const std::string& what);
 // The value after option `name` in the command's arguments; false (after a usage message) when
 // it is missing.
 bool option_value(Context& ctx, const std::string& name, std::string& out);
+// Text a device or the store supplied, made safe for a terminal: control characters (C0, DEL and
+// C1) are shown escaped (\n, \x1b) so they cannot forge lines or move the cursor.
+std::string printable(std::string_view text);
 // Unix seconds as local "YYYY-MM-DD HH:MM:SS".
 std::string local_time(int64_t unix_seconds);
 

@@ -57,10 +57,13 @@ int list_devices(const Fleet& fleet, const Query* query, bool json) {
       cJSON_AddItemToArray(array, entry);
       continue;
     }
-    std::printf("%-20s %-7s %-9s %-7s %-8s %s\n", id.c_str(), device.online() ? "yes" : "no",
-                text_of(cJSON_GetObjectItemCaseSensitive(door, "lock")).c_str(),
-                text_of(cJSON_GetObjectItemCaseSensitive(door, "door")).c_str(),
-                text_of(desired_version).c_str(), reported_summary(device.reported.get()).c_str());
+    // Everything but the online flag is the device's own text.
+    std::printf("%-20s %-7s %-9s %-7s %-8s %s\n", printable(id).c_str(),
+                device.online() ? "yes" : "no",
+                printable(text_of(cJSON_GetObjectItemCaseSensitive(door, "lock"))).c_str(),
+                printable(text_of(cJSON_GetObjectItemCaseSensitive(door, "door"))).c_str(),
+                printable(text_of(desired_version)).c_str(),
+                printable(reported_summary(device.reported.get())).c_str());
   }
   if (json) {
     char* printed = cJSON_Print(array);

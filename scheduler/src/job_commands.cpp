@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -31,6 +32,19 @@ bool whole_number(const std::string& text, int min, int max, int& out) {
   const long v = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || v < min || v > max) return false;
   out = static_cast<int>(v);
+  return true;
+}
+
+// Devices a second: at least one every 1000 s, so the spacing between starts stays a sane number of
+// milliseconds (1e-17 overflowed it and started every device at once); at most 10,000.
+constexpr double kMinRate = 0.001;
+constexpr double kMaxRate = 10000;
+
+bool rate_value(const std::string& text, double& out) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v >= kMinRate && v <= kMaxRate)) return false;
+  out = v;
   return true;
 }
 
@@ -108,24 +122,42 @@ int exit_code_of(const Job& job, const Statistics& st) {
 
 void print_progress(const Job&, const Statistics& st, const DeviceResult& r) {
   if (r.status == DeviceStatus::running || r.status == DeviceStatus::pending) return;
-  std::printf("  %-20s %-9s %3d %s   [%d/%d done, %d failed]\n", r.device_id.c_str(),
-              to_string(r.status), r.code, r.response.c_str(), st.succeeded + st.failed,
+  std::printf("  %-20s %-9s %3d %s   [%d/%d done, %d failed]\n", printable(r.device_id).c_str(),
+              to_string(r.status), r.code, printable(r.response).c_str(), st.succeeded + st.failed,
               st.device_count, st.failed);
 }
 
+void print_notice(const Job& job, const std::string& what) {
+  std::fprintf(stderr, "door-scheduler: job %s: %s\n", job.id.c_str(), what.c_str());
+}
+
 // Runs one claimed run of the job and stores how it ended (and, for a repeating job, when it runs
-// next).
-Job run_claimed(Job job, BrokerClient& client, Fleet& fleet, JobStore& store, bool show) {
-  JobRunner runner(client, fleet, store, show ? ProgressFn(print_progress) : ProgressFn());
+// next). A store another process keeps locked is tried again (each try waits for the lock a
+// bounded time, and says so) until it takes the outcome or a stop is asked; false when the outcome
+// could not be stored.
+bool run_claimed(Job& job, BrokerClient& client, Fleet& fleet, JobStore& store, bool show) {
+  JobRunner runner(client, fleet, store, show ? ProgressFn(print_progress) : ProgressFn(),
+                   print_notice);
   job = runner.run(job);
+  Job stored = job;
   if (!job.recurrence.empty() && job.status != JobStatus::cancelled) {
-    store.update(job);  // this run's outcome, then the next run
-    job.start_time = next_start(job.recurrence, job.start_time, port::wall_seconds());
-    job.status = JobStatus::scheduled;
-    job.ended = 0;
+    stored.start_time = next_start(job.recurrence, job.start_time, port::wall_seconds());
+    stored.status = JobStatus::scheduled;
+    stored.ended = 0;
   }
-  store.update(job);
-  return job;
+  while (!store.update(stored)) {
+    print_notice(job, store.error());
+    if (!store.locked() || g_stop != 0) return false;
+  }
+  job = stored;
+  return true;
+}
+
+// The job's line with its run's statistics, or the store's error.
+std::string summary_of(const Job& job, JobStore& store) {
+  Statistics st;
+  if (!store.statistics(job.id, job.run, st)) return "job " + job.id + ": " + store.error();
+  return summary(job, st);
 }
 
 bool connect(BrokerClient& client, Fleet& fleet) {
@@ -135,9 +167,40 @@ bool connect(BrokerClient& client, Fleet& fleet) {
   return false;
 }
 
-// Waits (keeping the fleet current) until the wall clock reaches `when` or a stop is asked.
+// After the connection to the broker was lost: tries again after a delay that doubles from 1 s to
+// 30 s, with jitter so many schedulers do not come back at once, until connected or a stop is
+// asked. The fleet is loaded afresh, so no device is judged by documents from before the loss.
+void reconnect(BrokerClient& client, Fleet& fleet) {
+  constexpr int64_t kFirstDelayMs = 1000;
+  constexpr int64_t kMaxDelayMs = 30000;
+  std::minstd_rand jitter(std::random_device{}());
+  int64_t cap_ms = kFirstDelayMs;
+  while (g_stop == 0) {
+    const int64_t delay_ms = cap_ms / 2 + static_cast<int64_t>(jitter() % (cap_ms / 2 + 1));
+    std::printf("connection to the broker lost; reconnecting in %.1f s\n",
+                static_cast<double>(delay_ms) / 1000);
+    // The backoff itself, in short steps so a stop is not kept waiting.
+    for (const int64_t until = port::monotonic_ms() + delay_ms;
+         g_stop == 0 && port::monotonic_ms() < until;) {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min<int64_t>(100, until - port::monotonic_ms())));
+    }
+    Fleet fresh;
+    std::string error;
+    if (g_stop == 0 && client.connect(error) && fresh.load(client, error)) {
+      fleet = std::move(fresh);
+      std::printf("reconnected to the broker: %zu devices\n", fleet.devices().size());
+      return;
+    }
+    if (!error.empty()) std::printf("%s\n", error.c_str());
+    cap_ms = std::min(cap_ms * 2, kMaxDelayMs);
+  }
+}
+
+// Waits (keeping the fleet current) until the wall clock reaches `when`, a stop is asked or the
+// connection to the broker is lost.
 void wait_until(int64_t when, BrokerClient& client, Fleet& fleet) {
-  while (g_stop == 0 && port::wall_seconds() < when) {
+  while (g_stop == 0 && port::wall_seconds() < when && client.connected()) {
     const int64_t left_ms = (when - port::wall_seconds()) * 1000;
     if (const auto m = client.receive(std::chrono::milliseconds(std::min<int64_t>(left_ms, 500)))) {
       fleet.update(*m);
@@ -189,9 +252,8 @@ int schedule_command(Context& ctx) {
     } else if (a == "--repeat") {
       job.recurrence = v;
     } else if (a == "--rate") {
-      job.rate = std::strtod(v.c_str(), nullptr);
-      if (!(job.rate > 0 && job.rate <= 10000))
-        return usage_error("--rate: devices a second, above 0");
+      if (!rate_value(v, job.rate))
+        return usage_error("--rate: devices a second, from 0.001 to 10000");
     } else if (a == "--id") {
       job.id = v;
     } else {
@@ -223,7 +285,7 @@ int schedule_command(Context& ctx) {
 
   JobStore store;
   if (!open_store(ctx, store)) return kError;
-  if (!store.add(job, error)) return runtime_error(error);
+  if (!store.add(job)) return runtime_error(store.error());
   if (!wait) {
     if (json) {
       print_json(job_json(job, Statistics{}, nullptr));
@@ -244,23 +306,33 @@ int schedule_command(Context& ctx) {
     std::printf("job %s starts at %s\n", job.id.c_str(), local_time(job.start_time).c_str());
   }
   wait_until(job.start_time, client, fleet);
-  if (g_stop != 0 || store.cancelled(job.id)) {
-    store.cancel(job.id);
+  bool cancelled = false;
+  if (!store.cancelled(job.id, cancelled)) return runtime_error(store.error());
+  if (g_stop != 0 || cancelled) {
+    if (!store.cancel(job.id, cancelled)) return runtime_error(store.error());
     std::printf("job %s cancelled\n", job.id.c_str());
     return kPartial;
   }
-  if (!store.claim(job.id, 1, port::wall_seconds())) {
+  bool claimed = false;
+  if (!store.claim(job.id, 1, port::wall_seconds(), claimed)) return runtime_error(store.error());
+  if (!claimed) {
     return runtime_error("job " + job.id + " was taken by another scheduler or cancelled");
   }
-  job = *store.get(job.id);
-  std::printf("job %s running: %s\n", job.id.c_str(), job.query.c_str());
-  job = run_claimed(job, client, fleet, store, !json);
-  const Statistics st = store.statistics(job.id, job.run);
+  std::optional<Job> claimed_job;
+  if (!store.get(job.id, claimed_job) || !claimed_job) return runtime_error(store.error());
+  job = *claimed_job;
+  std::printf("job %s running: %s\n", job.id.c_str(), printable(job.query).c_str());
+  if (!run_claimed(job, client, fleet, store, !json)) return kError;
+  Statistics st;
+  std::vector<DeviceResult> results;
+  if (!store.statistics(job.id, job.run, st) || !store.results(job.id, job.run, results)) {
+    return runtime_error(store.error());
+  }
   if (json) {
-    const auto results = store.results(job.id, job.run);
     print_json(job_json(job, st, &results));
   } else {
     std::printf("%s\n", summary(job, st).c_str());
+    if (!job.failure.empty()) std::printf("  failed: %s\n", printable(job.failure).c_str());
   }
   return exit_code_of(job, st);
 }
@@ -273,8 +345,17 @@ int jobs_command(Context& ctx) {
   cJSON* array = cJSON_CreateArray();
   if (!json)
     std::printf("%-28s %-21s %-10s %-20s %s\n", "JOB", "TYPE", "STATUS", "START", "DEVICES");
-  for (const Job& job : store.all()) {
-    const Statistics st = store.statistics(job.id, job.run);
+  std::vector<Job> jobs;
+  if (!store.all(jobs)) {
+    cJSON_Delete(array);
+    return runtime_error(store.error());
+  }
+  for (const Job& job : jobs) {
+    Statistics st;
+    if (!store.statistics(job.id, job.run, st)) {
+      cJSON_Delete(array);
+      return runtime_error(store.error());
+    }
     if (json) {
       cJSON_AddItemToArray(array, job_json(job, st, nullptr));
       continue;
@@ -297,22 +378,26 @@ int job_command(Context& ctx) {
   const bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
   JobStore store;
   if (!open_store(ctx, store)) return kError;
-  const auto job = store.get(id);
+  std::optional<Job> job;
+  if (!store.get(id, job)) return runtime_error(store.error());
   if (!job) return runtime_error("no job " + id);
-  const Statistics st = store.statistics(job->id, job->run);
-  const auto results = store.results(job->id, job->run);
+  Statistics st;
+  std::vector<DeviceResult> results;
+  if (!store.statistics(job->id, job->run, st) || !store.results(job->id, job->run, results)) {
+    return runtime_error(store.error());
+  }
   if (json) {
     print_json(job_json(*job, st, &results));
     return kOk;
   }
   std::printf("%s\n", summary(*job, st).c_str());
-  std::printf("  type %s, query %s, start %s%s%s\n", to_string(job->type), job->query.c_str(),
-              local_time(job->start_time).c_str(), job->recurrence.empty() ? "" : ", repeat ",
-              job->recurrence.c_str());
-  if (!job->failure.empty()) std::printf("  failed: %s\n", job->failure.c_str());
+  std::printf("  type %s, query %s, start %s%s%s\n", to_string(job->type),
+              printable(job->query).c_str(), local_time(job->start_time).c_str(),
+              job->recurrence.empty() ? "" : ", repeat ", job->recurrence.c_str());
+  if (!job->failure.empty()) std::printf("  failed: %s\n", printable(job->failure).c_str());
   for (const DeviceResult& r : results) {
-    std::printf("  %-20s %-9s %3d %s\n", r.device_id.c_str(), to_string(r.status), r.code,
-                r.response.c_str());
+    std::printf("  %-20s %-9s %3d %s\n", printable(r.device_id).c_str(), to_string(r.status),
+                r.code, printable(r.response).c_str());
   }
   return kOk;
 }
@@ -322,7 +407,9 @@ int cancel_command(Context& ctx) {
   const std::string id = ctx.args[ctx.next];
   JobStore store;
   if (!open_store(ctx, store)) return kError;
-  if (!store.cancel(id)) return runtime_error("no job " + id + " that is waiting or running");
+  bool cancelled = false;
+  if (!store.cancel(id, cancelled)) return runtime_error(store.error());
+  if (!cancelled) return runtime_error("no job " + id + " that is waiting or running");
   std::printf("job %s cancelled\n", id.c_str());
   return kOk;
 }
@@ -337,24 +424,47 @@ int serve_command(Context& ctx) {
   signal(SIGINT, request_stop);
   signal(SIGTERM, request_stop);
   std::printf("serving jobs from %s\n", ctx.store_path.c_str());
-  bool resumed = false;
+  std::string store_trouble;  // told once, until the store answers again
   while (g_stop == 0) {
-    for (Job job : store.due(port::wall_seconds())) {
-      if (g_stop != 0) break;
-      if (job.status == JobStatus::running) {
-        if (resumed) continue;  // another scheduler's run in progress
-        std::printf("job %s: resuming run %d\n", job.id.c_str(), job.run);
-      } else if (!store.claim(job.id, job.run + 1, port::wall_seconds())) {
-        continue;
+    if (!client.connected()) {
+      reconnect(client, fleet);
+      continue;
+    }
+    std::vector<Job> due;
+    if (store.due(port::wall_seconds(), due)) {
+      store_trouble.clear();
+    } else if (store.error() != store_trouble) {
+      store_trouble = store.error();
+      runtime_error(store_trouble);
+    }
+    for (Job job : due) {
+      if (g_stop != 0 || !client.connected()) break;
+      bool mine = false;
+      const bool asked = job.status == JobStatus::running
+                             ? store.take_over(job.id, port::wall_seconds(), mine)
+                             : store.claim(job.id, job.run + 1, port::wall_seconds(), mine);
+      if (!asked) runtime_error("job " + job.id + ": " + store.error());
+      if (!mine) continue;  // another scheduler took it first, or it was cancelled
+      const bool resumed = job.status == JobStatus::running;
+      std::optional<Job> claimed;
+      if (!store.get(job.id, claimed) || !claimed) {
+        runtime_error("job " + job.id + ": " + store.error());
+        continue;  // the lease expires, and the run is taken up again
+      }
+      job = *claimed;
+      if (resumed) {
+        std::printf("job %s: resuming run %d (its scheduler's lease expired)\n", job.id.c_str(),
+                    job.run);
       } else {
-        job = *store.get(job.id);
         std::printf("job %s: run %d started\n", job.id.c_str(), job.run);
       }
-      job = run_claimed(job, client, fleet, store, false);
-      std::printf("%s\n", summary(job, store.statistics(job.id, job.run)).c_str());
+      if (run_claimed(job, client, fleet, store, false)) {
+        std::printf("%s\n", summary_of(job, store).c_str());
+        if (!job.failure.empty() && job.status == JobStatus::failed)
+          std::printf("  failed: %s\n", printable(job.failure).c_str());
+      }
     }
-    resumed = true;
-    // New jobs come from other processes through the store: look again every half second.
+    // New jobs come from other processes through the store: look again every second.
     wait_until(port::wall_seconds() + 1, client, fleet);
   }
   std::printf("stopped\n");

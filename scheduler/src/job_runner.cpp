@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "port/clock.hpp"
 #include "port/text_writer.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 constexpr int64_t kCancelCheckMs = 250;  // how often a run looks for a cancel from another process
 constexpr int kMessagesPerBatch = 512;   // answers handled in one store transaction at most
+constexpr int64_t kStoreRetryMs = 1000;  // how often results the store lacks are written again
 
 std::string json_text(const cJSON* json) {
   char* printed = cJSON_PrintUnformatted(json);
@@ -26,8 +28,13 @@ std::string json_text(const cJSON* json) {
 
 }  // namespace
 
-JobRunner::JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress)
-    : client_(client), fleet_(fleet), store_(store), progress_(std::move(progress)) {}
+JobRunner::JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress,
+                     NoticeFn notice)
+    : client_(client),
+      fleet_(fleet),
+      store_(store),
+      progress_(std::move(progress)),
+      notice_(std::move(notice)) {}
 
 void JobRunner::set_status(DeviceResult& result, DeviceStatus status) {
   statistics_.count(result.status, -1);
@@ -41,8 +48,50 @@ void JobRunner::finish(Job& job, DeviceResult& result, DeviceStatus status, int 
   result.code = code;
   result.response = std::move(response);
   result.ended = port::wall_seconds();
-  store_.save_result(job.id, job.run, result);
+  unsaved_.insert(result.device_id);
   if (progress_) progress_(job, statistics_, result);
+}
+
+void JobRunner::end_open_devices(Job& job, DeviceStatus status, const std::string& running_reason,
+                                 const std::string& pending_reason) {
+  for (auto& [id, r] : results_) {
+    if (r.status == DeviceStatus::running) finish(job, r, status, 0, running_reason);
+    if (r.status == DeviceStatus::pending) finish(job, r, status, 0, pending_reason);
+  }
+  pending_.clear();
+  deadlines_.clear();
+}
+
+bool JobRunner::save(const Job& job, JobStore::Batch& pass) {
+  const int64_t now = port::monotonic_ms();
+  if (now >= next_renewal_ms_) {
+    bool owned = true;
+    if (store_.renew(job.id, port::wall_seconds(), owned)) {
+      if (!owned) return false;
+      next_renewal_ms_ = now + JobStore::kLeaseRenewSeconds * 1000;
+    }
+  }
+  bool saved = true;
+  for (auto id = unsaved_.begin(); saved && id != unsaved_.end(); ++id) {
+    saved = store_.save_result(job.id, job.run, results_[*id]);
+  }
+  if (saved && pass.commit()) {
+    if (store_failing_ && notice_) notice_(job, "the job store takes results again");
+    store_failing_ = false;
+    unsaved_.clear();
+  } else {
+    note_store_failure(job);
+  }
+  return true;
+}
+
+void JobRunner::note_store_failure(const Job& job) {
+  if (store_failing_ || unsaved_.empty()) return;
+  store_failing_ = true;
+  if (notice_) {
+    notice_(job, store_.error() + "; " + std::to_string(unsaved_.size()) +
+                     " device results kept in memory and written again every second");
+  }
 }
 
 bool JobRunner::write_desired(const Job& job, const std::string& device_id, int64_t& version,
@@ -82,7 +131,7 @@ void JobRunner::erase_pending(std::map<std::string, Pending>::iterator p) {
 void JobRunner::start_device(Job& job, DeviceResult& result) {
   set_status(result, DeviceStatus::running);
   result.started = port::wall_seconds();
-  store_.save_result(job.id, job.run, result);
+  unsaved_.insert(result.device_id);
   const auto& devices = fleet_.devices();
   const auto device = devices.find(result.device_id);
   const int64_t deadline = port::monotonic_ms() + job.response_timeout_s * 1000LL;
@@ -175,12 +224,23 @@ Job JobRunner::run(Job job) {
   results_.clear();
   pending_.clear();
   deadlines_.clear();
+  unsaved_.clear();
   statistics_ = Statistics();
-  JobStore::Batch batch(store_);
+  store_failing_ = false;
+  next_renewal_ms_ = 0;
+  const auto fail = [&job](std::string why) {
+    job.status = JobStatus::failed;
+    job.failure = std::move(why);
+    job.ended = port::wall_seconds();
+    return job;
+  };
   Query query;
   std::string error;
-  query.parse(job.query, error);  // checked when the job was scheduled
-  for (DeviceResult r : store_.results(job.id, job.run)) {
+  // Checked when the job was scheduled, but the store is a file anyone may have changed since.
+  if (!query.parse(job.query, error)) return fail("the stored query does not parse: " + error);
+  std::vector<DeviceResult> stored;
+  if (!store_.results(job.id, job.run, stored)) return fail(store_.error());
+  for (DeviceResult r : stored) {
     // A run resumed after a restart asks again where no answer was recorded.
     if (r.status == DeviceStatus::running) r.status = DeviceStatus::pending;
     results_[r.device_id] = r;
@@ -190,12 +250,12 @@ Job JobRunner::run(Job job) {
       DeviceResult r;
       r.device_id = id;
       results_[id] = r;
-      store_.save_result(job.id, job.run, r);
+      unsaved_.insert(id);
     }
   }
   for (const auto& [id, r] : results_) statistics_.count(r.status, 1);
-  batch.commit();
-  if (job.type == JobType::device_method) client_.subscribe("devices/+/methods/res/#", 1);
+  const bool subscribed =
+      job.type != JobType::device_method || client_.subscribe("devices/+/methods/res/#", 1);
 
   const int64_t deadline =
       port::monotonic_ms() + (job.started + job.max_execution_s - port::wall_seconds()) * 1000;
@@ -203,29 +263,29 @@ Job JobRunner::run(Job job) {
   int64_t next_start_ms = port::monotonic_ms();
   int64_t next_cancel_check = 0;
   std::optional<Message> arrived;
+  std::optional<JobStatus> outcome;  // how the run ends, once every result is stored
   for (;;) {
-    JobStore::Batch pass(store_);
+    // A pass whose batch could not begin (the store locked) still handles the devices; what it
+    // changes is written by a later pass.
+    JobStore::Batch pass(store_, "store the devices' results");
     // What arrived, and what else is waiting already, in one transaction.
-    for (int n = 0; arrived && n < kMessagesPerBatch; ++n) {
+    for (int n = 0; !outcome && arrived && n < kMessagesPerBatch; ++n) {
       on_message(job, *arrived);
       arrived = client_.receive(std::chrono::milliseconds(0));
     }
-    const int64_t now = port::monotonic_ms();
-    if (now >= next_cancel_check) {
-      next_cancel_check = now + kCancelCheckMs;
-      if (store_.cancelled(job.id)) {
-        for (auto& [id, r] : results_) {
-          if (r.status == DeviceStatus::pending || r.status == DeviceStatus::running) {
-            finish(job, r, DeviceStatus::canceled, 0, "the job was cancelled");
-          }
-        }
-        job.status = JobStatus::cancelled;
-        job.ended = port::wall_seconds();
-        return job;
+    if (outcome) arrived.reset();  // the run has ended: answers now come too late
+    bool cancelled = false;
+    if (!outcome && port::monotonic_ms() >= next_cancel_check) {
+      next_cancel_check = port::monotonic_ms() + kCancelCheckMs;
+      if (store_.cancelled(job.id, cancelled) && cancelled) {
+        end_open_devices(job, DeviceStatus::canceled, "the job was cancelled",
+                         "the job was cancelled");
+        outcome = JobStatus::cancelled;
       }
     }
     // Start the devices that are due, as the rate allows.
-    for (auto it = results_.begin(); statistics_.pending > 0 && it != results_.end(); ++it) {
+    for (auto it = results_.begin(); !outcome && statistics_.pending > 0 && it != results_.end();
+         ++it) {
       if (it->second.status != DeviceStatus::pending) continue;
       if (port::monotonic_ms() < next_start_ms) break;
       start_device(job, it->second);
@@ -233,7 +293,7 @@ Job JobRunner::run(Job job) {
     }
     // The devices whose time ran out: the earliest deadlines first, so a pass costs no more than
     // what it ends.
-    while (!deadlines_.empty() && deadlines_.begin()->first <= port::monotonic_ms()) {
+    while (!outcome && !deadlines_.empty() && deadlines_.begin()->first <= port::monotonic_ms()) {
       const auto p = pending_.find(deadlines_.begin()->second);
       DeviceResult& r = results_[p->second.device_id];
       erase_pending(p);
@@ -243,29 +303,48 @@ Job JobRunner::run(Job job) {
                        " s (IoT Hub: 504101 GatewayTimeout)"
                  : "not acknowledged within " + std::to_string(job.response_timeout_s) + " s");
     }
-    if (pending_.empty() && statistics_.pending == 0) {
-      job.status = JobStatus::completed;
-      job.ended = port::wall_seconds();
-      return job;
-    }
-    if (port::monotonic_ms() >= deadline) {
-      for (auto& [id, r] : results_) {
-        if (r.status == DeviceStatus::pending || r.status == DeviceStatus::running) {
-          finish(job, r, DeviceStatus::failed, 0, "maxExecutionTimeInSeconds ran out");
-        }
-      }
-      job.status = JobStatus::failed;
+    if (outcome) {
+      // Ending already: only the store has to catch up.
+    } else if (!subscribed || !client_.connected()) {
+      // Not the devices' fault: say what happened, instead of waiting for answers that cannot
+      // come and blaming each device with a 504.
+      end_open_devices(job, DeviceStatus::failed,
+                       "the connection to the broker was lost before the device answered",
+                       "not started: the connection to the broker was lost");
+      job.failure = "the connection to the broker was lost";
+      outcome = JobStatus::failed;
+    } else if (pending_.empty() && statistics_.pending == 0) {
+      outcome = JobStatus::completed;
+    } else if (port::monotonic_ms() >= deadline) {
+      end_open_devices(job, DeviceStatus::failed, "maxExecutionTimeInSeconds ran out",
+                       "maxExecutionTimeInSeconds ran out");
       job.failure =
           "maxExecutionTimeInSeconds (" + std::to_string(job.max_execution_s) + ") ran out";
+      outcome = JobStatus::failed;
+    }
+    if (!pass.open()) {
+      note_store_failure(job);
+    } else if (!save(job, pass)) {
+      return fail("another scheduler took the run over (this one's lease had expired)");
+    }
+    if (outcome && unsaved_.empty()) {
+      job.status = *outcome;
       job.ended = port::wall_seconds();
       return job;
     }
-    int64_t wait = next_cancel_check - port::monotonic_ms();
+    if (arrived) continue;  // more is waiting already
+    int64_t wait = outcome ? kStoreRetryMs : next_cancel_check - port::monotonic_ms();
     if (!deadlines_.empty())
       wait = std::min(wait, deadlines_.begin()->first - port::monotonic_ms());
-    if (spacing_ms > 0) wait = std::min(wait, next_start_ms - port::monotonic_ms());
-    pass.commit();
-    if (!arrived) arrived = client_.receive(std::chrono::milliseconds(std::max<int64_t>(wait, 1)));
+    if (spacing_ms > 0 && statistics_.pending > 0)
+      wait = std::min(wait, next_start_ms - port::monotonic_ms());
+    if (!unsaved_.empty() && store_failing_) wait = std::min(wait, kStoreRetryMs);
+    wait = std::max<int64_t>(wait, 1);
+    if (client_.connected()) {
+      arrived = client_.receive(std::chrono::milliseconds(wait));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));  // nothing can arrive
+    }
   }
 }
 

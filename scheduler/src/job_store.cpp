@@ -1,27 +1,50 @@
 #include "scheduler/job_store.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <random>
 
 namespace door::scheduler {
 
 namespace {
 
+// PRAGMA application_id of a door-scheduler store ("Door"), and PRAGMA user_version of its layout.
+// Version 1 is the layout stores had before they were tagged: the same tables without the lease.
+constexpr int kApplicationId = 0x446f6f72;
+constexpr int kSchemaVersion = 2;
+
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS jobs (
+CREATE TABLE jobs (
   id TEXT PRIMARY KEY, type TEXT NOT NULL, query TEXT NOT NULL,
   method TEXT NOT NULL, payload TEXT NOT NULL, patch TEXT NOT NULL, wait_for_ack INTEGER NOT NULL,
   response_timeout INTEGER NOT NULL, start_time INTEGER NOT NULL, max_execution INTEGER NOT NULL,
   recurrence TEXT NOT NULL, rate REAL NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL,
-  created INTEGER NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL, failure TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS device_results (
+  created INTEGER NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL, failure TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '', lease_expiry INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE device_results (
   job_id TEXT NOT NULL, run INTEGER NOT NULL, device_id TEXT NOT NULL, status TEXT NOT NULL,
   code INTEGER NOT NULL, response TEXT NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL,
   PRIMARY KEY (job_id, run, device_id));
+PRAGMA application_id = 1148153714;
+PRAGMA user_version = 2;
 )sql";
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 2, "kSchema's PRAGMAs");
+
+constexpr const char* kAddLease = R"sql(
+ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expiry INTEGER NOT NULL DEFAULT 0;
+PRAGMA application_id = 1148153714;
+PRAGMA user_version = 2;
+)sql";
+
+constexpr const char* kUnversionedJobs =
+    "id,type,query,method,payload,patch,wait_for_ack,response_timeout,start_time,max_execution,"
+    "recurrence,rate,status,run,created,started,ended,failure";
+constexpr const char* kResultColumns = "job_id,run,device_id,status,code,response,started,ended";
 
 constexpr const char* kJobColumns =
     "id, type, query, method, payload, patch, wait_for_ack, response_timeout, start_time, "
@@ -34,7 +57,10 @@ using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
 
 Statement prepare(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(s);
+    return Statement();
+  }
   return Statement(s);
 }
 
@@ -57,13 +83,83 @@ bool make_parent_folder(const std::string& path) {
   return mkdir(folder.c_str(), 0700) == 0 || errno == EEXIST;
 }
 
+// Unique among the processes sharing a store: host, process id and a random part (a process id
+// is reused after a restart).
+std::string make_owner() {
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  std::random_device random;
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(random()));
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + tail;
+}
+
 }  // namespace
 
 JobStore::~JobStore() {
   if (db_ != nullptr) sqlite3_close(db_);
 }
 
+bool JobStore::failed(const char* what) {
+  const int code = sqlite3_errcode(db_) & 0xff;
+  locked_ = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+  if (locked_) {
+    error_ = "store locked: " + path_ + " is write-locked by another process; gave up after " +
+             std::to_string(kBusyWaitMs / 1000) + " s waiting to " + what;
+  } else {
+    error_ = "the job store " + path_ + " failed to " + what + ": " + sqlite3_errmsg(db_);
+  }
+  return false;
+}
+
+bool JobStore::exec(const char* sql) {
+  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+bool JobStore::inspect(Layout& layout) {
+  Statement s = prepare(db_,
+                        "SELECT (SELECT application_id FROM pragma_application_id), "
+                        "(SELECT user_version FROM pragma_user_version), "
+                        "(SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
+                        "type = 'table' ORDER BY name)), "
+                        "(SELECT group_concat(name) FROM pragma_table_info('jobs')), "
+                        "(SELECT group_concat(name) FROM pragma_table_info('device_results'))");
+  if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return failed("read its layout");
+  const int application_id = sqlite3_column_int(s.get(), 0);
+  const int version = sqlite3_column_int(s.get(), 1);
+  const std::string tables = column_text(s.get(), 2);
+  if (application_id == kApplicationId) {
+    layout = version == kSchemaVersion  ? Layout::current
+             : version > kSchemaVersion ? Layout::newer
+                                        : Layout::foreign;
+  } else if (application_id != 0 || version != 0) {
+    layout = Layout::foreign;
+  } else if (tables.empty()) {
+    layout = Layout::empty;
+  } else if (tables == "device_results,jobs" && column_text(s.get(), 3) == kUnversionedJobs &&
+             column_text(s.get(), 4) == kResultColumns) {
+    layout = Layout::unversioned;
+  } else {
+    layout = Layout::foreign;
+  }
+  return true;
+}
+
+bool JobStore::set_up(Layout layout) {
+  if (layout == Layout::empty && !exec("PRAGMA journal_mode=WAL")) return failed("set it up");
+  Batch batch(*this, "set it up");
+  if (!batch.open()) return false;
+  // Another process may have set it up since the first look.
+  Layout now = layout;
+  if (!inspect(now)) return false;
+  if (now == Layout::empty && !exec(kSchema)) return failed("set it up");
+  if (now == Layout::unversioned && !exec(kAddLease)) return failed("add the lease columns");
+  return batch.commit();  // open() looks again and refuses what is not its layout
+}
+
 bool JobStore::open(const std::string& path, std::string& error) {
+  path_ = path;
+  owner_ = make_owner();
   if (!make_parent_folder(path)) {
     error = "cannot make the folder of " + path + ": " + std::strerror(errno);
     return false;
@@ -76,35 +172,54 @@ bool JobStore::open(const std::string& path, std::string& error) {
     error = "cannot open the job store " + path + ": " + sqlite3_errmsg(db_);
     return false;
   }
-  // Other scheduler processes may hold the lock briefly; wait for them instead of failing.
-  sqlite3_busy_timeout(db_, 5000);
-  if (!exec("PRAGMA journal_mode=WAL") || !exec(kSchema)) {
-    error = "the job store " + path + " is not usable: " + sqlite3_errmsg(db_);
+  // Other scheduler processes hold the lock briefly; wait for them, but not for ever.
+  sqlite3_busy_timeout(db_, kBusyWaitMs);
+  Layout layout = Layout::foreign;
+  if (!inspect(layout) ||
+      ((layout == Layout::empty || layout == Layout::unversioned) && !set_up(layout)) ||
+      !inspect(layout)) {
+    error = error_;
+    return false;
+  }
+  if (layout == Layout::newer) {
+    error = "the job store " + path + " was made by a newer door-scheduler (layout version above " +
+            std::to_string(kSchemaVersion) + "); this one does not change it";
+    return false;
+  }
+  if (layout != Layout::current) {
+    error = "the job store " + path +
+            " is not a door-scheduler store (it holds other tables); give --store a new file";
     return false;
   }
   return true;
 }
 
-JobStore::Batch::Batch(JobStore& store) : store_(store) {
-  open_ = store_.exec("BEGIN IMMEDIATE");
+JobStore::Batch::Batch(JobStore& store, const char* what) : store_(store) {
+  open_ = store_.exec("BEGIN IMMEDIATE") || store_.failed(what);
 }
 
 JobStore::Batch::~Batch() {
-  commit();
+  if (open_) (void)store_.exec("ROLLBACK");
 }
 
-void JobStore::Batch::commit() {
-  if (open_) store_.exec("COMMIT");
+bool JobStore::Batch::commit() {
+  if (!open_) return false;
+  if (!store_.exec("COMMIT")) {
+    const bool ok = store_.failed("commit");
+    (void)store_.exec("ROLLBACK");  // what it held is written again by the caller
+    open_ = false;
+    return ok;
+  }
   open_ = false;
+  return true;
 }
 
-bool JobStore::exec(const char* sql) {
-  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
-}
-
-bool JobStore::add(const Job& job, std::string& error) {
+bool JobStore::add(const Job& job) {
+  Batch batch(*this, "store the job");
+  if (!batch.open()) return false;
   Statement s = prepare(db_, std::string("INSERT INTO jobs (") + kJobColumns +
                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s) return failed("store the job");
   bind(s.get(), 1, job.id);
   bind(s.get(), 2, to_string(job.type));
   bind(s.get(), 3, job.query);
@@ -123,11 +238,14 @@ bool JobStore::add(const Job& job, std::string& error) {
   sqlite3_bind_int64(s.get(), 16, job.started);
   sqlite3_bind_int64(s.get(), 17, job.ended);
   bind(s.get(), 18, job.failure);
-  if (sqlite3_step(s.get()) == SQLITE_DONE) return true;
-  error = sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY
-              ? "a job with the id " + job.id + " exists already"
-              : std::string("cannot store the job: ") + sqlite3_errmsg(db_);
-  return false;
+  if (sqlite3_step(s.get()) != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_PRIMARYKEY)
+      return failed("store the job");
+    locked_ = false;
+    error_ = "a job with the id " + job.id + " exists already";
+    return false;
+  }
+  return batch.commit();
 }
 
 Job JobStore::read_job(sqlite3_stmt* s) {
@@ -145,7 +263,7 @@ Job JobStore::read_job(sqlite3_stmt* s) {
   job.max_execution_s = sqlite3_column_int(s, 9);
   job.recurrence = column_text(s, 10);
   job.rate = sqlite3_column_double(s, 11);
-  parse_job_status(column_text(s, 12), job.status);
+  if (!parse_job_status(column_text(s, 12), job.status)) job.status = JobStatus::failed;
   job.run = sqlite3_column_int(s, 13);
   job.created = sqlite3_column_int64(s, 14);
   job.started = sqlite3_column_int64(s, 15);
@@ -154,46 +272,97 @@ Job JobStore::read_job(sqlite3_stmt* s) {
   return job;
 }
 
-std::vector<Job> JobStore::jobs_where(const std::string& condition, int64_t parameter) {
+bool JobStore::jobs_where(const std::string& condition, int64_t parameter, std::vector<Job>& out) {
+  out.clear();
   Statement s = prepare(db_, std::string("SELECT ") + kJobColumns + " FROM jobs " + condition);
+  if (!s) return failed("read the jobs");
   if (condition.find('?') != std::string::npos) sqlite3_bind_int64(s.get(), 1, parameter);
-  std::vector<Job> jobs;
-  while (sqlite3_step(s.get()) == SQLITE_ROW) jobs.push_back(read_job(s.get()));
-  return jobs;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(read_job(s.get()));
+  return rc == SQLITE_DONE || failed("read the jobs");
 }
 
-std::optional<Job> JobStore::get(const std::string& id) {
+bool JobStore::get(const std::string& id, std::optional<Job>& out) {
+  out.reset();
   Statement s = prepare(db_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+  if (!s) return failed("read the job");
   bind(s.get(), 1, id);
-  if (sqlite3_step(s.get()) != SQLITE_ROW) return std::nullopt;
-  return read_job(s.get());
+  const int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_ROW) out = read_job(s.get());
+  return rc == SQLITE_ROW || rc == SQLITE_DONE || failed("read the job");
 }
 
-std::vector<Job> JobStore::all() {
-  return jobs_where("ORDER BY created, id", 0);
+bool JobStore::all(std::vector<Job>& out) {
+  return jobs_where("ORDER BY created, id", 0, out);
 }
 
-std::vector<Job> JobStore::due(int64_t now) {
+bool JobStore::due(int64_t now, std::vector<Job>& out) {
   return jobs_where(
-      "WHERE (status IN ('queued','scheduled') AND start_time <= ?) OR status = 'running' "
-      "ORDER BY start_time, id",
-      now);
+      "WHERE (status IN ('queued','scheduled') AND start_time <= ?1) OR "
+      "(status = 'running' AND lease_expiry <= ?1) ORDER BY start_time, id",
+      now, out);
 }
 
-bool JobStore::claim(const std::string& id, int run, int64_t now) {
+bool JobStore::claim(const std::string& id, int run, int64_t now, bool& claimed) {
+  claimed = false;
+  Batch batch(*this, "claim the job");
+  if (!batch.open()) return false;
   Statement s = prepare(db_,
-                        "UPDATE jobs SET status = 'running', run = ?, started = ? "
-                        "WHERE id = ? AND status IN ('queued','scheduled')");
+                        "UPDATE jobs SET status = 'running', run = ?, started = ?, owner = ?, "
+                        "lease_expiry = ? WHERE id = ? AND status IN ('queued','scheduled')");
+  if (!s) return failed("claim the job");
   sqlite3_bind_int(s.get(), 1, run);
   sqlite3_bind_int64(s.get(), 2, now);
+  bind(s.get(), 3, owner_);
+  sqlite3_bind_int64(s.get(), 4, now + kLeaseSeconds);
+  bind(s.get(), 5, id);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("claim the job");
+  claimed = sqlite3_changes(db_) == 1;
+  if (batch.commit()) return true;
+  claimed = false;
+  return false;
+}
+
+bool JobStore::take_over(const std::string& id, int64_t now, bool& taken) {
+  taken = false;
+  Batch batch(*this, "take the job over");
+  if (!batch.open()) return false;
+  Statement s = prepare(db_,
+                        "UPDATE jobs SET owner = ?, lease_expiry = ? WHERE id = ? AND "
+                        "status = 'running' AND lease_expiry <= ?");
+  if (!s) return failed("take the job over");
+  bind(s.get(), 1, owner_);
+  sqlite3_bind_int64(s.get(), 2, now + kLeaseSeconds);
   bind(s.get(), 3, id);
-  return sqlite3_step(s.get()) == SQLITE_DONE && sqlite3_changes(db_) == 1;
+  sqlite3_bind_int64(s.get(), 4, now);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("take the job over");
+  taken = sqlite3_changes(db_) == 1;
+  if (batch.commit()) return true;
+  taken = false;
+  return false;
+}
+
+bool JobStore::renew(const std::string& id, int64_t now, bool& owned) {
+  Statement s = prepare(db_, "UPDATE jobs SET lease_expiry = ? WHERE id = ? AND owner = ?");
+  if (!s) return failed("renew the lease");
+  sqlite3_bind_int64(s.get(), 1, now + kLeaseSeconds);
+  bind(s.get(), 2, id);
+  bind(s.get(), 3, owner_);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("renew the lease");
+  owned = sqlite3_changes(db_) == 1;
+  return true;
 }
 
 bool JobStore::update(const Job& job) {
+  Batch batch(*this, "store the job's status");
+  if (!batch.open()) return false;
   Statement s = prepare(db_,
-                        "UPDATE jobs SET status = ?, run = ?, start_time = ?, started = ?, "
-                        "ended = ?, failure = ? WHERE id = ? AND status != 'cancelled'");
+                        "UPDATE jobs SET status = ?1, run = ?2, start_time = ?3, started = ?4, "
+                        "ended = ?5, failure = ?6, lease_expiry = 0 WHERE id = ?7 AND owner = ?8 "
+                        "AND status = 'running' AND NOT (?1 != 'running' AND EXISTS (SELECT 1 "
+                        "FROM device_results WHERE job_id = ?7 AND run = ?2 AND status IN "
+                        "('pending','running')))");
+  if (!s) return failed("store the job's status");
   bind(s.get(), 1, to_string(job.status));
   sqlite3_bind_int(s.get(), 2, job.run);
   sqlite3_bind_int64(s.get(), 3, job.start_time);
@@ -201,24 +370,54 @@ bool JobStore::update(const Job& job) {
   sqlite3_bind_int64(s.get(), 5, job.ended);
   bind(s.get(), 6, job.failure);
   bind(s.get(), 7, job.id);
-  return sqlite3_step(s.get()) == SQLITE_DONE;
+  bind(s.get(), 8, owner_);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("store the job's status");
+  if (sqlite3_changes(db_) == 0) {
+    // Why not: a cancel is not an error (the cancel stands); anything else is.
+    std::optional<Job> now;
+    if (!get(job.id, now)) return false;
+    if (now && now->status == JobStatus::cancelled) return batch.commit();
+    locked_ = false;
+    error_ = !now ? "job " + job.id + " is no longer in the store"
+             : now->status != JobStatus::running
+                 ? "job " + job.id + " is " + to_string(now->status) + " already"
+                 : "job " + job.id + " run " + std::to_string(job.run) + " was not stored as " +
+                       to_string(job.status) +
+                       ": another scheduler took it over, or devices are still open";
+    return false;
+  }
+  return batch.commit();
 }
 
-bool JobStore::cancel(const std::string& id) {
+bool JobStore::cancel(const std::string& id, bool& cancelled) {
+  cancelled = false;
+  Batch batch(*this, "cancel the job");
+  if (!batch.open()) return false;
   Statement s = prepare(db_,
                         "UPDATE jobs SET status = 'cancelled' WHERE id = ? AND status IN "
                         "('queued','scheduled','running')");
+  if (!s) return failed("cancel the job");
   bind(s.get(), 1, id);
-  return sqlite3_step(s.get()) == SQLITE_DONE && sqlite3_changes(db_) == 1;
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("cancel the job");
+  cancelled = sqlite3_changes(db_) == 1;
+  if (batch.commit()) return true;
+  cancelled = false;
+  return false;
 }
 
-bool JobStore::cancelled(const std::string& id) {
-  const auto job = get(id);
-  return job && job->status == JobStatus::cancelled;
+bool JobStore::cancelled(const std::string& id, bool& out) {
+  std::optional<Job> job;
+  if (!get(id, job)) return false;
+  out = job && job->status == JobStatus::cancelled;
+  return true;
 }
 
 bool JobStore::save_result(const std::string& job_id, int run, const DeviceResult& r) {
-  Statement s = prepare(db_, "INSERT OR REPLACE INTO device_results VALUES (?,?,?,?,?,?,?,?)");
+  Statement s = prepare(db_,
+                        "INSERT OR REPLACE INTO device_results SELECT ?1,?2,?3,?4,?5,?6,?7,?8 "
+                        "WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?1 AND run = ?2 AND "
+                        "owner = ?9)");
+  if (!s) return failed("store a device's result");
   bind(s.get(), 1, job_id);
   sqlite3_bind_int(s.get(), 2, run);
   bind(s.get(), 3, r.device_id);
@@ -227,33 +426,42 @@ bool JobStore::save_result(const std::string& job_id, int run, const DeviceResul
   bind(s.get(), 6, r.response);
   sqlite3_bind_int64(s.get(), 7, r.started);
   sqlite3_bind_int64(s.get(), 8, r.ended);
-  return sqlite3_step(s.get()) == SQLITE_DONE;
+  bind(s.get(), 9, owner_);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("store a device's result");
+  if (sqlite3_changes(db_) == 1) return true;
+  locked_ = false;
+  error_ = "job " + job_id + " run " + std::to_string(run) + " is not this scheduler's to write";
+  return false;
 }
 
-std::vector<DeviceResult> JobStore::results(const std::string& job_id, int run) {
+bool JobStore::results(const std::string& job_id, int run, std::vector<DeviceResult>& out) {
+  out.clear();
   Statement s = prepare(db_,
                         "SELECT device_id, status, code, response, started, ended FROM "
                         "device_results WHERE job_id = ? AND run = ? ORDER BY device_id");
+  if (!s) return failed("read the devices' results");
   bind(s.get(), 1, job_id);
   sqlite3_bind_int(s.get(), 2, run);
-  std::vector<DeviceResult> results;
-  while (sqlite3_step(s.get()) == SQLITE_ROW) {
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
     DeviceResult r;
     r.device_id = column_text(s.get(), 0);
-    parse_device_status(column_text(s.get(), 1), r.status);
+    if (!parse_device_status(column_text(s.get(), 1), r.status)) r.status = DeviceStatus::failed;
     r.code = sqlite3_column_int(s.get(), 2);
     r.response = column_text(s.get(), 3);
     r.started = sqlite3_column_int64(s.get(), 4);
     r.ended = sqlite3_column_int64(s.get(), 5);
-    results.push_back(std::move(r));
+    out.push_back(std::move(r));
   }
-  return results;
+  return rc == SQLITE_DONE || failed("read the devices' results");
 }
 
-Statistics JobStore::statistics(const std::string& job_id, int run) {
-  Statistics st;
-  for (const DeviceResult& r : results(job_id, run)) st.count(r.status, 1);
-  return st;
+bool JobStore::statistics(const std::string& job_id, int run, Statistics& out) {
+  out = Statistics();
+  std::vector<DeviceResult> all;
+  if (!results(job_id, run, all)) return false;
+  for (const DeviceResult& r : all) out.count(r.status, 1);
+  return true;
 }
 
 }  // namespace door::scheduler

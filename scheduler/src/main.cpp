@@ -86,8 +86,10 @@ const char* kServeHelp =
     "usage: door-scheduler serve\n"
     "\n"
     "Runs jobs when their start time comes, one at a time, and repeating jobs again at their next\n"
-    "time, until SIGTERM or SIGINT. Jobs stored before a restart still run; a run that was under\n"
-    "way asks again the devices it had no answer from.\n";
+    "time, until SIGTERM or SIGINT. Jobs stored before a restart still run. A run belongs to the\n"
+    "scheduler that claimed it while that one renews its lease; a run whose scheduler stopped is\n"
+    "taken over once its lease expires (30 s) and asks again the devices it had no answer from.\n"
+    "A lost broker connection is retried with backoff (1 s doubling to 30 s).\n";
 
 bool read_password(const std::string& path, std::string& out) {
   std::ifstream in(path);

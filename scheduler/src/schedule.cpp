@@ -16,6 +16,10 @@ bool parse_hh_mm(const std::string& text, int& hour, int& minute) {
          hour < 24 && minute >= 0 && minute < 60 && text.size() == 5;
 }
 
+bool same_day(const tm& a, const tm& b) {
+  return a.tm_year == b.tm_year && a.tm_mon == b.tm_mon && a.tm_mday == b.tm_mday;
+}
+
 int64_t interval_of(const std::string& recurrence) {
   if (recurrence.rfind("every ", 0) != 0) return -1;
   return protocol::parse_duration(recurrence.substr(6));
@@ -47,8 +51,32 @@ int64_t parse_start(const std::string& text, int64_t now, std::string& error) {
         "2026-11-23T22:00 (local)";
     return -1;
   }
+  if (parts.tm_year < 70) {
+    error = "start: " + text + " is before 1970-01-01T00:00:00Z";
+    return -1;
+  }
+  const tm asked = parts;
   parts.tm_isdst = -1;  // local time: let the zone's rules say whether daylight saving applies
-  return utc ? static_cast<int64_t>(timegm(&parts)) : static_cast<int64_t>(mktime(&parts));
+  const time_t t = utc ? timegm(&parts) : mktime(&parts);
+  // timegm and mktime normalise out-of-range fields (February 30th becomes March 2nd): a time
+  // that does not read back the same was not a time of the calendar.
+  tm back{};
+  if (utc) {
+    gmtime_r(&t, &back);
+  } else {
+    localtime_r(&t, &back);
+  }
+  if (!same_day(back, asked)) {
+    error = "start: " + text + " is not a date of the calendar";
+    return -1;
+  }
+  if (back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min || back.tm_sec != asked.tm_sec) {
+    error = "start: " + text +
+            (utc ? " is not a time of the day"
+                 : " does not exist in local time (a daylight saving change skips it)");
+    return -1;
+  }
+  return static_cast<int64_t>(t);
 }
 
 bool valid_recurrence(const std::string& recurrence, std::string& error) {

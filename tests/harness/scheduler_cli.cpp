@@ -20,7 +20,7 @@ std::vector<std::string> SchedulerCli::argv(const std::vector<std::string>& args
                                   "--password-file",
                                   password_file_,
                                   "--store",
-                                  dir_.file("jobs.db")};
+                                  store_path()};
   all.insert(all.end(), args.begin(), args.end());
   return all;
 }

@@ -21,6 +21,8 @@ class SchedulerCli {
   std::vector<std::string> argv(const std::vector<std::string>& args, int port = 0) const;
   // Runs it to the end.
   CliResult run(const std::vector<std::string>& args, int port = 0) const;
+  // The job store every command line uses.
+  std::string store_path() const { return dir_.file("jobs.db"); }
 
  private:
   const Broker& broker_;

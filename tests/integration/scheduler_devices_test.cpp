@@ -1,6 +1,8 @@
 // door-scheduler devices: the fleet view over a real broker with real agents, and the query subset.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
@@ -64,6 +66,26 @@ TEST_F(SchedulerDevices, AQuerySelectsASubset) {
       scheduler({"devices", "--query", "deviceId IN ['door-7'] OR status.online = false"});
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_EQ(none.output.find("door-"), std::string::npos) << none.output;
+}
+
+TEST_F(SchedulerDevices, ADevicesOwnTextCannotForgeLinesOrMoveTheCursor) {
+  MqttClient impostor(scheduler_options(broker_));
+  ASSERT_EQ(impostor.connect(), "");
+  ASSERT_TRUE(impostor.publish("devices/door-9/status", R"({"online":false})", 1, true));
+  // An escape sequence that erases the line, then a forged line for a door that is offline.
+  ASSERT_TRUE(impostor.publish(
+      "devices/door-9/twin/reported",
+      R"({"door":{"lock":"locked\u001b[2K\ndoor-9               yes     unlocked"},)"
+      R"("note":{"value":"a\u0007b\u009bc"}})",
+      1, true));
+  const CliResult r = scheduler({"devices"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find('\a'), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\ndoor-9               yes"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 4) << r.output;  // title, 3 doors
+  EXPECT_NE(r.output.find(R"(locked\x1b[2K\ndoor-9)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(R"(note=a\x07b\u009bc)"), std::string::npos) << r.output;
 }
 
 TEST_F(SchedulerDevices, BadInputGetsOneLineAndAnExitCode) {

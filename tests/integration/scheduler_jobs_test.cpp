@@ -6,43 +6,14 @@
 
 #include <algorithm>
 
-#include "agent_process.hpp"
-#include "broker.hpp"
 #include "mqtt_client.hpp"
 #include "reserved_port.hpp"
-#include "scheduler_cli.hpp"
+#include "scheduler_fixture.hpp"
 
 namespace door::test {
 namespace {
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-class SchedulerJobs : public ::testing::Test {
- protected:
-  void SetUp() override {
-    for (const char* id : {"door-1", "door-2", "door-3"}) start_agent(id);
-  }
-
-  void start_agent(const std::string& id) {
-    door_dirs_[id] = std::make_unique<TempDir>();
-    const TempDir& dir = *door_dirs_[id];
-    agents_[id] = std::make_unique<AgentProcess>(broker_dialect_config(
-        broker_.port(), id, "",
-        R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir)));
-    ASSERT_TRUE(agents_[id]->wait_online()) << agents_[id]->process().output();
-  }
-
-  CliResult scheduler(const std::vector<std::string>& args, int port = 0) {
-    return cli_.run(args, port);
-  }
-
-  Broker broker_;
-  SchedulerCli cli_{broker_};
-  std::map<std::string, std::unique_ptr<TempDir>> door_dirs_;
-  std::map<std::string, std::unique_ptr<AgentProcess>> agents_;
-};
+using SchedulerJobs = SchedulerFleet;
 
 TEST_F(SchedulerJobs, AMethodJobRunsOnTheDevicesTheQuerySelects) {
   const CliResult r = scheduler({"schedule", "method", "--query", "deviceId IN ['door-1','door-2']",
@@ -187,6 +158,17 @@ TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
        "unknown option --frobnicate"},
       {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--id", "kept"},
        "exists already"},
+      // Once an empty reason, a date normalised to March 2nd, and every device at once.
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--start",
+        "1969-12-31T23:59:59Z"},
+       "start: 1969-12-31T23:59:59Z is before 1970-01-01T00:00:00Z"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--start",
+        "2026-02-30T10:00"},
+       "start: 2026-02-30T10:00 is not a date of the calendar"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--rate", "1e-17"},
+       "--rate: devices a second, from 0.001 to 10000"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--rate", "2/s"},
+       "--rate: devices a second, from 0.001 to 10000"},
   };
   for (const auto& [args, message] : cases) {
     const CliResult r = scheduler(args);

@@ -55,6 +55,29 @@ TEST(Schedule, BadStartTimesSayWhatIsExpected) {
   }
 }
 
+TEST(Schedule, StartTimesAreTakenExactlyAsWritten) {
+  std::string error;
+  // Before 1970 once gave -1 (the error value) with no reason.
+  EXPECT_EQ(parse_start("1969-12-31T23:59:59Z", kNow, error), -1);
+  EXPECT_EQ(error, "start: 1969-12-31T23:59:59Z is before 1970-01-01T00:00:00Z");
+  EXPECT_EQ(parse_start("1970-01-01T00:00:00Z", kNow, error), 0);
+  // February 30th was normalised to March 2nd.
+  for (const char* bad : {"2026-02-30T10:00", "2026-02-30T10:00:00Z", "2027-02-29 10:00"}) {
+    error.clear();
+    EXPECT_EQ(parse_start(bad, kNow, error), -1) << bad;
+    EXPECT_EQ(error, std::string("start: ") + bad + " is not a date of the calendar");
+  }
+  EXPECT_EQ(parse_start("2026-06-15T10:59:60Z", kNow, error), -1);
+  EXPECT_EQ(error, "start: 2026-06-15T10:59:60Z is not a time of the day");
+  EXPECT_EQ(parse_start("2028-02-29T00:00:00Z", kNow, error), 1835395200);  // a leap day
+  InZone berlin("Europe/Berlin");
+  // 02:30 does not happen on the day Berlin moves its clocks forward.
+  EXPECT_EQ(parse_start("2027-03-28T02:30", kNow, error), -1);
+  EXPECT_EQ(error,
+            "start: 2027-03-28T02:30 does not exist in local time (a daylight saving change skips "
+            "it)");
+}
+
 TEST(Schedule, Recurrences) {
   std::string error;
   EXPECT_TRUE(valid_recurrence("every 20s", error));

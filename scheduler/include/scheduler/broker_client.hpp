@@ -36,6 +36,9 @@ class BrokerClient {
 
   // False with a one-line reason (unreachable, TLS, refused credentials).
   bool connect(std::string& error);
+  // False once the connection is lost (the broker stopped, the network failed), until connect()
+  // succeeds again.
+  bool connected() const;
   bool subscribe(const std::string& filter, int qos);
   // At QoS 1, waits until the broker has taken the message (10 s at most).
   bool publish(const std::string& topic, const std::string& payload, int qos, bool retained);

@@ -3,7 +3,12 @@
 // writes the desired patch into each retained desired document), at most `rate` devices a second,
 // and records every device's result: answered, failed with a reason (offline, an error status, no
 // answer in time), or canceled. A job ends completed (whatever the devices answered), failed (its
-// maxExecutionTimeInSeconds ran out) or cancelled.
+// maxExecutionTimeInSeconds ran out, or the connection to the broker was lost) or cancelled.
+//
+// Results are kept in memory until the store has them: while another process keeps the store
+// locked they are written again every pass, and a run ends only once every result is stored, so
+// a run is never stored as ended with devices still open. The runner renews its lease on the job
+// while it runs, and stops without writing if another scheduler took the run over.
 #include <functional>
 #include <map>
 #include <set>
@@ -18,10 +23,14 @@ namespace door::scheduler {
 
 // Told of every change, for live progress.
 using ProgressFn = std::function<void(const Job&, const Statistics&, const DeviceResult&)>;
+// Told what the operator should know beyond the devices' results: the store locked and available
+// again.
+using NoticeFn = std::function<void(const Job&, const std::string&)>;
 
 class JobRunner {
  public:
-  JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress = {});
+  JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress = {},
+            NoticeFn notice = {});
 
   // The job must be claimed (running, with its run number). Returns it as it ended.
   Job run(Job job);
@@ -38,6 +47,14 @@ class JobRunner {
   void erase_pending(std::map<std::string, Pending>::iterator p);
   void start_device(Job& job, DeviceResult& result);
   void finish(Job& job, DeviceResult& result, DeviceStatus status, int code, std::string response);
+  // Ends every device still pending or running, with the reason that fits each.
+  void end_open_devices(Job& job, DeviceStatus status, const std::string& running_reason,
+                        const std::string& pending_reason);
+  // Within an open batch: renews the lease when due and writes the results the store lacks.
+  // False when the run is no longer this process's.
+  bool save(const Job& job, JobStore::Batch& pass);
+  // Tells once that the store does not take results, until it does again.
+  void note_store_failure(const Job& job);
   void on_message(Job& job, const Message& message);
   void check_acknowledgement(Job& job, const std::string& device_id);
   bool write_desired(const Job& job, const std::string& device_id, int64_t& version,
@@ -47,6 +64,10 @@ class JobRunner {
   Fleet& fleet_;
   JobStore& store_;
   ProgressFn progress_;
+  NoticeFn notice_;
+  std::set<std::string> unsaved_;  // devices whose result the store does not have yet
+  bool store_failing_ = false;     // the last write failed (told once, until it works again)
+  int64_t next_renewal_ms_ = 0;
   std::map<std::string, DeviceResult> results_;
   std::map<std::string, Pending> pending_;  // by rid (methods) or device id (twin updates)
   std::set<std::pair<int64_t, std::string>> deadlines_;  // of pending_, with their keys

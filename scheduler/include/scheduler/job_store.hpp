@@ -1,8 +1,15 @@
 #pragma once
 // Jobs and per-device results in SQLite, so scheduled work survives a restart of the scheduler.
-// Several scheduler processes may share one store: a job is run by whoever claims it first.
+// Several scheduler processes may share one store. A run belongs to the process that claimed it:
+// its owner id and a lease the owner renews while it runs are in the job's row, and only the owner
+// writes the run's device results. A running job is taken over only when its lease has expired
+// (its owner stopped or hung), never while the owner lives.
+//
+// Every call that can fail says so, and error() tells why in one line: a store another process
+// keeps write-locked beyond the bounded wait reads "store locked", distinct from other failures.
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,52 +20,86 @@ namespace door::scheduler {
 
 class JobStore {
  public:
+  // How long a claim holds without renewal; a live owner renews it every kLeaseRenewSeconds.
+  static constexpr int64_t kLeaseSeconds = 30;
+  static constexpr int64_t kLeaseRenewSeconds = 5;
+  // How long a call waits for another process's write lock before it gives up.
+  static constexpr int kBusyWaitMs = 5000;
+
   JobStore() = default;
   ~JobStore();
   JobStore(const JobStore&) = delete;
   JobStore& operator=(const JobStore&) = delete;
 
-  // Opens (creating the file and its folder as needed, mode 0600); false with a reason.
-  bool open(const std::string& path, std::string& error);
+  // Opens (creating the file and its folder as needed, mode 0600); false with a reason, also for a
+  // file that is not a store of this program (another schema, a newer version, not SQLite).
+  [[nodiscard]] bool open(const std::string& path, std::string& error);
 
-  bool add(const Job& job, std::string& error);  // fails when the id exists
-  std::optional<Job> get(const std::string& id);
-  std::vector<Job> all();
-  // Jobs whose start time has come (queued or scheduled), oldest first, and running jobs left
-  // behind by a scheduler that stopped.
-  std::vector<Job> due(int64_t now);
-  // Marks the job running for its next run if it is still waiting; false if another took it.
-  bool claim(const std::string& id, int run, int64_t now);
-  bool update(const Job& job);
-  // Cancels a job that has not ended; false when there is no such job or it has ended.
-  bool cancel(const std::string& id);
-  bool cancelled(const std::string& id);
+  const std::string& error() const { return error_; }
+  // Whether the last failure was the store being locked, which trying again may cure.
+  bool locked() const { return locked_; }
+  // This process's owner id in claimed jobs.
+  const std::string& owner() const { return owner_; }
 
-  // Writes made while a Batch lives go to disk together when it commits (or ends): one sync for
-  // many results. Commit before waiting, so other schedulers are not kept from the store.
+  [[nodiscard]] bool add(const Job& job);  // fails when the id exists
+  [[nodiscard]] bool get(const std::string& id, std::optional<Job>& out);
+  [[nodiscard]] bool all(std::vector<Job>& out);
+  // Jobs whose start time has come (queued or scheduled), oldest first, and running jobs whose
+  // owner's lease expired before `now`.
+  [[nodiscard]] bool due(int64_t now, std::vector<Job>& out);
+  // Claims a waiting job for run `run`: claimed is false if another process took it first or it
+  // was cancelled.
+  [[nodiscard]] bool claim(const std::string& id, int run, int64_t now, bool& claimed);
+  // Takes over a running job whose lease expired; taken is false while its owner renews it.
+  [[nodiscard]] bool take_over(const std::string& id, int64_t now, bool& taken);
+  // Extends this process's lease; owned is false when another process took the job over.
+  [[nodiscard]] bool renew(const std::string& id, int64_t now, bool& owned);
+  // Stores the job's status, run and times, if this process owns it and it is not cancelled, and
+  // releases the lease. Never makes a run completed while its devices are pending or running.
+  [[nodiscard]] bool update(const Job& job);
+  // Cancels a job that has not ended; cancelled is false when there is no such job or it ended.
+  [[nodiscard]] bool cancel(const std::string& id, bool& cancelled);
+  [[nodiscard]] bool cancelled(const std::string& id, bool& out);
+
+  // Writes made while a Batch is open go to disk together when it commits: one sync for many
+  // results. Commit before waiting, so other schedulers are not kept from the store. A Batch that
+  // could not begin (the store locked) is not open: its writes would each wait for the lock.
   class Batch {
    public:
-    explicit Batch(JobStore& store);
-    ~Batch();
+    // what: the work it is for, as a failure to begin names it ("cancel the job").
+    Batch(JobStore& store, const char* what);
+    ~Batch();  // rolls back what was not committed
     Batch(const Batch&) = delete;
     Batch& operator=(const Batch&) = delete;
-    void commit();
+    bool open() const { return open_; }
+    [[nodiscard]] bool commit();
 
    private:
     JobStore& store_;
     bool open_ = false;
   };
 
-  bool save_result(const std::string& job_id, int run, const DeviceResult& result);
-  std::vector<DeviceResult> results(const std::string& job_id, int run);
-  Statistics statistics(const std::string& job_id, int run);
+  // Only the run's owner stores results: false for any other process.
+  [[nodiscard]] bool save_result(const std::string& job_id, int run, const DeviceResult& result);
+  [[nodiscard]] bool results(const std::string& job_id, int run, std::vector<DeviceResult>& out);
+  [[nodiscard]] bool statistics(const std::string& job_id, int run, Statistics& out);
 
  private:
-  bool exec(const char* sql);
+  enum class Layout { current, empty, unversioned, newer, foreign };
+
+  [[nodiscard]] bool exec(const char* sql);
+  [[nodiscard]] bool failed(const char* what);  // sets error_ from SQLite's, returns false
+  [[nodiscard]] bool inspect(Layout& layout);
+  [[nodiscard]] bool set_up(Layout layout);
   Job read_job(sqlite3_stmt* statement);
-  std::vector<Job> jobs_where(const std::string& condition, int64_t parameter);
+  [[nodiscard]] bool jobs_where(const std::string& condition, int64_t parameter,
+                                std::vector<Job>& out);
 
   sqlite3* db_ = nullptr;
+  std::string path_;
+  std::string owner_;
+  std::string error_;
+  bool locked_ = false;
 };
 
 }  // namespace door::scheduler

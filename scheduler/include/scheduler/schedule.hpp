@@ -9,7 +9,8 @@
 
 namespace door::scheduler {
 
-// Unix seconds, or -1 with a reason.
+// Unix seconds, or -1 with a reason. A date and time is taken exactly as written: one the calendar
+// does not have (2026-02-30), one a daylight saving change skips, or one before 1970 is refused.
 int64_t parse_start(const std::string& text, int64_t now, std::string& error);
 // Checks a recurrence; false with a reason.
 bool valid_recurrence(const std::string& recurrence, std::string& error);

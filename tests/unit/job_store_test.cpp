@@ -1,0 +1,207 @@
+#include "scheduler/job_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+namespace door::scheduler {
+namespace {
+
+constexpr int64_t kNow = 1800000000;
+
+// A store file of its own for each test, removed afterwards.
+class StoreFile {
+ public:
+  StoreFile()
+      : path_(::testing::TempDir() + "job-store-" + std::to_string(getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db") {
+    remove_all();
+  }
+  ~StoreFile() { remove_all(); }
+  const std::string& path() const { return path_; }
+  // Runs SQL on the file as another program would.
+  void exec(const char* sql) const {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+ private:
+  void remove_all() const {
+    for (const char* tail : {"", "-wal", "-shm"}) std::remove((path_ + tail).c_str());
+  }
+  std::string path_;
+};
+
+Job waiting_job(const std::string& id) {
+  Job job;
+  job.id = id;
+  job.query = "SELECT * FROM devices";
+  job.method = "lockDoor";
+  job.start_time = kNow;
+  return job;
+}
+
+DeviceResult result(const std::string& device, DeviceStatus status) {
+  DeviceResult r;
+  r.device_id = device;
+  r.status = status;
+  return r;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(JobStore, ARunBelongsToItsClaimantUntilItsLeaseExpires) {
+  StoreFile file;
+  JobStore a, b;
+  std::string error;
+  ASSERT_TRUE(a.open(file.path(), error)) << error;
+  ASSERT_TRUE(b.open(file.path(), error)) << error;
+  EXPECT_NE(a.owner(), b.owner());
+  ASSERT_TRUE(a.add(waiting_job("j")));
+  bool mine = false;
+  ASSERT_TRUE(a.claim("j", 1, kNow, mine));
+  EXPECT_TRUE(mine);
+  ASSERT_TRUE(b.claim("j", 1, kNow, mine));
+  EXPECT_FALSE(mine);
+  // While the lease lives the run is not due anywhere, and cannot be taken over.
+  std::vector<Job> due;
+  ASSERT_TRUE(b.due(kNow + JobStore::kLeaseSeconds - 1, due));
+  EXPECT_TRUE(due.empty());
+  ASSERT_TRUE(b.take_over("j", kNow + JobStore::kLeaseSeconds - 1, mine));
+  EXPECT_FALSE(mine);
+  // Only the owner writes the run's devices.
+  EXPECT_TRUE(a.save_result("j", 1, result("door-1", DeviceStatus::running)));
+  EXPECT_FALSE(b.save_result("j", 1, result("door-1", DeviceStatus::pending)));
+  EXPECT_EQ(b.error(), "job j run 1 is not this scheduler's to write");
+  // A live owner renews its lease.
+  bool owned = false;
+  ASSERT_TRUE(a.renew("j", kNow + 20, owned));
+  EXPECT_TRUE(owned);
+  ASSERT_TRUE(b.take_over("j", kNow + JobStore::kLeaseSeconds, mine));
+  EXPECT_FALSE(mine);
+  // An owner that stopped renewing loses the run to the next scheduler, and can no longer write.
+  ASSERT_TRUE(b.due(kNow + 20 + JobStore::kLeaseSeconds, due));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].status, JobStatus::running);
+  ASSERT_TRUE(b.take_over("j", kNow + 20 + JobStore::kLeaseSeconds, mine));
+  EXPECT_TRUE(mine);
+  ASSERT_TRUE(a.renew("j", kNow + 60, owned));
+  EXPECT_FALSE(owned);
+  EXPECT_FALSE(a.save_result("j", 1, result("door-1", DeviceStatus::completed)));
+  Job ended = *due.begin();
+  ended.status = JobStatus::completed;
+  EXPECT_FALSE(a.update(ended));
+}
+
+TEST(JobStore, ARunIsNeverStoredAsEndedWithDevicesOpen) {
+  StoreFile file;
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  ASSERT_TRUE(store.add(waiting_job("j")));
+  bool mine = false;
+  ASSERT_TRUE(store.claim("j", 1, kNow, mine));
+  ASSERT_TRUE(store.save_result("j", 1, result("door-1", DeviceStatus::completed)));
+  ASSERT_TRUE(store.save_result("j", 1, result("door-2", DeviceStatus::running)));
+  std::optional<Job> job;
+  ASSERT_TRUE(store.get("j", job));
+  ASSERT_TRUE(job);
+  job->status = JobStatus::completed;
+  EXPECT_FALSE(store.update(*job));
+  EXPECT_TRUE(has(store.error(), "was not stored as completed")) << store.error();
+  ASSERT_TRUE(store.save_result("j", 1, result("door-2", DeviceStatus::failed)));
+  EXPECT_TRUE(store.update(*job)) << store.error();
+  std::optional<Job> stored;
+  ASSERT_TRUE(store.get("j", stored));
+  EXPECT_EQ(stored->status, JobStatus::completed);
+}
+
+TEST(JobStore, ACancelStandsOverTheRunsOutcome) {
+  StoreFile file;
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  ASSERT_TRUE(store.add(waiting_job("j")));
+  bool mine = false, cancelled = false;
+  ASSERT_TRUE(store.claim("j", 1, kNow, mine));
+  ASSERT_TRUE(store.cancel("j", cancelled));
+  EXPECT_TRUE(cancelled);
+  std::optional<Job> job;
+  ASSERT_TRUE(store.get("j", job));
+  job->status = JobStatus::completed;
+  EXPECT_TRUE(store.update(*job)) << store.error();
+  ASSERT_TRUE(store.get("j", job));
+  EXPECT_EQ(job->status, JobStatus::cancelled);
+  ASSERT_TRUE(store.cancel("j", cancelled));
+  EXPECT_FALSE(cancelled);
+}
+
+TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
+  std::string error;
+  {
+    StoreFile file;
+    file.exec("CREATE TABLE jobs (x TEXT)");
+    JobStore store;
+    EXPECT_FALSE(store.open(file.path(), error));
+    EXPECT_EQ(error, "the job store " + file.path() +
+                         " is not a door-scheduler store (it holds other tables); give --store a "
+                         "new file");
+  }
+  {
+    StoreFile file;
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 3");
+    JobStore store;
+    EXPECT_FALSE(store.open(file.path(), error));
+    EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;
+  }
+  {
+    StoreFile file;
+    FILE* f = std::fopen(file.path().c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("not a database at all, only some text\n", f);
+    std::fclose(f);
+    JobStore store;
+    EXPECT_FALSE(store.open(file.path(), error));
+    EXPECT_TRUE(has(error, "file is not a database")) << error;
+  }
+}
+
+TEST(JobStore, AStoreFromBeforeLeasesIsKeptAndItsRunningJobsCanBeTakenOver) {
+  StoreFile file;
+  file.exec(R"sql(
+    CREATE TABLE jobs (
+      id TEXT PRIMARY KEY, type TEXT NOT NULL, query TEXT NOT NULL,
+      method TEXT NOT NULL, payload TEXT NOT NULL, patch TEXT NOT NULL,
+      wait_for_ack INTEGER NOT NULL, response_timeout INTEGER NOT NULL,
+      start_time INTEGER NOT NULL, max_execution INTEGER NOT NULL, recurrence TEXT NOT NULL,
+      rate REAL NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL, created INTEGER NOT NULL,
+      started INTEGER NOT NULL, ended INTEGER NOT NULL, failure TEXT NOT NULL);
+    CREATE TABLE device_results (
+      job_id TEXT NOT NULL, run INTEGER NOT NULL, device_id TEXT NOT NULL, status TEXT NOT NULL,
+      code INTEGER NOT NULL, response TEXT NOT NULL, started INTEGER NOT NULL,
+      ended INTEGER NOT NULL, PRIMARY KEY (job_id, run, device_id));
+    INSERT INTO jobs VALUES ('old', 'scheduleDeviceMethod', 'SELECT * FROM devices', 'lockDoor',
+      'null', '', 0, 30, 1800000000, 3600, '', 0, 'running', 1, 1800000000, 1800000000, 0, '');
+  )sql");
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  std::vector<Job> due;
+  ASSERT_TRUE(store.due(kNow, due));
+  ASSERT_EQ(due.size(), 1u);
+  bool mine = false;
+  ASSERT_TRUE(store.take_over("old", kNow, mine));
+  EXPECT_TRUE(mine);
+  JobStore again;
+  ASSERT_TRUE(again.open(file.path(), error)) << error;
+}
+
+}  // namespace
+}  // namespace door::scheduler
