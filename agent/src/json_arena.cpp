@@ -2,8 +2,6 @@
 
 #include <cstdlib>
 
-#include "protocol/json_document.hpp"
-
 namespace door::agent {
 
 namespace {
@@ -45,8 +43,9 @@ JsonArenaScope::~JsonArenaScope() {
   arena_.used_ = 0;
 }
 
-cJSON* JsonArenaScope::parse(std::string_view text) {
-  return protocol::parse_json_document(text);
+cJSON* JsonArenaScope::parse(std::string_view text, protocol::JsonRefusal* refusal,
+                             protocol::RepeatedMembers repeated) {
+  return protocol::parse_json_document(text, refusal, repeated);
 }
 
 }  // namespace door::agent

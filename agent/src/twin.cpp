@@ -6,6 +6,7 @@
 #include "port/atomic_file.hpp"
 #include "port/file.hpp"
 #include "port/log.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/merge_patch.hpp"
 
 namespace door::agent {
@@ -48,6 +49,14 @@ void log_unacknowledged(std::string_view key) {
       static_cast<int>(key.size()), key.data(), kMaxDesiredAcks);
 }
 
+// True when another member of object has item's name.
+bool named_twice(const cJSON* object, const cJSON* item) {
+  for (const cJSON* other = object->child; other != nullptr; other = other->next) {
+    if (other != item && std::strcmp(other->string, item->string) == 0) return true;
+  }
+  return false;
+}
+
 int count_members(const cJSON* object) {
   int n = 0;
   for (const cJSON* c = object->child; c != nullptr; c = c->next) ++n;
@@ -79,17 +88,19 @@ bool Twin::load_file(const std::string& path) {
   }
   JsonArenaScope scope(arena_);
   const cJSON* root = scope.parse(text);
-  const cJSON* version = cJSON_GetObjectItemCaseSensitive(root, "$version");
+  int64_t version = -1;
+  if (!protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(root, "$version"), version)) {
+    version = -1;
+  }
   const cJSON* desired = cJSON_GetObjectItemCaseSensitive(root, "desired");
-  if (!cJSON_IsObject(root) || !cJSON_IsNumber(version) || version->valuedouble < 0 ||
-      !cJSON_IsObject(desired) ||
+  if (!cJSON_IsObject(root) || version < 0 || !cJSON_IsObject(desired) ||
       !cJSON_PrintPreallocated(const_cast<cJSON*>(desired), document_, sizeof document_, false)) {
     log(Level::error, "desired properties: %s is broken (not the JSON this agent writes)",
         path.c_str());
     std::strcpy(document_, "{}");
     return false;
   }
-  version_ = static_cast<int64_t>(version->valuedouble);
+  version_ = version;
   settings_ = settings_from(desired);
   staged_count_ = 0;
   for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
@@ -114,22 +125,25 @@ DesiredSettings Twin::settings_from(const cJSON* document) {
 
 Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_t topic_version) {
   JsonArenaScope scope(arena_);
-  const cJSON* root = scope.parse(payload);
+  // A key named twice is refused on its own (merge_and_save); anything else named twice spoils
+  // the whole message.
+  const cJSON* root = scope.parse(payload, nullptr, protocol::RepeatedMembers::keep);
   const cJSON* desired = source == DesiredSource::twin_response
                              ? cJSON_GetObjectItemCaseSensitive(root, "desired")
                              : root;
-  if (!cJSON_IsObject(desired)) {
+  if (!cJSON_IsObject(desired) || (source == DesiredSource::twin_response &&
+                                   protocol::find_repeated_member(root, false) != nullptr)) {
     log(Level::warning, "desired properties: ignored a message that is not a JSON object");
     return Outcome::malformed;
   }
   int64_t version = topic_version;
   const cJSON* body_version = cJSON_GetObjectItemCaseSensitive(desired, "$version");
-  if (body_version != nullptr) {
-    const double v = cJSON_IsNumber(body_version) ? body_version->valuedouble : -1;
-    version = v >= 0 && v <= 9e15 ? static_cast<int64_t>(v) : -1;
-  }
-  if (version < 0) {
-    log(Level::warning, "desired properties: ignored a change without a valid $version");
+  if (body_version != nullptr && !protocol::exact_integer(body_version, version)) version = -1;
+  const cJSON* repeated = protocol::find_repeated_member(desired, false);
+  if (version < 0 || (repeated != nullptr && std::strcmp(repeated->string, "$version") == 0)) {
+    log(Level::warning,
+        "desired properties: ignored a change without a valid $version (one whole number from 0 "
+        "to 2^63-1)");
     return Outcome::malformed;
   }
   if (version <= version_) {
@@ -142,7 +156,7 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
 }
 
 Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t version) {
-  cJSON* current = cJSON_Parse(document_);
+  cJSON* current = protocol::parse_json_document(document_);
   if (current == nullptr) return Outcome::malformed;  // only when the arena is exhausted
   staged_count_ = 0;
   DesiredSettings checked = settings_;
@@ -169,9 +183,30 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
           kMaxDesiredKeyLength);
       continue;
     }
+    if (reserved_reported_name(key)) {
+      log(Level::warning,
+          "desired properties: key '%s' refused: the device reports it itself, so it cannot be "
+          "acknowledged under that name",
+          item->string);
+      continue;
+    }
     if (cJSON_IsNull(item)) {
       cJSON_DeleteItemFromObjectCaseSensitive(current, item->string);
       stage(key, 200, true, "deleted");
+      continue;
+    }
+    if (named_twice(desired, item)) {
+      stage(key, 400, false, "refused: named more than once in one change");
+      continue;
+    }
+    if (protocol::find_repeated_member(item) != nullptr) {
+      stage(key, 400, false, "refused: its value names a member more than once");
+      continue;
+    }
+    if (protocol::find_inexact_number(item) != nullptr) {
+      stage(key, 400, false,
+            "refused: a number of more than 15 significant digits, or out of range, would not "
+            "be kept as written");
       continue;
     }
     port::TextWriter reason(reason_text, sizeof reason_text);
@@ -299,15 +334,20 @@ void Twin::commit_acks(int64_t version, const cJSON* document) {
   staged_count_ = 0;
 }
 
-bool Twin::add_acks(port::TextWriter& out, bool include_deleted) {
+bool Twin::add_acks(port::JsonObjectWriter& report, bool include_deleted) {
   JsonArenaScope scope(arena_);
   cJSON* document = scope.parse(document_);
   char value[kMaxDesiredValueBytes + 5];
+  port::TextWriter& out = report.text();
   for (const Ack& a : acks_) {
     if (!a.used || (a.deleted && !include_deleted)) continue;
-    out.add('"').add(a.key).add("\":");
+    if (!report.member(a.key)) {
+      log(Level::error, "desired properties: the report already has a member '%s'; not repeated",
+          a.key);
+      continue;
+    }
     if (a.deleted) {
-      out.add("null,");
+      out.add("null");
       continue;
     }
     cJSON* current = cJSON_GetObjectItemCaseSensitive(document, a.key);
@@ -315,7 +355,7 @@ bool Twin::add_acks(port::TextWriter& out, bool include_deleted) {
       std::strcpy(value, "null");  // refused, and no earlier value to keep
     }
     out.add(R"({"value":)").add(value).add(R"(,"ac":)").add_int(a.code).add(R"(,"av":)");
-    out.add_int(a.version).add(R"(,"ad":")").add(a.description).add("\"},");
+    out.add_int(a.version).add(R"(,"ad":")").add(a.description).add("\"}");
   }
   return out.ok();
 }

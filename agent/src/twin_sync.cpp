@@ -1,5 +1,8 @@
 #include "agent/twin_sync.hpp"
 
+#include <iterator>
+
+#include "port/json_object_writer.hpp"
 #include "port/log.hpp"
 
 namespace door::agent {
@@ -105,15 +108,19 @@ void TwinSync::on_report_timer() {
 void TwinSync::send_report() {
   const bool patches = dialect_.reports_are_patches();
   port::TextWriter doc(report_, sizeof report_);
-  doc.add('{');
-  twin_.add_acks(doc, patches);
-  door_.add_door_report(doc);
-  doc.add(R"(,"agent":{"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
-      .add_int(twin_.version())
-      .add("}}");
+  // The device's own members first: a key of the same name can never displace them.
+  std::string_view names[kMaxDesiredAcks + 2];
+  port::JsonObjectWriter report(doc, names, std::size(names));
+  door_.add_door_report(report);
+  if (report.member("agent")) {
+    doc.add(R"({"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
+        .add_int(twin_.version())
+        .add('}');
+  }
+  twin_.add_acks(report, patches);
   next_rid(report_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!doc.ok() || !dialect_.format_reported(topic, report_rid_)) {
+  if (!report.close() || !dialect_.format_reported(topic, report_rid_)) {
     log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
     return;
   }

@@ -22,6 +22,12 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
 class BrokerTwin : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -136,6 +142,30 @@ TEST_F(BrokerTwin, ADesiredLogLevelSurvivesAConfigReload) {
       << agent_->process().output();
 }
 
+// Versions past 2^53 are exact; a key named twice and a number that would change get ac 400 and
+// the old value stays; a desired "door" or "agent" never makes the report name them twice.
+TEST_F(BrokerTwin, ExactVersionsAndRefusalsOfWhatCannotBeKeptAsGiven) {
+  set_desired(R"({"$version":9007199254740993,"floor":5,"building":1})");
+  reported_with(R"("av":9007199254740993)");
+  set_desired(R"({"$version":9007199254740994,"floor":5,"floor":"x","building":2,)"
+              R"("big":9007199254740993,"door":"open","agent":1})");
+  const std::string reported = reported_with(R"("av":9007199254740994)");
+  EXPECT_TRUE(has(reported, R"("floor":{"value":5,"ac":400,"av":9007199254740994,)"
+                            R"("ad":"refused: named more than once in one change"})"))
+      << reported;
+  EXPECT_TRUE(has(reported, R"("building":{"value":2,"ac":200,"av":9007199254740994)")) << reported;
+  EXPECT_TRUE(has(reported, R"("big":{"value":null,"ac":400,"av":9007199254740994)")) << reported;
+  EXPECT_EQ(count(reported, R"("door":{"lock")"), 1u) << reported;
+  EXPECT_EQ(count(reported, R"("agent":)"), 1u) << reported;
+  EXPECT_FALSE(has(reported, R"("door":{"value")")) << reported;
+  EXPECT_TRUE(has(reported, R"("desiredVersion":9007199254740994})")) << reported;
+  set_desired(R"({"$version":9223372036854775807,"floor":6})");
+  EXPECT_TRUE(has(reported_with(R"("av":9223372036854775807)"),
+                  R"("floor":{"value":6,"ac":200,"av":9223372036854775807)"));
+  EXPECT_EQ(slurp(dir_.file("desired.json")),
+            R"({"$version":9223372036854775807,"desired":{"floor":6}})");
+}
+
 // --- IoT Hub ---
 
 class AzureTwin : public ::testing::Test {
@@ -216,6 +246,30 @@ TEST_F(AzureTwin, PatchesAreAppliedStaleOnesIgnoredAndBusyAnswersRetried) {
                            R"({"floor":null,"$version":7})", 0));
   report = next_report();
   EXPECT_TRUE(has(report, R"("floor":null)")) << report;  // deleted from the twin
+}
+
+TEST_F(AzureTwin, ExactVersionsAndRefusalsOfWhatCannotBeKeptAsGiven) {
+  answer(200, next_request("$iothub/twin/GET/"),
+         R"({"desired":{"floor":5,"$version":9007199254740993},"reported":{}})");
+  std::string rid;
+  EXPECT_TRUE(has(next_report(&rid), R"("floor":{"value":5,"ac":200,"av":9007199254740993)"));
+  answer(204, rid);
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=9007199254740994",
+                           R"({"floor":5,"floor":"x","big":1e400,"door":"open","agent":1,)"
+                           R"("$version":9007199254740994})",
+                           0));
+  const std::string report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":5,"ac":400,"av":9007199254740994,)"
+                          R"("ad":"refused: named more than once in one change"})"))
+      << report;
+  EXPECT_TRUE(has(report, R"("big":{"value":null,"ac":400,"av":9007199254740994)")) << report;
+  EXPECT_EQ(count(report, R"("door":{"lock")"), 1u) << report;
+  EXPECT_EQ(count(report, R"("agent":)"), 1u) << report;
+  EXPECT_FALSE(has(report, R"("door":{"value")")) << report;
+  answer(204, rid);
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=9223372036854775807",
+                           R"({"floor":6,"$version":9223372036854775807})", 0));
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":6,"ac":200,"av":9223372036854775807)"));
 }
 
 TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "port/file.hpp"
+#include "port/json_object_writer.hpp"
 
 namespace door::agent {
 namespace {
@@ -36,10 +37,14 @@ class TwinTest : public ::testing::Test {
     twin_->load();
   }
 
+  // The acknowledgements as a JSON object.
   std::string acks(bool include_deleted = false) {
     char buf[kMaxReportedBytes];
     port::TextWriter out(buf, sizeof buf);
-    EXPECT_TRUE(twin_->add_acks(out, include_deleted));
+    std::string_view names[kMaxDesiredAcks];
+    port::JsonObjectWriter report(out, names, std::size(names));
+    EXPECT_TRUE(twin_->add_acks(report, include_deleted));
+    EXPECT_TRUE(report.close());
     return std::string(out.view());
   }
 
@@ -56,8 +61,8 @@ TEST_F(TwinTest, AppliesPersistsAndAcknowledgesThePatch) {
   EXPECT_EQ(effects_.last.building, 43);
   EXPECT_EQ(effects_.last.floor, 3);
   EXPECT_EQ(slurp(path_), R"({"$version":2,"desired":{"building":43,"floor":3}})");
-  EXPECT_EQ(acks(), R"("building":{"value":43,"ac":200,"av":2,"ad":"applied"},)"
-                    R"("floor":{"value":3,"ac":200,"av":2,"ad":"applied"},)");
+  EXPECT_EQ(acks(), R"({"building":{"value":43,"ac":200,"av":2,"ad":"applied"},)"
+                    R"("floor":{"value":3,"ac":200,"av":2,"ad":"applied"}})");
 }
 
 TEST_F(TwinTest, StaleAndMalformedChangesAreIgnored) {
@@ -167,12 +172,114 @@ TEST_F(TwinTest, RefusalsNeverCrowdOutTheAcknowledgementOfAKeptKey) {
   EXPECT_NE(a.find(R"("note":{"value":"kept","ac":200,"av":2)"), std::string::npos) << a;
 }
 
-TEST_F(TwinTest, ReservedAndUnsafeKeys) {
-  ASSERT_EQ(
-      twin_->apply(R"({"door":"open","a.b":1,"$metadata":{},"ok":1})", DesiredSource::patch, 1),
-      Twin::Outcome::applied);
+// A key named twice in one change is refused whichever value comes last; the others apply.
+TEST_F(TwinTest, AKeyNamedTwiceIsRefusedAndTheOldValueStays) {
+  ASSERT_EQ(twin_->apply(R"({"floor":5,"note":"a"})", DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  for (const char* change :
+       {R"({"floor":5,"floor":"x","building":7})", R"({"floor":"x","floor":6,"building":7})"}) {
+    SCOPED_TRACE(change);
+    const int64_t version = twin_->version() + 1;
+    ASSERT_EQ(twin_->apply(change, DesiredSource::patch, version), Twin::Outcome::applied);
+    EXPECT_EQ(effects_.last.floor, 5);
+    EXPECT_EQ(effects_.last.building, 7);
+    const std::string a = acks();
+    EXPECT_NE(a.find(R"("floor":{"value":5,"ac":400,"av":)" + std::to_string(version) +
+                     R"(,"ad":"refused: named more than once in one change"})"),
+              std::string::npos)
+        << a;
+  }
+  ASSERT_EQ(twin_->apply(R"({"note":{"a":1,"a":2}})", DesiredSource::patch, 9),
+            Twin::Outcome::applied);
+  EXPECT_NE(acks().find(R"("note":{"value":"a","ac":400,"av":9)"), std::string::npos) << acks();
+  // $version twice, or a repeated member around the desired properties, spoils the whole change.
+  EXPECT_EQ(twin_->apply(R"({"$version":10,"$version":11,"floor":1})", DesiredSource::patch, -1),
+            Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->apply(R"({"desired":{"$version":12},"desired":{"$version":13,"floor":1}})",
+                         DesiredSource::twin_response, -1),
+            Twin::Outcome::malformed);
+  EXPECT_EQ(effects_.last.floor, 5);
+  EXPECT_EQ(slurp(path_), R"({"$version":9,"desired":{"floor":5,"note":"a","building":7}})");
+}
+
+// Versions are exact 64-bit integers: a double would stop at 2^53 and a cap at 9e15 ignored
+// every later version.
+TEST_F(TwinTest, VersionsAreExactAroundTwoToThe53rdAndThe63rd) {
+  struct Step {
+    const char* version;
+    Twin::Outcome outcome;
+    int64_t applied;
+  };
+  for (const Step& s : {Step{"9000000000000000", Twin::Outcome::applied, 9000000000000000},
+                        Step{"9000000000000001", Twin::Outcome::applied, 9000000000000001},
+                        Step{"9007199254740993", Twin::Outcome::applied, 9007199254740993},
+                        Step{"9007199254740994", Twin::Outcome::applied, 9007199254740994},
+                        Step{"9007199254740994", Twin::Outcome::stale, 9007199254740994},
+                        Step{"9.2e18", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"9223372036854775808", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"1e300", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"9007199254740995.0", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"9223372036854775807", Twin::Outcome::applied, INT64_MAX}}) {
+    EXPECT_EQ(twin_->apply(std::string(R"({"floor":1,"$version":)") + s.version + "}",
+                           DesiredSource::patch, -1),
+              s.outcome)
+        << s.version;
+    EXPECT_EQ(twin_->version(), s.applied) << s.version;
+  }
+  EXPECT_EQ(slurp(path_), R"({"$version":9223372036854775807,"desired":{"floor":1}})");
+  Twin restarted(path_, limits_, effects_);
+  restarted.load();
+  EXPECT_EQ(restarted.version(), INT64_MAX);
+}
+
+// A state file whose $version is not an exact integer from 0 to 2^63 - 1 is broken: the last good
+// copy is used instead (9.2e18 loaded as 9200000000000000000 and then blocked version 100; 1e300
+// loaded as INT64_MIN).
+TEST_F(TwinTest, AStateFileVersionMustBeAnExactInteger) {
+  for (const char* version : {"9.2e18", "1e300", "-1", "9223372036854775808", "2.0"}) {
+    SCOPED_TRACE(version);
+    std::ofstream(path_ + ".prev") << R"({"$version":7,"desired":{"floor":2}})";
+    std::ofstream(path_) << R"({"$version":)" << version << R"(,"desired":{"floor":3}})";
+    Twin restarted(path_, limits_, effects_);
+    restarted.load();
+    EXPECT_EQ(restarted.version(), 7);
+    EXPECT_EQ(restarted.settings().floor, 2);
+    EXPECT_EQ(restarted.apply(R"({"floor":4})", DesiredSource::patch, 100), Twin::Outcome::applied);
+  }
+  std::ofstream(path_) << R"({"$version":9007199254740993,"desired":{"floor":3}})";
+  Twin exact(path_, limits_, effects_);
+  exact.load();
+  EXPECT_EQ(exact.version(), 9007199254740993);
+}
+
+// A number a double cannot hold as written is refused, never acknowledged with 200 as another
+// value (9007199254740993 was kept as 9007199254740992, 1e400 as null).
+TEST_F(TwinTest, ANumberThatWouldChangeIsRefused) {
+  ASSERT_EQ(twin_->apply(R"({"big":9007199254740993,"huge":1e400,"tiny":-1e-400,)"
+                         R"("deep":{"a":[1,1234567890123456]},"floor":3.0000000000000001,)"
+                         R"("fine":{"a":[123456789012345,0.1,1.5e300]}})",
+                         DesiredSource::patch, 1),
+            Twin::Outcome::applied);
   const std::string a = acks();
-  EXPECT_NE(a.find(R"("door":{"value":null,"ac":400)"), std::string::npos) << a;
+  for (const char* key : {"big", "huge", "tiny", "deep", "floor"}) {
+    EXPECT_NE(a.find("\"" + std::string(key) + R"(":{"value":null,"ac":400)"), std::string::npos)
+        << key << ": " << a;
+  }
+  EXPECT_NE(a.find(R"("fine":{"value":{"a":[123456789012345,0.1,1.5e+300]},"ac":200)"),
+            std::string::npos)
+      << a;
+  EXPECT_EQ(slurp(path_),
+            R"({"$version":1,"desired":{"fine":{"a":[123456789012345,0.1,1.5e+300]}}})");
+}
+
+// A desired "door" or "agent" was acknowledged under that name beside the device's own member, so
+// the reported document named them twice. They are refused and logged, never acknowledged.
+TEST_F(TwinTest, ReservedAndUnsafeKeys) {
+  ASSERT_EQ(twin_->apply(R"({"door":"open","agent":{"version":"x"},"a.b":1,"$metadata":{},"ok":1})",
+                         DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  const std::string a = acks();
+  EXPECT_EQ(a, R"({"ok":{"value":1,"ac":200,"av":1,"ad":"applied"}})");
   EXPECT_EQ(a.find("a.b"), std::string::npos);  // not even acknowledged: unsafe as a member name
   EXPECT_EQ(slurp(path_), R"({"$version":1,"desired":{"ok":1}})");
 }

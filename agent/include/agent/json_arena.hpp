@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "agent/capacities.hpp"
+#include "protocol/json_document.hpp"
 
 namespace door::agent {
 
@@ -37,7 +38,8 @@ class JsonArenaScope {
 
   // The whole text as one JSON document (protocol::parse_json_document); nullptr for anything
   // else, or JSON too complex for the arena. Valid until the scope ends.
-  cJSON* parse(std::string_view text);
+  cJSON* parse(std::string_view text, protocol::JsonRefusal* refusal = nullptr,
+               protocol::RepeatedMembers repeated = protocol::RepeatedMembers::refuse);
 
  private:
   JsonArena& arena_;

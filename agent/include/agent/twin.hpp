@@ -12,6 +12,7 @@
 #include "agent/capacities.hpp"
 #include "agent/desired_settings.hpp"
 #include "agent/json_arena.hpp"
+#include "port/json_object_writer.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::agent {
@@ -40,10 +41,10 @@ class Twin {
 
   int64_t version() const { return version_; }
   const DesiredSettings& settings() const { return settings_; }
-  // Appends the acknowledgement of every key as members of a JSON object (no braces, with a
-  // trailing comma when anything was written). With include_deleted, keys deleted since the last
+  // Writes the acknowledgement of every key as a member of the report; a name the report has
+  // already is logged and left out. With include_deleted, keys deleted since the last
   // forget_deleted() appear as null, which removes them from an IoT Hub twin.
-  bool add_acks(port::TextWriter& out, bool include_deleted);
+  bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
   void forget_deleted();
 
  private:
