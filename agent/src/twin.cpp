@@ -1,6 +1,7 @@
 #include "agent/twin.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "port/atomic_file.hpp"
@@ -73,6 +74,13 @@ void Twin::load() {
   if (load_file(state_path_ + ".prev")) {
     log(Level::warning, "desired properties: using the last good copy %s.prev",
         state_path_.c_str());
+    // Moved aside, so the next save keeps the good copy as .prev instead of the broken file.
+    const std::string aside = state_path_ + ".broken";
+    if (rename(state_path_.c_str(), aside.c_str()) != 0) {
+      char why[96];
+      log(Level::error, "desired properties: cannot move %s aside: %s", state_path_.c_str(),
+          strerror_r(errno, why, sizeof why));
+    }
     return;
   }
   log(Level::notice, "desired properties: none applied yet (version 0)");

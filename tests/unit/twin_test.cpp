@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <fstream>
 
@@ -32,7 +34,7 @@ class TwinTest : public ::testing::Test {
   void SetUp() override {
     path_ = ::testing::TempDir() + "twin-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
-    for (const char* suffix : {"", ".prev", ".tmp"}) unlink((path_ + suffix).c_str());
+    for (const char* suffix : {"", ".prev", ".tmp", ".broken"}) unlink((path_ + suffix).c_str());
     twin_ = std::make_unique<Twin>(path_, limits_, effects_);
     twin_->load();
   }
@@ -319,6 +321,39 @@ TEST_F(TwinTest, RestartLoadsTheStateAndFallsBackToTheLastGoodCopy) {
   recovered.load();
   EXPECT_EQ(recovered.version(), 1);
   EXPECT_EQ(recovered.settings().floor, 3);
+}
+
+// The agent loaded .prev when the file was broken, but its next save made the broken file the
+// last good copy.
+TEST_F(TwinTest, TheLastGoodCopyOutlivesABrokenFile) {
+  ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
+  ASSERT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::applied);
+  std::ofstream(path_) << "{broken";
+  Twin recovered(path_, limits_, effects_);
+  recovered.load();
+  ASSERT_EQ(recovered.version(), 1);
+  ASSERT_EQ(recovered.apply(R"({"floor":5})", DesiredSource::patch, 3), Twin::Outcome::applied);
+  EXPECT_EQ(slurp(path_), R"({"$version":3,"desired":{"floor":5}})");
+  EXPECT_EQ(slurp(path_ + ".prev"), R"({"$version":1,"desired":{"floor":3}})");
+  EXPECT_EQ(slurp(path_ + ".broken"), "{broken");
+}
+
+// A FIFO at the state path blocked start-up forever in open(). The load runs in a child process
+// so that a hang fails the test instead of stopping the suite.
+TEST_F(TwinTest, AFifoAtTheStatePathIsRefusedWithoutBlocking) {
+  std::ofstream(path_ + ".prev") << R"({"$version":7,"desired":{"floor":2}})";
+  ASSERT_EQ(mkfifo(path_.c_str(), 0600), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    alarm(10);
+    Twin restarted(path_, limits_, effects_);
+    restarted.load();
+    _exit(restarted.version() == 7 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 TEST_F(TwinTest, ASaveThatFailsAppliesNothing) {
