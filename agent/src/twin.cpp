@@ -154,17 +154,19 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
         "to 2^63-1)");
     return Outcome::malformed;
   }
-  if (version <= version_) {
-    log(version == version_ ? Level::debug : Level::notice,
-        "desired properties: version %lld ignored (version %lld is applied)",
-        static_cast<long long>(version), static_cast<long long>(version_));
+  if (version <= newest_version()) {
+    log(version == newest_version() ? Level::debug : Level::notice,
+        "desired properties: version %lld ignored (version %lld is %s)",
+        static_cast<long long>(version), static_cast<long long>(newest_version()),
+        save_pending_ ? "waiting to be saved" : "applied");
     return Outcome::stale;
   }
   return merge_and_save(desired, source != DesiredSource::patch, version);
 }
 
 Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t version) {
-  cJSON* current = protocol::parse_json_document(document_);
+  // A change waiting to be saved is the base: the new one includes it.
+  cJSON* current = protocol::parse_json_document(save_pending_ ? pending_ : document_);
   if (current == nullptr) return Outcome::malformed;  // only when the arena is exhausted
   staged_count_ = 0;
   DesiredSettings checked = settings_;
@@ -250,24 +252,20 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
     stage(key, 200, false, "applied");
   }
 
-  port::TextWriter file(file_, sizeof file_);
-  if (!cJSON_PrintPreallocated(current, scratch_, sizeof scratch_, false) ||
-      !file.add(R"({"$version":)")
-           .add_int(version)
-           .add(R"(,"desired":)")
-           .add(scratch_)
-           .add('}')
-           .ok()) {
+  if (!cJSON_PrintPreallocated(current, scratch_, sizeof scratch_, false)) {
     log(Level::error, "desired properties: version %lld does not fit in %zu bytes; not applied",
         static_cast<long long>(version), sizeof scratch_);
     return Outcome::not_saved;
   }
-  if (!port::replace_file(state_path_.c_str(), file.view())) {
-    char why[96];
-    log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied",
-        state_path_.c_str(), strerror_r(errno, why, sizeof why), static_cast<long long>(version));
-    return Outcome::not_saved;
+  if (!save(scratch_, version)) {
+    std::memcpy(pending_, scratch_, std::strlen(scratch_) + 1);
+    pending_version_ = version;
+    save_pending_ = true;
+    commit_acks(version, current, true);
+    return Outcome::save_pending;
   }
+  save_pending_ = false;
+  for (Ack& a : acks_) a.unsaved = false;  // an earlier change waiting to be saved is in this one
   std::memcpy(document_, scratch_, std::strlen(scratch_) + 1);
   version_ = version;
   settings_ = settings_from(current);
@@ -275,6 +273,43 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
   commit_acks(version, current);
   log(Level::notice, "desired properties: version %lld applied (%zu keys changed)",
       static_cast<long long>(version), changed);
+  effects_.apply_settings(settings_);
+  return Outcome::applied;
+}
+
+bool Twin::save(const char* document, int64_t version) {
+  port::TextWriter file(file_, sizeof file_);
+  if (!file.add(R"({"$version":)")
+           .add_int(version)
+           .add(R"(,"desired":)")
+           .add(document)
+           .add('}')
+           .ok()) {
+    errno = EFBIG;  // cannot happen: the file has room for the document and the envelope
+    return false;
+  }
+  if (port::replace_file(state_path_.c_str(), file.view())) return true;
+  char why[sizeof save_error_];
+  port::TextWriter(save_error_, sizeof save_error_)
+      .add_json_escaped(strerror_r(errno, why, sizeof why));
+  log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied, retrying",
+      state_path_.c_str(), why, static_cast<long long>(version));
+  return false;
+}
+
+Twin::Outcome Twin::retry_save() {
+  if (!save_pending_) return Outcome::stale;
+  if (!save(pending_, pending_version_)) return Outcome::save_pending;
+  save_pending_ = false;
+  std::memcpy(document_, pending_, std::strlen(pending_) + 1);
+  version_ = pending_version_;
+  for (Ack& a : acks_) a.unsaved = false;
+  {
+    JsonArenaScope scope(arena_);
+    settings_ = settings_from(scope.parse(document_));
+  }
+  log(Level::notice, "desired properties: version %lld saved and applied",
+      static_cast<long long>(version_));
   effects_.apply_settings(settings_);
   return Outcome::applied;
 }
@@ -324,7 +359,7 @@ Twin::Ack* Twin::find_ack(std::string_view key, const cJSON* document) {
   return nullptr;
 }
 
-void Twin::commit_acks(int64_t version, const cJSON* document) {
+void Twin::commit_acks(int64_t version, const cJSON* document, bool unsaved) {
   for (std::size_t i = 0; i < staged_count_; ++i) {
     const StagedAck& s = staged_[i];
     Ack* a = find_ack(s.key, document);
@@ -334,6 +369,7 @@ void Twin::commit_acks(int64_t version, const cJSON* document) {
     }
     a->used = true;
     a->deleted = s.deleted;
+    a->unsaved = unsaved;
     port::TextWriter(a->key, sizeof a->key).add(s.key);
     a->code = s.code;
     a->version = version;
@@ -348,29 +384,36 @@ bool Twin::add_acks(port::JsonObjectWriter& report, bool include_deleted) {
   char value[kMaxDesiredValueBytes + 5];
   port::TextWriter& out = report.text();
   for (const Ack& a : acks_) {
-    if (!a.used || (a.deleted && !include_deleted)) continue;
+    if (!a.used || (a.deleted && !a.unsaved && !include_deleted)) continue;
     if (!report.member(a.key)) {
       log(Level::error, "desired properties: the report already has a member '%s'; not repeated",
           a.key);
       continue;
     }
-    if (a.deleted) {
+    if (a.deleted && !a.unsaved) {
       out.add("null");
       continue;
     }
+    // The value in force: the applied one, also while a change to it waits to be saved.
     cJSON* current = cJSON_GetObjectItemCaseSensitive(document, a.key);
     if (current == nullptr || !cJSON_PrintPreallocated(current, value, sizeof value, false)) {
       std::strcpy(value, "null");  // refused, and no earlier value to keep
     }
-    out.add(R"({"value":)").add(value).add(R"(,"ac":)").add_int(a.code).add(R"(,"av":)");
-    out.add_int(a.version).add(R"(,"ad":")").add(a.description).add("\"}");
+    out.add(R"({"value":)").add(value).add(R"(,"ac":)").add_int(a.unsaved ? 500 : a.code);
+    out.add(R"(,"av":)").add_int(a.version).add(R"(,"ad":")");
+    if (a.unsaved) {
+      out.add("not saved: ").add(save_error_).add("; retrying");
+    } else {
+      out.add(a.description);
+    }
+    out.add("\"}");
   }
   return out.ok();
 }
 
 void Twin::forget_deleted() {
   for (Ack& a : acks_) {
-    if (a.deleted) a.used = false;
+    if (a.deleted && !a.unsaved) a.used = false;
   }
 }
 

@@ -3,6 +3,8 @@
 // PATCH and answers it).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
@@ -166,6 +168,27 @@ TEST_F(BrokerTwin, ExactVersionsAndRefusalsOfWhatCannotBeKeptAsGiven) {
             R"({"$version":9223372036854775807,"desired":{"floor":6}})");
 }
 
+// With the state file's file system failing (a directory where the temporary file goes fails every
+// save, also for root), the change is acknowledged with 500 and why, saved again with backoff, and
+// applied and acknowledged with 200 once the file can be written.
+TEST_F(BrokerTwin, AFailedSaveIsAcknowledgedWith500AndRetriedUntilSaved) {
+  set_desired(R"({"$version":1,"floor":3})");
+  reported_with(R"("av":1)");
+  ASSERT_EQ(mkdir(dir_.file("desired.json.tmp").c_str(), 0700), 0);
+  set_desired(R"({"$version":2,"floor":4})");
+  const std::string failed = reported_with(R"("ac":500)");
+  EXPECT_TRUE(has(failed, R"("floor":{"value":3,"ac":500,"av":2,)"
+                          R"("ad":"not saved: Is a directory; retrying"})"))
+      << failed;
+  const auto first = agent_->process().wait_for_line("cannot save", 10s);
+  ASSERT_TRUE(first) << agent_->process().output();
+  ASSERT_TRUE(agent_->process().wait_for_line("cannot save", 10s, *first + 1))
+      << agent_->process().output();
+  ASSERT_EQ(rmdir(dir_.file("desired.json.tmp").c_str()), 0);
+  EXPECT_FALSE(reported_with(R"("floor":{"value":4,"ac":200,"av":2)").empty());
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":2,"desired":{"floor":4}})");
+}
+
 // --- IoT Hub ---
 
 class AzureTwin : public ::testing::Test {
@@ -270,6 +293,35 @@ TEST_F(AzureTwin, ExactVersionsAndRefusalsOfWhatCannotBeKeptAsGiven) {
   ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=9223372036854775807",
                            R"({"floor":6,"$version":9223372036854775807})", 0));
   EXPECT_TRUE(has(next_report(), R"("floor":{"value":6,"ac":200,"av":9223372036854775807)"));
+}
+
+// A twin GET answer that could not be applied was followed by "ready" all the same.
+TEST_F(AzureTwin, AGetAnswerThatCannotBeAppliedIsAskedAgain) {
+  answer(200, next_request("$iothub/twin/GET/"), R"({"desired":[1],"reported":{}})");
+  const std::string again = next_request("$iothub/twin/GET/");
+  ASSERT_NE(again, "<none>");
+  EXPECT_EQ(agent_->process().count_output("ready:"), 0u) << agent_->process().output();
+  answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+  EXPECT_TRUE(agent_->process().wait_for_output("ready:", 10s)) << agent_->process().output();
+}
+
+TEST_F(AzureTwin, AFailedSaveIsAcknowledgedWith500AndRetriedUntilSaved) {
+  ASSERT_EQ(mkdir(dir_.file("desired.json.tmp").c_str(), 0700), 0);
+  answer(200, next_request("$iothub/twin/GET/"),
+         R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  std::string rid;
+  std::string report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":null,"ac":500,"av":3,)"
+                          R"("ad":"not saved: Is a directory; retrying"})"))
+      << report;
+  answer(204, rid);
+  ASSERT_EQ(rmdir(dir_.file("desired.json.tmp").c_str()), 0);
+  report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":2,"ac":200,"av":3,"ad":"applied"})")) << report;
+  EXPECT_TRUE(has(report, R"("desiredVersion":3})")) << report;
+  answer(204, rid);
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":3,"desired":{"floor":2}})");
 }
 
 TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {
