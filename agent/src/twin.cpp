@@ -44,12 +44,6 @@ bool fits(const cJSON* value) {
          std::strlen(text) <= kMaxDesiredValueBytes;
 }
 
-void log_unacknowledged(std::string_view key) {
-  log(Level::warning,
-      "desired properties: key '%.*s' not acknowledged: more than %zu keys in one change",
-      static_cast<int>(key.size()), key.data(), kMaxDesiredAcks);
-}
-
 // True when another member of object has item's name.
 bool named_twice(const cJSON* object, const cJSON* item) {
   for (const cJSON* other = object->child; other != nullptr; other = other->next) {
@@ -136,6 +130,12 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
   // A key named twice is refused on its own (merge_and_save); anything else named twice spoils
   // the whole message.
   const cJSON* root = scope.parse(payload, nullptr, protocol::RepeatedMembers::keep);
+  if (root == nullptr && scope.exhausted()) {
+    log(Level::error,
+        "desired properties: ignored a change of %zu bytes that needs more than %zu KiB to parse",
+        payload.size(), kTwinJsonArenaBytes / 1024);
+    return Outcome::malformed;
+  }
   const cJSON* desired = source == DesiredSource::twin_response
                              ? cJSON_GetObjectItemCaseSensitive(root, "desired")
                              : root;
@@ -147,8 +147,7 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
   int64_t version = topic_version;
   const cJSON* body_version = cJSON_GetObjectItemCaseSensitive(desired, "$version");
   if (body_version != nullptr && !protocol::exact_integer(body_version, version)) version = -1;
-  const cJSON* repeated = protocol::find_repeated_member(desired, false);
-  if (version < 0 || (repeated != nullptr && std::strcmp(repeated->string, "$version") == 0)) {
+  if (version < 0 || (body_version != nullptr && named_twice(desired, body_version))) {
     log(Level::warning,
         "desired properties: ignored a change without a valid $version (one whole number from 0 "
         "to 2^63-1)");
@@ -167,8 +166,13 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
 Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t version) {
   // A change waiting to be saved is the base: the new one includes it.
   cJSON* current = protocol::parse_json_document(save_pending_ ? pending_ : document_);
-  if (current == nullptr) return Outcome::malformed;  // only when the arena is exhausted
+  if (current == nullptr) {  // only when the arena is exhausted
+    log(Level::error, "desired properties: version %lld needs more than %zu KiB to merge; ignored",
+        static_cast<long long>(version), kTwinJsonArenaBytes / 1024);
+    return Outcome::malformed;
+  }
   staged_count_ = 0;
+  unacknowledged_ = 0;
   DesiredSettings checked = settings_;
   char reason_text[160];
 
@@ -251,6 +255,12 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
     cJSON_AddItemToObject(current, item->string, merged);
     stage(key, 200, false, "applied");
   }
+  if (unacknowledged_ > 0) {
+    log(Level::warning,
+        "desired properties: %zu keys of version %lld refused without an acknowledgement: at "
+        "most %zu fit in the report",
+        unacknowledged_, static_cast<long long>(version), kMaxDesiredAcks);
+  }
 
   if (!cJSON_PrintPreallocated(current, scratch_, sizeof scratch_, false)) {
     log(Level::error, "desired properties: version %lld does not fit in %zu bytes; not applied",
@@ -327,11 +337,11 @@ bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view 
   for (std::size_t i = 0; i < staged_count_ && slot == nullptr && kept; ++i) {
     if (staged_[i].code != 200 || staged_[i].deleted) {
       slot = &staged_[i];
-      log_unacknowledged(slot->key);
+      ++unacknowledged_;
     }
   }
   if (slot == nullptr) {
-    log_unacknowledged(key);
+    ++unacknowledged_;
     return false;
   }
   slot->key = key;

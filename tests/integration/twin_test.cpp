@@ -30,6 +30,15 @@ std::size_t count(const std::string& text, const std::string& part) {
   return n;
 }
 
+// "k0":0,...,"k999":999 (about 9 KB), the members of a legal desired document.
+std::string thousand_members() {
+  std::string text;
+  for (int i = 0; i < 1000; ++i)
+    text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  text.pop_back();
+  return text;
+}
+
 class BrokerTwin : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -189,6 +198,16 @@ TEST_F(BrokerTwin, AFailedSaveIsAcknowledgedWith500AndRetriedUntilSaved) {
   EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":2,"desired":{"floor":4}})");
 }
 
+// A legal 1,000-key document was dropped as "not a JSON object", with no acknowledgement.
+TEST_F(BrokerTwin, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
+  set_desired(R"({"$version":1,)" + thousand_members() + "}");
+  const std::string reported = reported_with(R"("av":1)");
+  EXPECT_TRUE(has(reported, R"("k31":{"value":31,"ac":200,"av":1)")) << reported;
+  EXPECT_TRUE(has(reported, R"("k32":{"value":null,"ac":400,"av":1,)"
+                            R"("ad":"refused: the device keeps at most 32 keys"})"))
+      << reported;
+}
+
 // --- IoT Hub ---
 
 class AzureTwin : public ::testing::Test {
@@ -322,6 +341,16 @@ TEST_F(AzureTwin, AFailedSaveIsAcknowledgedWith500AndRetriedUntilSaved) {
   EXPECT_TRUE(has(report, R"("desiredVersion":3})")) << report;
   answer(204, rid);
   EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":3,"desired":{"floor":2}})");
+}
+
+TEST_F(AzureTwin, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
+  answer(200, next_request("$iothub/twin/GET/"),
+         R"({"desired":{"$version":1,)" + thousand_members() + R"(},"reported":{}})");
+  const std::string report = next_report();
+  EXPECT_TRUE(has(report, R"("k31":{"value":31,"ac":200,"av":1)")) << report;
+  EXPECT_TRUE(has(report, R"("k32":{"value":null,"ac":400,"av":1,)"
+                          R"("ad":"refused: the device keeps at most 32 keys"})"))
+      << report;
 }
 
 TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {

@@ -137,6 +137,44 @@ TEST_F(TwinTest, UnknownKeysAreKeptWithinLimitsAndRefusedBeyond) {
   EXPECT_NE(acks().find("at most 32 keys"), std::string::npos);
 }
 
+// {"k0":0,...,"k999":0}: about 9 KB, legal for IoT Hub.
+std::string thousand_keys() {
+  std::string text = "{";
+  for (int i = 0; i < 1000; ++i)
+    text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  text.back() = '}';
+  return text;
+}
+
+// A legal 1,000-key document was dropped as "not a JSON object": it did not fit in the 64 KiB
+// arena of the method payloads. The keys that fit are kept, the others refused with 400.
+TEST_F(TwinTest, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
+  const std::string document = thousand_keys();
+  ASSERT_GT(document.size(), 8500u);
+  ASSERT_EQ(twin_->apply(document, DesiredSource::patch, 1), Twin::Outcome::applied);
+  const std::string a = acks();
+  EXPECT_NE(a.find(R"("k0":{"value":0,"ac":200,"av":1)"), std::string::npos) << a;
+  EXPECT_NE(a.find(R"("k31":{"value":31,"ac":200,"av":1)"), std::string::npos) << a;
+  EXPECT_NE(
+      a.find(
+          R"("k32":{"value":null,"ac":400,"av":1,"ad":"refused: the device keeps at most 32 keys"})"),
+      std::string::npos)
+      << a;
+  EXPECT_NE(slurp(path_).find(R"("k31":31})"), std::string::npos);
+  // The largest document of short members that fits in a payload parses too.
+  std::string most = R"({"$version":2)";
+  for (int i = 0; most.size() < kMaxPayloadBytes - 12; ++i)
+    most += ",\"" + std::to_string(i) + "\":0";
+  most += '}';
+  EXPECT_EQ(twin_->apply(most, DesiredSource::document, -1), Twin::Outcome::applied);
+  // Beyond the arena (8,000 numbers in one array): refused as a whole, nothing changes.
+  std::string numbers = R"({"$version":3,"k":[0)";
+  while (numbers.size() < kMaxPayloadBytes - 2) numbers += ",0";
+  numbers += "]}";
+  EXPECT_EQ(twin_->apply(numbers, DesiredSource::patch, -1), Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->version(), 2);
+}
+
 // Found by fuzzing: the 5 bytes of slack cJSON asks for let values of up to 260 bytes through.
 TEST_F(TwinTest, AValueOfMoreThan256BytesIsRefused) {
   // A string of n characters serializes to n + 2 bytes.

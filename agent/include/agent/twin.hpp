@@ -86,7 +86,7 @@ class Twin {
   std::string state_path_;
   DeviceLimits limits_;
   TwinEffects& effects_;
-  JsonArena arena_;
+  FixedJsonArena<kTwinJsonArenaBytes> arena_;
   int64_t version_ = 0;
   DesiredSettings settings_;
   char document_[kMaxDesiredBytes] = "{}";
@@ -100,6 +100,7 @@ class Twin {
   Ack acks_[kMaxDesiredAcks];
   StagedAck staged_[kMaxDesiredAcks];
   std::size_t staged_count_ = 0;
+  std::size_t unacknowledged_ = 0;  // keys of the change with no room for an acknowledgement
 };
 
 }  // namespace door::agent
