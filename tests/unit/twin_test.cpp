@@ -286,6 +286,10 @@ TEST_F(TwinTest, AStateFileVersionMustBeAnExactInteger) {
     EXPECT_EQ(restarted.settings().floor, 2);
     EXPECT_EQ(restarted.apply(R"({"floor":4})", DesiredSource::patch, 100), Twin::Outcome::applied);
   }
+  std::ofstream(path_) << R"({"$version":8,"desired":{"floor":2,"floor":3}})";  // named twice
+  Twin twice(path_, limits_, effects_);
+  twice.load();
+  EXPECT_EQ(twice.version(), 7);
   std::ofstream(path_) << R"({"$version":9007199254740993,"desired":{"floor":3}})";
   Twin exact(path_, limits_, effects_);
   exact.load();
