@@ -289,21 +289,15 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
 
 bool Twin::save(const char* document, int64_t version) {
   port::TextWriter file(file_, sizeof file_);
-  if (!file.add(R"({"$version":)")
-           .add_int(version)
-           .add(R"(,"desired":)")
-           .add(document)
-           .add('}')
-           .ok()) {
-    errno = EFBIG;  // cannot happen: the file has room for the document and the envelope
-    return false;
-  }
-  if (port::replace_file(state_path_.c_str(), file.view())) return true;
+  file.add(R"({"$version":)").add_int(version).add(R"(,"desired":)").add(document).add('}');
+  // The file has room for any document and its envelope, so only the file system can fail.
+  if (file.ok() && port::replace_file(state_path_.c_str(), file.view())) return true;
+  if (!file.ok()) errno = EFBIG;
   char why[sizeof save_error_];
   port::TextWriter(save_error_, sizeof save_error_)
       .add_json_escaped(strerror_r(errno, why, sizeof why));
   log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied, retrying",
-      state_path_.c_str(), why, static_cast<long long>(version));
+      state_path_.c_str(), save_error_, static_cast<long long>(version));
   return false;
 }
 

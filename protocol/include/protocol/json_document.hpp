@@ -7,7 +7,8 @@
 //
 // cJSON keeps a number only as a double. Each number of a parsed document also has its text as
 // written in valuestring (allocated through cJSON's hooks), so exact integers ($version) and
-// numbers a double cannot hold can be told apart. Nothing here allocates but through cJSON.
+// numbers a double cannot hold can be told apart; a number changed after parsing
+// (cJSON_SetNumberValue) keeps its old text. Nothing here allocates but through cJSON.
 #include <cjson/cJSON.h>
 
 #include <cstddef>
