@@ -204,13 +204,13 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
           item->string);
       continue;
     }
+    if (named_twice(desired, item)) {
+      stage(key, 400, false, "refused: named more than once in one change");
+      continue;
+    }
     if (cJSON_IsNull(item)) {
       cJSON_DeleteItemFromObjectCaseSensitive(current, item->string);
       stage(key, 200, true, "deleted");
-      continue;
-    }
-    if (named_twice(desired, item)) {
-      stage(key, 400, false, "refused: named more than once in one change");
       continue;
     }
     if (protocol::find_repeated_member(item) != nullptr) {

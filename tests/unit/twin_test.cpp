@@ -217,7 +217,8 @@ TEST_F(TwinTest, AKeyNamedTwiceIsRefusedAndTheOldValueStays) {
   ASSERT_EQ(twin_->apply(R"({"floor":5,"note":"a"})", DesiredSource::patch, 1),
             Twin::Outcome::applied);
   for (const char* change :
-       {R"({"floor":5,"floor":"x","building":7})", R"({"floor":"x","floor":6,"building":7})"}) {
+       {R"({"floor":5,"floor":"x","building":7})", R"({"floor":"x","floor":6,"building":7})",
+        R"({"floor":null,"floor":6,"building":7})", R"({"floor":6,"floor":null,"building":7})"}) {
     SCOPED_TRACE(change);
     const int64_t version = twin_->version() + 1;
     ASSERT_EQ(twin_->apply(change, DesiredSource::patch, version), Twin::Outcome::applied);
