@@ -287,10 +287,15 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
                   std::string& error, std::vector<std::string>* problems) {
   error.clear();
   Reader r(path, error, problems);
-  std::size_t offset = 0;
-  JsonPtr root(protocol::parse_json_document(text, &offset), &cJSON_Delete);
+  protocol::JsonRefusal refusal;
+  JsonPtr root(protocol::parse_json_document(text, &refusal), &cJSON_Delete);
+  if (!root && refusal.repeated_member) {
+    return r.fail("JSON", std::string("a member is named twice in one object") +
+                              (refusal.member[0] != '\0' ? ": \"" + shown(refusal.member) + "\""
+                                                         : std::string()));
+  }
   if (!root) {
-    return r.fail("JSON", "not valid JSON (near byte " + std::to_string(offset) + ")");
+    return r.fail("JSON", "not valid JSON (near byte " + std::to_string(refusal.offset) + ")");
   }
   if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
   // Each part is checked even when an earlier one has problems, so every problem is named.

@@ -78,10 +78,11 @@ KeyCheck check_desired_key(std::string_view key, const cJSON* value, const Devic
     s.log_level_set = true;
     return KeyCheck::accepted;
   }
-  if (key == "door" || key == "agent") {
-    return refuse(reason, "reserved: the device reports this key itself");
-  }
   return KeyCheck::unknown;
+}
+
+bool reserved_reported_name(std::string_view key) {
+  return key == "door" || key == "agent";
 }
 
 }  // namespace door::agent

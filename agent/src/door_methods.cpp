@@ -71,7 +71,15 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
   hold_ms = -1;
   if (blank(payload)) return true;
   JsonArenaScope scope(arena_);
-  const cJSON* root = scope.parse(payload);
+  protocol::JsonRefusal refusal;
+  const cJSON* root = scope.parse(payload, &refusal);
+  if (root == nullptr && refusal.repeated_member) {
+    response.add(R"({"message":"a field is given more than once)");
+    // Field names come from the network: the answer names only well-formed ones.
+    if (plain_name(refusal.member)) response.add(": ").add(refusal.member);
+    response.add("\"}");
+    return false;
+  }
   if (root == nullptr) {
     response.add(R"({"message":"the payload is not valid JSON, or nests too deeply"})");
     return false;
@@ -196,14 +204,15 @@ void DoorMethods::set_defaults(int64_t lock_seconds, int64_t relock_seconds) {
   auto_relock_ms_ = relock_seconds > 0 ? relock_seconds * 1000 : -1;
 }
 
-void DoorMethods::add_door_report(port::TextWriter& out) const {
+void DoorMethods::add_door_report(port::JsonObjectWriter& report) const {
+  if (!report.member("door")) return;
   if (actuator_ == nullptr) {
-    out.add(R"("door":{"lock":"unavailable"})");
+    report.text().add(R"({"lock":"unavailable"})");
     return;
   }
-  out.add(R"("door":{)");
-  add_state(out);
-  out.add('}');
+  report.text().add('{');
+  add_state(report.text());
+  report.text().add('}');
 }
 
 void DoorMethods::publish(const char* event) {

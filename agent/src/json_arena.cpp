@@ -2,41 +2,43 @@
 
 #include <cstdlib>
 
-#include "protocol/json_document.hpp"
-
 namespace door::agent {
 
 namespace {
 
 // cJSON's hooks are process-wide plain functions, so each thread's open scope is found here: every
 // agent's loop thread has its own arena, and cJSON outside a scope uses the C heap.
-thread_local JsonArena* t_active = nullptr;
+thread_local JsonArenaBase* t_active = nullptr;
 
 }  // namespace
 
 // Installed as the program starts, before any thread uses cJSON.
-const bool JsonArena::hooks_installed_ = [] {
-  cJSON_Hooks hooks{&JsonArena::allocate, &JsonArena::release};
+const bool JsonArenaBase::hooks_installed_ = [] {
+  cJSON_Hooks hooks{&JsonArenaBase::allocate, &JsonArenaBase::release};
   cJSON_InitHooks(&hooks);
   return true;
 }();
 
-void* JsonArena::allocate(std::size_t size) {
-  JsonArena* arena = t_active;
+void* JsonArenaBase::allocate(std::size_t size) {
+  JsonArenaBase* arena = t_active;
   if (arena == nullptr) return std::malloc(size);
   constexpr std::size_t kAlign = alignof(std::max_align_t);
   const std::size_t start = (arena->used_ + kAlign - 1) / kAlign * kAlign;
-  if (size > sizeof arena->buffer_ - start) return nullptr;  // cJSON then fails the parse
+  if (start > arena->capacity_ || size > arena->capacity_ - start) {
+    arena->exhausted_ = true;
+    return nullptr;  // cJSON then fails the parse
+  }
   arena->used_ = start + size;
   return arena->buffer_ + start;
 }
 
-void JsonArena::release(void* pointer) {
+void JsonArenaBase::release(void* pointer) {
   if (t_active == nullptr) std::free(pointer);  // in a scope the arena is reset as a whole
 }
 
-JsonArenaScope::JsonArenaScope(JsonArena& arena) : arena_(arena) {
+JsonArenaScope::JsonArenaScope(JsonArenaBase& arena) : arena_(arena) {
   arena_.used_ = 0;
+  arena_.exhausted_ = false;
   t_active = &arena_;
 }
 
@@ -45,8 +47,9 @@ JsonArenaScope::~JsonArenaScope() {
   arena_.used_ = 0;
 }
 
-cJSON* JsonArenaScope::parse(std::string_view text) {
-  return protocol::parse_json_document(text);
+cJSON* JsonArenaScope::parse(std::string_view text, protocol::JsonRefusal* refusal,
+                             protocol::RepeatedMembers repeated) {
+  return protocol::parse_json_document(text, refusal, repeated);
 }
 
 }  // namespace door::agent

@@ -1,11 +1,13 @@
 #include "agent/twin.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "port/atomic_file.hpp"
 #include "port/file.hpp"
 #include "port/log.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/merge_patch.hpp"
 
 namespace door::agent {
@@ -42,10 +44,12 @@ bool fits(const cJSON* value) {
          std::strlen(text) <= kMaxDesiredValueBytes;
 }
 
-void log_unacknowledged(std::string_view key) {
-  log(Level::warning,
-      "desired properties: key '%.*s' not acknowledged: more than %zu keys in one change",
-      static_cast<int>(key.size()), key.data(), kMaxDesiredAcks);
+// True when another member of object has item's name.
+bool named_twice(const cJSON* object, const cJSON* item) {
+  for (const cJSON* other = object->child; other != nullptr; other = other->next) {
+    if (other != item && std::strcmp(other->string, item->string) == 0) return true;
+  }
+  return false;
 }
 
 int count_members(const cJSON* object) {
@@ -64,6 +68,13 @@ void Twin::load() {
   if (load_file(state_path_ + ".prev")) {
     log(Level::warning, "desired properties: using the last good copy %s.prev",
         state_path_.c_str());
+    // Moved aside, so the next save keeps the good copy as .prev instead of the broken file.
+    const std::string aside = state_path_ + ".broken";
+    if (rename(state_path_.c_str(), aside.c_str()) != 0) {
+      char why[96];
+      log(Level::error, "desired properties: cannot move %s aside: %s", state_path_.c_str(),
+          strerror_r(errno, why, sizeof why));
+    }
     return;
   }
   log(Level::notice, "desired properties: none applied yet (version 0)");
@@ -79,17 +90,19 @@ bool Twin::load_file(const std::string& path) {
   }
   JsonArenaScope scope(arena_);
   const cJSON* root = scope.parse(text);
-  const cJSON* version = cJSON_GetObjectItemCaseSensitive(root, "$version");
+  int64_t version = -1;
+  if (!protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(root, "$version"), version)) {
+    version = -1;
+  }
   const cJSON* desired = cJSON_GetObjectItemCaseSensitive(root, "desired");
-  if (!cJSON_IsObject(root) || !cJSON_IsNumber(version) || version->valuedouble < 0 ||
-      !cJSON_IsObject(desired) ||
+  if (!cJSON_IsObject(root) || version < 0 || !cJSON_IsObject(desired) ||
       !cJSON_PrintPreallocated(const_cast<cJSON*>(desired), document_, sizeof document_, false)) {
     log(Level::error, "desired properties: %s is broken (not the JSON this agent writes)",
         path.c_str());
     std::strcpy(document_, "{}");
     return false;
   }
-  version_ = static_cast<int64_t>(version->valuedouble);
+  version_ = version;
   settings_ = settings_from(desired);
   staged_count_ = 0;
   for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
@@ -114,37 +127,52 @@ DesiredSettings Twin::settings_from(const cJSON* document) {
 
 Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_t topic_version) {
   JsonArenaScope scope(arena_);
-  const cJSON* root = scope.parse(payload);
+  // A key named twice is refused on its own (merge_and_save); anything else named twice spoils
+  // the whole message.
+  const cJSON* root = scope.parse(payload, nullptr, protocol::RepeatedMembers::keep);
+  if (root == nullptr && scope.exhausted()) {
+    log(Level::error,
+        "desired properties: ignored a change of %zu bytes that needs more than %zu KiB to parse",
+        payload.size(), kTwinJsonArenaBytes / 1024);
+    return Outcome::malformed;
+  }
   const cJSON* desired = source == DesiredSource::twin_response
                              ? cJSON_GetObjectItemCaseSensitive(root, "desired")
                              : root;
-  if (!cJSON_IsObject(desired)) {
+  if (!cJSON_IsObject(desired) || (source == DesiredSource::twin_response &&
+                                   protocol::find_repeated_member(root, false) != nullptr)) {
     log(Level::warning, "desired properties: ignored a message that is not a JSON object");
     return Outcome::malformed;
   }
   int64_t version = topic_version;
   const cJSON* body_version = cJSON_GetObjectItemCaseSensitive(desired, "$version");
-  if (body_version != nullptr) {
-    const double v = cJSON_IsNumber(body_version) ? body_version->valuedouble : -1;
-    version = v >= 0 && v <= 9e15 ? static_cast<int64_t>(v) : -1;
-  }
-  if (version < 0) {
-    log(Level::warning, "desired properties: ignored a change without a valid $version");
+  if (body_version != nullptr && !protocol::exact_integer(body_version, version)) version = -1;
+  if (version < 0 || (body_version != nullptr && named_twice(desired, body_version))) {
+    log(Level::warning,
+        "desired properties: ignored a change without a valid $version (one whole number from 0 "
+        "to 2^63-1)");
     return Outcome::malformed;
   }
-  if (version <= version_) {
-    log(version == version_ ? Level::debug : Level::notice,
-        "desired properties: version %lld ignored (version %lld is applied)",
-        static_cast<long long>(version), static_cast<long long>(version_));
+  if (version <= newest_version()) {
+    log(version == newest_version() ? Level::debug : Level::notice,
+        "desired properties: version %lld ignored (version %lld is %s)",
+        static_cast<long long>(version), static_cast<long long>(newest_version()),
+        save_pending_ ? "waiting to be saved" : "applied");
     return Outcome::stale;
   }
   return merge_and_save(desired, source != DesiredSource::patch, version);
 }
 
 Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t version) {
-  cJSON* current = cJSON_Parse(document_);
-  if (current == nullptr) return Outcome::malformed;  // only when the arena is exhausted
+  // A change waiting to be saved is the base: the new one includes it.
+  cJSON* current = protocol::parse_json_document(save_pending_ ? pending_ : document_);
+  if (current == nullptr) {  // only when the arena is exhausted
+    log(Level::error, "desired properties: version %lld needs more than %zu KiB to merge; ignored",
+        static_cast<long long>(version), kTwinJsonArenaBytes / 1024);
+    return Outcome::malformed;
+  }
   staged_count_ = 0;
+  unacknowledged_ = 0;
   DesiredSettings checked = settings_;
   char reason_text[160];
 
@@ -169,9 +197,30 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
           kMaxDesiredKeyLength);
       continue;
     }
+    if (reserved_reported_name(key)) {
+      log(Level::warning,
+          "desired properties: key '%s' refused: the device reports it itself, so it cannot be "
+          "acknowledged under that name",
+          item->string);
+      continue;
+    }
+    if (named_twice(desired, item)) {
+      stage(key, 400, false, "refused: named more than once in one change");
+      continue;
+    }
     if (cJSON_IsNull(item)) {
       cJSON_DeleteItemFromObjectCaseSensitive(current, item->string);
       stage(key, 200, true, "deleted");
+      continue;
+    }
+    if (protocol::find_repeated_member(item) != nullptr) {
+      stage(key, 400, false, "refused: its value names a member more than once");
+      continue;
+    }
+    if (protocol::find_inexact_number(item) != nullptr) {
+      stage(key, 400, false,
+            "refused: a number of more than 15 significant digits, or out of range, would not "
+            "be kept as written");
       continue;
     }
     port::TextWriter reason(reason_text, sizeof reason_text);
@@ -206,25 +255,27 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
     cJSON_AddItemToObject(current, item->string, merged);
     stage(key, 200, false, "applied");
   }
+  if (unacknowledged_ > 0) {
+    log(Level::warning,
+        "desired properties: %zu keys of version %lld refused without an acknowledgement: at "
+        "most %zu fit in the report",
+        unacknowledged_, static_cast<long long>(version), kMaxDesiredAcks);
+  }
 
-  port::TextWriter file(file_, sizeof file_);
-  if (!cJSON_PrintPreallocated(current, scratch_, sizeof scratch_, false) ||
-      !file.add(R"({"$version":)")
-           .add_int(version)
-           .add(R"(,"desired":)")
-           .add(scratch_)
-           .add('}')
-           .ok()) {
+  if (!cJSON_PrintPreallocated(current, scratch_, sizeof scratch_, false)) {
     log(Level::error, "desired properties: version %lld does not fit in %zu bytes; not applied",
         static_cast<long long>(version), sizeof scratch_);
     return Outcome::not_saved;
   }
-  if (!port::replace_file(state_path_.c_str(), file.view())) {
-    char why[96];
-    log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied",
-        state_path_.c_str(), strerror_r(errno, why, sizeof why), static_cast<long long>(version));
-    return Outcome::not_saved;
+  if (!save(scratch_, version)) {
+    std::memcpy(pending_, scratch_, std::strlen(scratch_) + 1);
+    pending_version_ = version;
+    save_pending_ = true;
+    commit_acks(version, current, true);
+    return Outcome::save_pending;
   }
+  save_pending_ = false;
+  for (Ack& a : acks_) a.unsaved = false;  // an earlier change waiting to be saved is in this one
   std::memcpy(document_, scratch_, std::strlen(scratch_) + 1);
   version_ = version;
   settings_ = settings_from(current);
@@ -232,6 +283,37 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
   commit_acks(version, current);
   log(Level::notice, "desired properties: version %lld applied (%zu keys changed)",
       static_cast<long long>(version), changed);
+  effects_.apply_settings(settings_);
+  return Outcome::applied;
+}
+
+bool Twin::save(const char* document, int64_t version) {
+  port::TextWriter file(file_, sizeof file_);
+  file.add(R"({"$version":)").add_int(version).add(R"(,"desired":)").add(document).add('}');
+  // The file has room for any document and its envelope, so only the file system can fail.
+  if (file.ok() && port::replace_file(state_path_.c_str(), file.view())) return true;
+  if (!file.ok()) errno = EFBIG;
+  char why[sizeof save_error_];
+  port::TextWriter(save_error_, sizeof save_error_)
+      .add_json_escaped(strerror_r(errno, why, sizeof why));
+  log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied, retrying",
+      state_path_.c_str(), save_error_, static_cast<long long>(version));
+  return false;
+}
+
+Twin::Outcome Twin::retry_save() {
+  if (!save_pending_) return Outcome::stale;
+  if (!save(pending_, pending_version_)) return Outcome::save_pending;
+  save_pending_ = false;
+  std::memcpy(document_, pending_, std::strlen(pending_) + 1);
+  version_ = pending_version_;
+  for (Ack& a : acks_) a.unsaved = false;
+  {
+    JsonArenaScope scope(arena_);
+    settings_ = settings_from(scope.parse(document_));
+  }
+  log(Level::notice, "desired properties: version %lld saved and applied",
+      static_cast<long long>(version_));
   effects_.apply_settings(settings_);
   return Outcome::applied;
 }
@@ -249,11 +331,11 @@ bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view 
   for (std::size_t i = 0; i < staged_count_ && slot == nullptr && kept; ++i) {
     if (staged_[i].code != 200 || staged_[i].deleted) {
       slot = &staged_[i];
-      log_unacknowledged(slot->key);
+      ++unacknowledged_;
     }
   }
   if (slot == nullptr) {
-    log_unacknowledged(key);
+    ++unacknowledged_;
     return false;
   }
   slot->key = key;
@@ -281,7 +363,7 @@ Twin::Ack* Twin::find_ack(std::string_view key, const cJSON* document) {
   return nullptr;
 }
 
-void Twin::commit_acks(int64_t version, const cJSON* document) {
+void Twin::commit_acks(int64_t version, const cJSON* document, bool unsaved) {
   for (std::size_t i = 0; i < staged_count_; ++i) {
     const StagedAck& s = staged_[i];
     Ack* a = find_ack(s.key, document);
@@ -291,6 +373,7 @@ void Twin::commit_acks(int64_t version, const cJSON* document) {
     }
     a->used = true;
     a->deleted = s.deleted;
+    a->unsaved = unsaved;
     port::TextWriter(a->key, sizeof a->key).add(s.key);
     a->code = s.code;
     a->version = version;
@@ -299,30 +382,42 @@ void Twin::commit_acks(int64_t version, const cJSON* document) {
   staged_count_ = 0;
 }
 
-bool Twin::add_acks(port::TextWriter& out, bool include_deleted) {
+bool Twin::add_acks(port::JsonObjectWriter& report, bool include_deleted) {
   JsonArenaScope scope(arena_);
   cJSON* document = scope.parse(document_);
   char value[kMaxDesiredValueBytes + 5];
+  port::TextWriter& out = report.text();
   for (const Ack& a : acks_) {
-    if (!a.used || (a.deleted && !include_deleted)) continue;
-    out.add('"').add(a.key).add("\":");
-    if (a.deleted) {
-      out.add("null,");
+    if (!a.used || (a.deleted && !a.unsaved && !include_deleted)) continue;
+    if (!report.member(a.key)) {
+      log(Level::error, "desired properties: the report already has a member '%s'; not repeated",
+          a.key);
       continue;
     }
+    if (a.deleted && !a.unsaved) {
+      out.add("null");
+      continue;
+    }
+    // The value in force: the applied one, also while a change to it waits to be saved.
     cJSON* current = cJSON_GetObjectItemCaseSensitive(document, a.key);
     if (current == nullptr || !cJSON_PrintPreallocated(current, value, sizeof value, false)) {
       std::strcpy(value, "null");  // refused, and no earlier value to keep
     }
-    out.add(R"({"value":)").add(value).add(R"(,"ac":)").add_int(a.code).add(R"(,"av":)");
-    out.add_int(a.version).add(R"(,"ad":")").add(a.description).add("\"},");
+    out.add(R"({"value":)").add(value).add(R"(,"ac":)").add_int(a.unsaved ? 500 : a.code);
+    out.add(R"(,"av":)").add_int(a.version).add(R"(,"ad":")");
+    if (a.unsaved) {
+      out.add("not saved: ").add(save_error_).add("; retrying");
+    } else {
+      out.add(a.description);
+    }
+    out.add("\"}");
   }
   return out.ok();
 }
 
 void Twin::forget_deleted() {
   for (Ack& a : acks_) {
-    if (a.deleted) a.used = false;
+    if (a.deleted && !a.unsaved) a.used = false;
   }
 }
 

@@ -1,5 +1,8 @@
 #include "agent/twin_sync.hpp"
 
+#include <iterator>
+
+#include "port/json_object_writer.hpp"
 #include "port/log.hpp"
 
 namespace door::agent {
@@ -16,6 +19,10 @@ constexpr int64_t kReportTimeoutMs = 30000;
 constexpr int64_t kReportCoalesceMs = 20;
 constexpr int64_t kRetryMinMs = 1000;
 constexpr int64_t kRetryMaxMs = 60000;
+// A state file that cannot be written (a full or failing file system) is tried again from about a
+// second up to every minute: soon after space is freed, without spinning on a broken disk.
+constexpr int64_t kSaveRetryMinMs = 1000;
+constexpr int64_t kSaveRetryMaxMs = 60000;
 
 bool retryable(int status) {
   return status == 429 || status >= 500;
@@ -30,12 +37,15 @@ TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& pub
       publisher_(publisher),
       twin_(twin),
       door_(door),
-      retry_(kRetryMinMs, kRetryMaxMs, random_) {}
+      retry_(kRetryMinMs, kRetryMaxMs, random_),
+      save_retry_(kSaveRetryMinMs, kSaveRetryMaxMs, random_) {}
 
 bool TwinSync::start() {
   get_timer_ = loop_.add_timer(&get_handler_);
   report_timer_ = loop_.add_timer(&report_handler_);
-  return get_timer_ != port::kNoTimer && report_timer_ != port::kNoTimer;
+  save_timer_ = loop_.add_timer(&save_handler_);
+  return get_timer_ != port::kNoTimer && report_timer_ != port::kNoTimer &&
+         save_timer_ != port::kNoTimer;
 }
 
 void TwinSync::next_rid(char (&rid)[24]) {
@@ -105,15 +115,19 @@ void TwinSync::on_report_timer() {
 void TwinSync::send_report() {
   const bool patches = dialect_.reports_are_patches();
   port::TextWriter doc(report_, sizeof report_);
-  doc.add('{');
-  twin_.add_acks(doc, patches);
-  door_.add_door_report(doc);
-  doc.add(R"(,"agent":{"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
-      .add_int(twin_.version())
-      .add("}}");
+  // The device's own members first: a key of the same name can never displace them.
+  std::string_view names[kMaxDesiredAcks + 2];
+  port::JsonObjectWriter report(doc, names, std::size(names));
+  door_.add_door_report(report);
+  if (report.member("agent")) {
+    doc.add(R"({"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
+        .add_int(twin_.version())
+        .add('}');
+  }
+  twin_.add_acks(report, patches);
   next_rid(report_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!doc.ok() || !dialect_.format_reported(topic, report_rid_)) {
+  if (!report.close() || !dialect_.format_reported(topic, report_rid_)) {
     log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
     return;
   }
@@ -141,8 +155,17 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
       loop_.arm_timer(get_timer_, delay);
       return;
     }
-    twin_.apply(payload, DesiredSource::twin_response, -1);
-    if (newest_patch_seen_ > twin_.version()) {
+    const Twin::Outcome outcome = twin_.apply(payload, DesiredSource::twin_response, -1);
+    if (outcome == Twin::Outcome::malformed || outcome == Twin::Outcome::not_saved) {
+      // Not reconciled: the desired properties in force may be stale.
+      const int64_t delay = retry_.next_delay_ms();
+      log(Level::warning, "twin GET answer not applied; asking again in %.1f s",
+          static_cast<double>(delay) / 1000.0);
+      loop_.arm_timer(get_timer_, delay);
+      return;
+    }
+    after_apply(outcome);
+    if (newest_patch_seen_ > twin_.newest_version()) {
       send_get();  // a change arrived while the GET was under way and is newer than its answer
       return;
     }
@@ -178,9 +201,28 @@ void TwinSync::on_desired(bool full_document, int64_t version, std::string_view 
     if (version > newest_patch_seen_) newest_patch_seen_ = version;
     return;
   }
-  const Twin::Outcome outcome =
-      twin_.apply(payload, full_document ? DesiredSource::document : DesiredSource::patch, version);
-  if (outcome == Twin::Outcome::applied) mark_dirty();
+  after_apply(twin_.apply(payload, full_document ? DesiredSource::document : DesiredSource::patch,
+                          version));
+}
+
+void TwinSync::after_apply(Twin::Outcome outcome) {
+  if (outcome == Twin::Outcome::applied) {
+    save_retry_.reset();
+    loop_.cancel_timer(save_timer_);
+    mark_dirty();
+  } else if (outcome == Twin::Outcome::save_pending) {
+    mark_dirty();  // the acknowledgements say 500 and why
+    if (!loop_.timer_armed(save_timer_)) loop_.arm_timer(save_timer_, save_retry_.next_delay_ms());
+  }
+}
+
+void TwinSync::on_save_timer() {
+  const Twin::Outcome outcome = twin_.retry_save();
+  if (outcome == Twin::Outcome::save_pending) {
+    loop_.arm_timer(save_timer_, save_retry_.next_delay_ms());
+    return;
+  }
+  after_apply(outcome);
 }
 
 }  // namespace door::agent

@@ -62,9 +62,14 @@ bool replace_file(const char* path, std::string_view data) {
     return false;
   }
   close(fd);
-  // Keep the current file as the last good copy; absent on the first write.
-  unlink(prev);
-  if (link(path, prev) != 0 && errno != ENOENT) return false;
+  // Keep the current file as the last good copy. When there is none (the first write, or a broken
+  // file the caller moved aside), the last good copy stays as it is.
+  if (access(path, F_OK) == 0) {
+    unlink(prev);
+    if (link(path, prev) != 0) return false;
+  } else if (errno != ENOENT) {
+    return false;
+  }
   if (rename(tmp, path) != 0) return false;
   return fsync_directory_of(path);
 }

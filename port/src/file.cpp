@@ -11,7 +11,9 @@ namespace door::port {
 
 bool read_small_file(const std::string& path, std::size_t max_bytes, std::string& out,
                      std::string& error) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would wait for a writer forever. It changes nothing for
+  // a regular file, the only kind read here.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = path + ": " + std::strerror(errno);
     return false;

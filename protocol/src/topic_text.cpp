@@ -17,10 +17,11 @@ bool next_level(std::string_view& text, std::string_view& level) {
 }
 
 bool parse_decimal(std::string_view text, int64_t& out) {
-  if (text.empty() || text.size() > 18) return false;
+  if (text.empty()) return false;
   int64_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
+    if (value > (INT64_MAX - (c - '0')) / 10) return false;  // beyond 2^63 - 1
     value = value * 10 + (c - '0');
   }
   out = value;

@@ -1,5 +1,6 @@
 #include "scheduler/fleet.hpp"
 
+#include "protocol/json_document.hpp"
 #include "protocol/topics.hpp"
 
 namespace door::scheduler {
@@ -39,7 +40,8 @@ bool Fleet::update(const Message& message) {
   if (topic.kind == protocol::FleetTopicKind::none) return false;
   Device& device = devices_[std::string(topic.device_id)];
   device.id = std::string(topic.device_id);
-  JsonDocument document(message.payload.empty() ? nullptr : cJSON_Parse(message.payload.c_str()));
+  // A document that names a member twice is not used: readers disagree on which value counts.
+  JsonDocument document(protocol::parse_json_document(message.payload));
   switch (topic.kind) {
     case protocol::FleetTopicKind::status: device.status = std::move(document); break;
     case protocol::FleetTopicKind::reported: device.reported = std::move(document); break;

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,7 +21,9 @@
 #include "agent/twin.hpp"
 #include "fuzz_support.hpp"
 #include "port/file.hpp"
+#include "port/json_object_writer.hpp"
 #include "port/text_writer.hpp"
+#include "protocol/json_document.hpp"
 
 namespace door::agent {
 namespace {
@@ -94,15 +97,17 @@ JsonPtr check_saved(const StateFile& state, int64_t version) {
   std::string text;
   std::string error;
   require(port::read_small_file(state.path(), kMaxDesiredBytes + 64, text, error));
-  JsonPtr saved(cJSON_Parse(text.c_str()), &cJSON_Delete);
-  const cJSON* saved_version = cJSON_GetObjectItemCaseSensitive(saved.get(), "$version");
-  require(cJSON_IsNumber(saved_version) &&
-          saved_version->valuedouble == static_cast<double>(version));
+  JsonPtr saved(protocol::parse_json_document(text), &cJSON_Delete);
+  int64_t saved_version = -1;
+  require(protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(saved.get(), "$version"),
+                                  saved_version) &&
+          saved_version == version);
   const cJSON* desired = cJSON_GetObjectItemCaseSensitive(saved.get(), "desired");
   require(cJSON_IsObject(desired));
   std::size_t unknown = 0;
   for (const cJSON* item = desired->child; item != nullptr; item = item->next) {
-    require(valid_key(item->string));
+    require(valid_key(item->string) && !reserved_reported_name(item->string));
+    require(protocol::find_inexact_number(item) == nullptr);
     DesiredSettings settings;
     char reason_text[160];
     port::TextWriter reason(reason_text, sizeof reason_text);
@@ -121,11 +126,11 @@ JsonPtr check_saved(const StateFile& state, int64_t version) {
 void check_acks(Twin& twin, const cJSON* desired) {
   static char buffer[kMaxReportedBytes];
   port::TextWriter out(buffer, sizeof buffer);
-  require(out.add('{').ok() && twin.add_acks(out, true));
-  std::string text(out.view());
-  if (text.back() == ',') text.pop_back();
-  text += '}';
-  const JsonPtr acks(cJSON_Parse(text.c_str()), &cJSON_Delete);
+  std::string_view names[kMaxDesiredAcks];
+  port::JsonObjectWriter report(out, names, std::size(names));
+  require(twin.add_acks(report, true) && report.close());
+  // Refuses a member named twice.
+  const JsonPtr acks(protocol::parse_json_document(out.view()), &cJSON_Delete);
   require(cJSON_IsObject(acks.get()));
   for (const cJSON* ack = acks->child; ack != nullptr; ack = ack->next) {
     if (cJSON_IsNull(ack)) continue;  // deleted

@@ -191,6 +191,21 @@ TEST_P(DoorControl, BadPayloadsGet400NamingTheProblem) {
   EXPECT_TRUE(agent_->process().running());
 }
 
+// {"unlockTime":"2s","unlockTime":"1h"} held the door open for an hour: cJSON keeps both members
+// and the handler took each in turn, the last one winning.
+TEST_P(DoorControl, AFieldGivenTwiceGets400NamingItAndNothingMoves) {
+  for (const char* payload :
+       {R"({"unlockTime":"2s","unlockTime":"1h"})", R"({"unlockTime":"1h","unlockTime":"2s"})"}) {
+    const Response r = call("unlockDoor", payload);
+    EXPECT_EQ(r.status, 400) << payload;
+    EXPECT_EQ(r.body, R"({"message":"a field is given more than once: unlockTime"})") << payload;
+  }
+  const Response r = call("lockDoor", R"({"lockTime":{"a":1,"a":2}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("more than once"), std::string::npos) << r.body;
+  EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});  // nothing moved
+}
+
 TEST_P(DoorControl, AnOpenDoorIsNotLockedAndItsEventsAreReported) {
   ASSERT_EQ(call("unlockDoor", "").status, 200);
   command("set DOOR active");

@@ -3,6 +3,8 @@
 // PATCH and answers it).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
@@ -20,6 +22,21 @@ std::string slurp(const std::string& path) {
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// "k0":0,...,"k999":999 (about 9 KB), the members of a legal desired document.
+std::string thousand_members() {
+  std::string text;
+  for (int i = 0; i < 1000; ++i)
+    text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  text.pop_back();
+  return text;
 }
 
 class BrokerTwin : public ::testing::Test {
@@ -136,6 +153,61 @@ TEST_F(BrokerTwin, ADesiredLogLevelSurvivesAConfigReload) {
       << agent_->process().output();
 }
 
+// Versions past 2^53 are exact; a key named twice and a number that would change get ac 400 and
+// the old value stays; a desired "door" or "agent" never makes the report name them twice.
+TEST_F(BrokerTwin, ExactVersionsAndRefusalsOfWhatCannotBeKeptAsGiven) {
+  set_desired(R"({"$version":9007199254740993,"floor":5,"building":1})");
+  reported_with(R"("av":9007199254740993)");
+  set_desired(R"({"$version":9007199254740994,"floor":5,"floor":"x","building":2,)"
+              R"("big":9007199254740993,"door":"open","agent":1})");
+  const std::string reported = reported_with(R"("av":9007199254740994)");
+  EXPECT_TRUE(has(reported, R"("floor":{"value":5,"ac":400,"av":9007199254740994,)"
+                            R"("ad":"refused: named more than once in one change"})"))
+      << reported;
+  EXPECT_TRUE(has(reported, R"("building":{"value":2,"ac":200,"av":9007199254740994)")) << reported;
+  EXPECT_TRUE(has(reported, R"("big":{"value":null,"ac":400,"av":9007199254740994)")) << reported;
+  EXPECT_EQ(count(reported, R"("door":{"lock")"), 1u) << reported;
+  EXPECT_EQ(count(reported, R"("agent":)"), 1u) << reported;
+  EXPECT_FALSE(has(reported, R"("door":{"value")")) << reported;
+  EXPECT_TRUE(has(reported, R"("desiredVersion":9007199254740994})")) << reported;
+  set_desired(R"({"$version":9223372036854775807,"floor":6})");
+  EXPECT_TRUE(has(reported_with(R"("av":9223372036854775807)"),
+                  R"("floor":{"value":6,"ac":200,"av":9223372036854775807)"));
+  EXPECT_EQ(slurp(dir_.file("desired.json")),
+            R"({"$version":9223372036854775807,"desired":{"floor":6}})");
+}
+
+// With the state file's file system failing (a directory where the temporary file goes fails every
+// save, also for root), the change is acknowledged with 500 and why, saved again with backoff, and
+// applied and acknowledged with 200 once the file can be written.
+TEST_F(BrokerTwin, AFailedSaveIsAcknowledgedWith500AndRetriedUntilSaved) {
+  set_desired(R"({"$version":1,"floor":3})");
+  reported_with(R"("av":1)");
+  ASSERT_EQ(mkdir(dir_.file("desired.json.tmp").c_str(), 0700), 0);
+  set_desired(R"({"$version":2,"floor":4})");
+  const std::string failed = reported_with(R"("ac":500)");
+  EXPECT_TRUE(has(failed, R"("floor":{"value":3,"ac":500,"av":2,)"
+                          R"("ad":"not saved: Is a directory; retrying"})"))
+      << failed;
+  const auto first = agent_->process().wait_for_line("cannot save", 10s);
+  ASSERT_TRUE(first) << agent_->process().output();
+  ASSERT_TRUE(agent_->process().wait_for_line("cannot save", 10s, *first + 1))
+      << agent_->process().output();
+  ASSERT_EQ(rmdir(dir_.file("desired.json.tmp").c_str()), 0);
+  EXPECT_FALSE(reported_with(R"("floor":{"value":4,"ac":200,"av":2)").empty());
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":2,"desired":{"floor":4}})");
+}
+
+// A legal 1,000-key document was dropped as "not a JSON object", with no acknowledgement.
+TEST_F(BrokerTwin, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
+  set_desired(R"({"$version":1,)" + thousand_members() + "}");
+  const std::string reported = reported_with(R"("av":1)");
+  EXPECT_TRUE(has(reported, R"("k31":{"value":31,"ac":200,"av":1)")) << reported;
+  EXPECT_TRUE(has(reported, R"("k32":{"value":null,"ac":400,"av":1,)"
+                            R"("ad":"refused: the device keeps at most 32 keys"})"))
+      << reported;
+}
+
 // --- IoT Hub ---
 
 class AzureTwin : public ::testing::Test {
@@ -216,6 +288,69 @@ TEST_F(AzureTwin, PatchesAreAppliedStaleOnesIgnoredAndBusyAnswersRetried) {
                            R"({"floor":null,"$version":7})", 0));
   report = next_report();
   EXPECT_TRUE(has(report, R"("floor":null)")) << report;  // deleted from the twin
+}
+
+TEST_F(AzureTwin, ExactVersionsAndRefusalsOfWhatCannotBeKeptAsGiven) {
+  answer(200, next_request("$iothub/twin/GET/"),
+         R"({"desired":{"floor":5,"$version":9007199254740993},"reported":{}})");
+  std::string rid;
+  EXPECT_TRUE(has(next_report(&rid), R"("floor":{"value":5,"ac":200,"av":9007199254740993)"));
+  answer(204, rid);
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=9007199254740994",
+                           R"({"floor":5,"floor":"x","big":1e400,"door":"open","agent":1,)"
+                           R"("$version":9007199254740994})",
+                           0));
+  const std::string report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":5,"ac":400,"av":9007199254740994,)"
+                          R"("ad":"refused: named more than once in one change"})"))
+      << report;
+  EXPECT_TRUE(has(report, R"("big":{"value":null,"ac":400,"av":9007199254740994)")) << report;
+  EXPECT_EQ(count(report, R"("door":{"lock")"), 1u) << report;
+  EXPECT_EQ(count(report, R"("agent":)"), 1u) << report;
+  EXPECT_FALSE(has(report, R"("door":{"value")")) << report;
+  answer(204, rid);
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=9223372036854775807",
+                           R"({"floor":6,"$version":9223372036854775807})", 0));
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":6,"ac":200,"av":9223372036854775807)"));
+}
+
+// A twin GET answer that could not be applied was followed by "ready" all the same.
+TEST_F(AzureTwin, AGetAnswerThatCannotBeAppliedIsAskedAgain) {
+  answer(200, next_request("$iothub/twin/GET/"), R"({"desired":[1],"reported":{}})");
+  const std::string again = next_request("$iothub/twin/GET/");
+  ASSERT_NE(again, "<none>");
+  EXPECT_EQ(agent_->process().count_output("ready:"), 0u) << agent_->process().output();
+  answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+  EXPECT_TRUE(agent_->process().wait_for_output("ready:", 10s)) << agent_->process().output();
+}
+
+TEST_F(AzureTwin, AFailedSaveIsAcknowledgedWith500AndRetriedUntilSaved) {
+  ASSERT_EQ(mkdir(dir_.file("desired.json.tmp").c_str(), 0700), 0);
+  answer(200, next_request("$iothub/twin/GET/"),
+         R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  std::string rid;
+  std::string report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":null,"ac":500,"av":3,)"
+                          R"("ad":"not saved: Is a directory; retrying"})"))
+      << report;
+  answer(204, rid);
+  ASSERT_EQ(rmdir(dir_.file("desired.json.tmp").c_str()), 0);
+  report = next_report(&rid);
+  EXPECT_TRUE(has(report, R"("floor":{"value":2,"ac":200,"av":3,"ad":"applied"})")) << report;
+  EXPECT_TRUE(has(report, R"("desiredVersion":3})")) << report;
+  answer(204, rid);
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":3,"desired":{"floor":2}})");
+}
+
+TEST_F(AzureTwin, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
+  answer(200, next_request("$iothub/twin/GET/"),
+         R"({"desired":{"$version":1,)" + thousand_members() + R"(},"reported":{}})");
+  const std::string report = next_report();
+  EXPECT_TRUE(has(report, R"("k31":{"value":31,"ac":200,"av":1)")) << report;
+  EXPECT_TRUE(has(report, R"("k32":{"value":null,"ac":400,"av":1,)"
+                          R"("ad":"refused: the device keeps at most 32 keys"})"))
+      << report;
 }
 
 TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {

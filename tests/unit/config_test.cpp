@@ -68,6 +68,20 @@ TEST(Config, ErrorsNameTheFileAndTheMember) {
 constexpr const char* kConnection =
     R"("hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p"})";
 
+// A member named twice was read as its first value by the config and as its last by other readers.
+TEST(Config, AMemberNamedTwiceIsRefusedAndNamed) {
+  AgentConfig c;
+  std::string error;
+  EXPECT_FALSE(
+      parse_config(std::string("{") + kConnection + R"(,"logLevel":"info","logLevel":"debug"})",
+                   "a.json", c, error));
+  EXPECT_EQ(error, R"(a.json: JSON: a member is named twice in one object: "logLevel")");
+  EXPECT_FALSE(parse_config(
+      R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","host":"x"}})",
+      "a.json", c, error));
+  EXPECT_EQ(error, R"(a.json: JSON: a member is named twice in one object: "host")");
+}
+
 // Found by fuzzing: a number outside the range of long long (or not a number at all) was
 // converted before the range check, which is undefined behaviour.
 TEST(Config, NumbersOutsideEveryRangeAreRefused) {

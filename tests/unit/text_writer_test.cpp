@@ -1,5 +1,7 @@
 #include "port/text_writer.hpp"
 
+#include "port/json_object_writer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -40,6 +42,24 @@ TEST(TextWriter, JsonEscapesQuotesBackslashesAndControlCharacters) {
   TextWriter w(buf, sizeof buf);
   w.add_json_escaped("no \"door\" in C:\\x\n\x01 ok");
   EXPECT_EQ(w.view(), R"(no \"door\" in C:\\x\u000A\u0001 ok)");
+}
+
+// The reported document once named "door" twice; the object writer writes each name once.
+TEST(JsonObjectWriter, WritesEachNameOnce) {
+  char buf[64];
+  TextWriter w(buf, sizeof buf);
+  std::string_view names[3];
+  JsonObjectWriter object(w, names, 3);
+  ASSERT_TRUE(object.member("door"));
+  object.text().add("1");
+  EXPECT_FALSE(object.member("door"));
+  ASSERT_TRUE(object.member("a\"b"));
+  object.text().add("2");
+  ASSERT_TRUE(object.member("c"));
+  object.text().add("3");
+  EXPECT_FALSE(object.member("d"));  // no room to remember it
+  ASSERT_TRUE(object.close());
+  EXPECT_EQ(w.view(), R"({"door":1,"a\"b":2,"c":3})");
 }
 
 }  // namespace

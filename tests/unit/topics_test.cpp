@@ -40,6 +40,16 @@ TEST(AzureTopics, ParsesADesiredPatch) {
   EXPECT_EQ(t.version, 42);
 }
 
+// Versions are 64-bit integers: every one up to 2^63 - 1 is read exactly.
+TEST(AzureTopics, ReadsEveryVersionUpToTwoToThe63rdMinusOne) {
+  EXPECT_EQ(
+      azure::parse("$iothub/twin/PATCH/properties/desired/?$version=9007199254740993").version,
+      9007199254740993);
+  EXPECT_EQ(
+      azure::parse("$iothub/twin/PATCH/properties/desired/?$version=9223372036854775807").version,
+      INT64_MAX);
+}
+
 TEST(AzureTopics, RefusesWhatIsNotExactlyOurs) {
   for (const char* topic : {
            "",
@@ -59,7 +69,7 @@ TEST(AzureTopics, RefusesWhatIsNotExactlyOurs) {
            "$iothub/twin/res/200/?$version=1",
            "$iothub/twin/PATCH/properties/desired/?$version=-1",
            "$iothub/twin/PATCH/properties/desired/?$version=1x",
-           "$iothub/twin/PATCH/properties/desired/?$version=1234567890123456789",
+           "$iothub/twin/PATCH/properties/desired/?$version=9223372036854775808",  // 2^63
            "$iothub/twin/PATCH/properties/desired/?$rid=1",
            "$iothub/twin/PATCH/properties/reported/?$rid=1",
            "devices/d1/messages/devicebound/x",

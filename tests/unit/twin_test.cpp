@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <fstream>
 
 #include "port/file.hpp"
+#include "port/json_object_writer.hpp"
 
 namespace door::agent {
 namespace {
@@ -31,15 +34,19 @@ class TwinTest : public ::testing::Test {
   void SetUp() override {
     path_ = ::testing::TempDir() + "twin-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
-    for (const char* suffix : {"", ".prev", ".tmp"}) unlink((path_ + suffix).c_str());
+    for (const char* suffix : {"", ".prev", ".tmp", ".broken"}) unlink((path_ + suffix).c_str());
     twin_ = std::make_unique<Twin>(path_, limits_, effects_);
     twin_->load();
   }
 
+  // The acknowledgements as a JSON object.
   std::string acks(bool include_deleted = false) {
     char buf[kMaxReportedBytes];
     port::TextWriter out(buf, sizeof buf);
-    EXPECT_TRUE(twin_->add_acks(out, include_deleted));
+    std::string_view names[kMaxDesiredAcks];
+    port::JsonObjectWriter report(out, names, std::size(names));
+    EXPECT_TRUE(twin_->add_acks(report, include_deleted));
+    EXPECT_TRUE(report.close());
     return std::string(out.view());
   }
 
@@ -56,8 +63,8 @@ TEST_F(TwinTest, AppliesPersistsAndAcknowledgesThePatch) {
   EXPECT_EQ(effects_.last.building, 43);
   EXPECT_EQ(effects_.last.floor, 3);
   EXPECT_EQ(slurp(path_), R"({"$version":2,"desired":{"building":43,"floor":3}})");
-  EXPECT_EQ(acks(), R"("building":{"value":43,"ac":200,"av":2,"ad":"applied"},)"
-                    R"("floor":{"value":3,"ac":200,"av":2,"ad":"applied"},)");
+  EXPECT_EQ(acks(), R"({"building":{"value":43,"ac":200,"av":2,"ad":"applied"},)"
+                    R"("floor":{"value":3,"ac":200,"av":2,"ad":"applied"}})");
 }
 
 TEST_F(TwinTest, StaleAndMalformedChangesAreIgnored) {
@@ -130,6 +137,44 @@ TEST_F(TwinTest, UnknownKeysAreKeptWithinLimitsAndRefusedBeyond) {
   EXPECT_NE(acks().find("at most 32 keys"), std::string::npos);
 }
 
+// {"k0":0,...,"k999":0}: about 9 KB, legal for IoT Hub.
+std::string thousand_keys() {
+  std::string text = "{";
+  for (int i = 0; i < 1000; ++i)
+    text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  text.back() = '}';
+  return text;
+}
+
+// A legal 1,000-key document was dropped as "not a JSON object": it did not fit in the 64 KiB
+// arena of the method payloads. The keys that fit are kept, the others refused with 400.
+TEST_F(TwinTest, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
+  const std::string document = thousand_keys();
+  ASSERT_GT(document.size(), 8500u);
+  ASSERT_EQ(twin_->apply(document, DesiredSource::patch, 1), Twin::Outcome::applied);
+  const std::string a = acks();
+  EXPECT_NE(a.find(R"("k0":{"value":0,"ac":200,"av":1)"), std::string::npos) << a;
+  EXPECT_NE(a.find(R"("k31":{"value":31,"ac":200,"av":1)"), std::string::npos) << a;
+  EXPECT_NE(
+      a.find(
+          R"("k32":{"value":null,"ac":400,"av":1,"ad":"refused: the device keeps at most 32 keys"})"),
+      std::string::npos)
+      << a;
+  EXPECT_NE(slurp(path_).find(R"("k31":31})"), std::string::npos);
+  // The largest document of short members that fits in a payload parses too.
+  std::string most = R"({"$version":2)";
+  for (int i = 0; most.size() < kMaxPayloadBytes - 12; ++i)
+    most += ",\"" + std::to_string(i) + "\":0";
+  most += '}';
+  EXPECT_EQ(twin_->apply(most, DesiredSource::document, -1), Twin::Outcome::applied);
+  // Beyond the arena (8,000 numbers in one array): refused as a whole, nothing changes.
+  std::string numbers = R"({"$version":3,"k":[0)";
+  while (numbers.size() < kMaxPayloadBytes - 2) numbers += ",0";
+  numbers += "]}";
+  EXPECT_EQ(twin_->apply(numbers, DesiredSource::patch, -1), Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->version(), 2);
+}
+
 // Found by fuzzing: the 5 bytes of slack cJSON asks for let values of up to 260 bytes through.
 TEST_F(TwinTest, AValueOfMoreThan256BytesIsRefused) {
   // A string of n characters serializes to n + 2 bytes.
@@ -167,12 +212,119 @@ TEST_F(TwinTest, RefusalsNeverCrowdOutTheAcknowledgementOfAKeptKey) {
   EXPECT_NE(a.find(R"("note":{"value":"kept","ac":200,"av":2)"), std::string::npos) << a;
 }
 
-TEST_F(TwinTest, ReservedAndUnsafeKeys) {
-  ASSERT_EQ(
-      twin_->apply(R"({"door":"open","a.b":1,"$metadata":{},"ok":1})", DesiredSource::patch, 1),
-      Twin::Outcome::applied);
+// A key named twice in one change is refused whichever value comes last; the others apply.
+TEST_F(TwinTest, AKeyNamedTwiceIsRefusedAndTheOldValueStays) {
+  ASSERT_EQ(twin_->apply(R"({"floor":5,"note":"a"})", DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  for (const char* change :
+       {R"({"floor":5,"floor":"x","building":7})", R"({"floor":"x","floor":6,"building":7})",
+        R"({"floor":null,"floor":6,"building":7})", R"({"floor":6,"floor":null,"building":7})"}) {
+    SCOPED_TRACE(change);
+    const int64_t version = twin_->version() + 1;
+    ASSERT_EQ(twin_->apply(change, DesiredSource::patch, version), Twin::Outcome::applied);
+    EXPECT_EQ(effects_.last.floor, 5);
+    EXPECT_EQ(effects_.last.building, 7);
+    const std::string a = acks();
+    EXPECT_NE(a.find(R"("floor":{"value":5,"ac":400,"av":)" + std::to_string(version) +
+                     R"(,"ad":"refused: named more than once in one change"})"),
+              std::string::npos)
+        << a;
+  }
+  ASSERT_EQ(twin_->apply(R"({"note":{"a":1,"a":2}})", DesiredSource::patch, 9),
+            Twin::Outcome::applied);
+  EXPECT_NE(acks().find(R"("note":{"value":"a","ac":400,"av":9)"), std::string::npos) << acks();
+  // $version twice, or a repeated member around the desired properties, spoils the whole change.
+  EXPECT_EQ(twin_->apply(R"({"$version":10,"$version":11,"floor":1})", DesiredSource::patch, -1),
+            Twin::Outcome::malformed);
+  EXPECT_EQ(twin_->apply(R"({"desired":{"$version":12},"desired":{"$version":13,"floor":1}})",
+                         DesiredSource::twin_response, -1),
+            Twin::Outcome::malformed);
+  EXPECT_EQ(effects_.last.floor, 5);
+  EXPECT_EQ(slurp(path_), R"({"$version":9,"desired":{"floor":5,"note":"a","building":7}})");
+}
+
+// Versions are exact 64-bit integers: a double would stop at 2^53 and a cap at 9e15 ignored
+// every later version.
+TEST_F(TwinTest, VersionsAreExactAroundTwoToThe53rdAndThe63rd) {
+  struct Step {
+    const char* version;
+    Twin::Outcome outcome;
+    int64_t applied;
+  };
+  for (const Step& s : {Step{"9000000000000000", Twin::Outcome::applied, 9000000000000000},
+                        Step{"9000000000000001", Twin::Outcome::applied, 9000000000000001},
+                        Step{"9007199254740993", Twin::Outcome::applied, 9007199254740993},
+                        Step{"9007199254740994", Twin::Outcome::applied, 9007199254740994},
+                        Step{"9007199254740994", Twin::Outcome::stale, 9007199254740994},
+                        Step{"9.2e18", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"9223372036854775808", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"1e300", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"9007199254740995.0", Twin::Outcome::malformed, 9007199254740994},
+                        Step{"9223372036854775807", Twin::Outcome::applied, INT64_MAX}}) {
+    EXPECT_EQ(twin_->apply(std::string(R"({"floor":1,"$version":)") + s.version + "}",
+                           DesiredSource::patch, -1),
+              s.outcome)
+        << s.version;
+    EXPECT_EQ(twin_->version(), s.applied) << s.version;
+  }
+  EXPECT_EQ(slurp(path_), R"({"$version":9223372036854775807,"desired":{"floor":1}})");
+  Twin restarted(path_, limits_, effects_);
+  restarted.load();
+  EXPECT_EQ(restarted.version(), INT64_MAX);
+}
+
+// A state file whose $version is not an exact integer from 0 to 2^63 - 1 is broken: the last good
+// copy is used instead (9.2e18 loaded as 9200000000000000000 and then blocked version 100; 1e300
+// loaded as INT64_MIN).
+TEST_F(TwinTest, AStateFileVersionMustBeAnExactInteger) {
+  for (const char* version : {"9.2e18", "1e300", "-1", "9223372036854775808", "2.0"}) {
+    SCOPED_TRACE(version);
+    std::ofstream(path_ + ".prev") << R"({"$version":7,"desired":{"floor":2}})";
+    std::ofstream(path_) << R"({"$version":)" << version << R"(,"desired":{"floor":3}})";
+    Twin restarted(path_, limits_, effects_);
+    restarted.load();
+    EXPECT_EQ(restarted.version(), 7);
+    EXPECT_EQ(restarted.settings().floor, 2);
+    EXPECT_EQ(restarted.apply(R"({"floor":4})", DesiredSource::patch, 100), Twin::Outcome::applied);
+  }
+  std::ofstream(path_) << R"({"$version":8,"desired":{"floor":2,"floor":3}})";  // named twice
+  Twin twice(path_, limits_, effects_);
+  twice.load();
+  EXPECT_EQ(twice.version(), 7);
+  std::ofstream(path_) << R"({"$version":9007199254740993,"desired":{"floor":3}})";
+  Twin exact(path_, limits_, effects_);
+  exact.load();
+  EXPECT_EQ(exact.version(), 9007199254740993);
+}
+
+// A number a double cannot hold as written is refused, never acknowledged with 200 as another
+// value (9007199254740993 was kept as 9007199254740992, 1e400 as null).
+TEST_F(TwinTest, ANumberThatWouldChangeIsRefused) {
+  ASSERT_EQ(twin_->apply(R"({"big":9007199254740993,"huge":1e400,"tiny":-1e-400,)"
+                         R"("deep":{"a":[1,1234567890123456]},"floor":3.0000000000000001,)"
+                         R"("fine":{"a":[123456789012345,0.1,1.5e300]}})",
+                         DesiredSource::patch, 1),
+            Twin::Outcome::applied);
   const std::string a = acks();
-  EXPECT_NE(a.find(R"("door":{"value":null,"ac":400)"), std::string::npos) << a;
+  for (const char* key : {"big", "huge", "tiny", "deep", "floor"}) {
+    EXPECT_NE(a.find("\"" + std::string(key) + R"(":{"value":null,"ac":400)"), std::string::npos)
+        << key << ": " << a;
+  }
+  EXPECT_NE(a.find(R"("fine":{"value":{"a":[123456789012345,0.1,1.5e+300]},"ac":200)"),
+            std::string::npos)
+      << a;
+  EXPECT_EQ(slurp(path_),
+            R"({"$version":1,"desired":{"fine":{"a":[123456789012345,0.1,1.5e+300]}}})");
+}
+
+// A desired "door" or "agent" was acknowledged under that name beside the device's own member, so
+// the reported document named them twice. They are refused and logged, never acknowledged.
+TEST_F(TwinTest, ReservedAndUnsafeKeys) {
+  ASSERT_EQ(twin_->apply(R"({"door":"open","agent":{"version":"x"},"a.b":1,"$metadata":{},"ok":1})",
+                         DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  const std::string a = acks();
+  EXPECT_EQ(a, R"({"ok":{"value":1,"ac":200,"av":1,"ad":"applied"}})");
   EXPECT_EQ(a.find("a.b"), std::string::npos);  // not even acknowledged: unsafe as a member name
   EXPECT_EQ(slurp(path_), R"({"$version":1,"desired":{"ok":1}})");
 }
@@ -214,10 +366,82 @@ TEST_F(TwinTest, RestartLoadsTheStateAndFallsBackToTheLastGoodCopy) {
   EXPECT_EQ(recovered.settings().floor, 3);
 }
 
+// The agent loaded .prev when the file was broken, but its next save made the broken file the
+// last good copy.
+TEST_F(TwinTest, TheLastGoodCopyOutlivesABrokenFile) {
+  ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
+  ASSERT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::applied);
+  std::ofstream(path_) << "{broken";
+  Twin recovered(path_, limits_, effects_);
+  recovered.load();
+  ASSERT_EQ(recovered.version(), 1);
+  ASSERT_EQ(recovered.apply(R"({"floor":5})", DesiredSource::patch, 3), Twin::Outcome::applied);
+  EXPECT_EQ(slurp(path_), R"({"$version":3,"desired":{"floor":5}})");
+  EXPECT_EQ(slurp(path_ + ".prev"), R"({"$version":1,"desired":{"floor":3}})");
+  EXPECT_EQ(slurp(path_ + ".broken"), "{broken");
+}
+
+// A FIFO at the state path blocked start-up forever in open(). The load runs in a child process
+// so that a hang fails the test instead of stopping the suite.
+TEST_F(TwinTest, AFifoAtTheStatePathIsRefusedWithoutBlocking) {
+  std::ofstream(path_ + ".prev") << R"({"$version":7,"desired":{"floor":2}})";
+  ASSERT_EQ(mkfifo(path_.c_str(), 0600), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    alarm(10);
+    Twin restarted(path_, limits_, effects_);
+    restarted.load();
+    _exit(restarted.version() == 7 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
+// With the file system full, a change was refused in the log only: the report kept ac 200 for the
+// old version and the change was never applied once space was freed. A directory where the
+// temporary file goes fails every save the same way, also for root.
+TEST_F(TwinTest, AFailedSaveIsAcknowledgedWith500AndSavedWhenItCanBe) {
+  ASSERT_EQ(twin_->apply(R"({"floor":3,"building":1})", DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  ASSERT_EQ(mkdir((path_ + ".tmp").c_str(), 0700), 0);
+  EXPECT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::save_pending);
+  EXPECT_EQ(twin_->version(), 1);
+  EXPECT_EQ(twin_->newest_version(), 2);
+  EXPECT_EQ(effects_.last.floor, 3);
+  std::string a = acks();
+  EXPECT_NE(
+      a.find(R"("floor":{"value":3,"ac":500,"av":2,"ad":"not saved: Is a directory; retrying"})"),
+      std::string::npos)
+      << a;
+  EXPECT_NE(a.find(R"("building":{"value":1,"ac":200,"av":1)"), std::string::npos) << a;
+  // A newer change builds on the one waiting, and waits with it.
+  EXPECT_EQ(twin_->apply(R"({"building":null})", DesiredSource::patch, 3),
+            Twin::Outcome::save_pending);
+  EXPECT_EQ(twin_->apply(R"({"building":7})", DesiredSource::patch, 3), Twin::Outcome::stale);
+  EXPECT_EQ(twin_->retry_save(), Twin::Outcome::save_pending);
+  a = acks(true);
+  EXPECT_NE(a.find(R"("building":{"value":1,"ac":500,"av":3)"), std::string::npos) << a;
+  EXPECT_EQ(slurp(path_), R"({"$version":1,"desired":{"floor":3,"building":1}})");
+
+  ASSERT_EQ(rmdir((path_ + ".tmp").c_str()), 0);
+  EXPECT_EQ(twin_->retry_save(), Twin::Outcome::applied);
+  EXPECT_EQ(twin_->version(), 3);
+  EXPECT_EQ(effects_.last.floor, 4);
+  EXPECT_EQ(effects_.last.building, -1);
+  EXPECT_EQ(slurp(path_), R"({"$version":3,"desired":{"floor":4}})");
+  a = acks(true);
+  EXPECT_NE(a.find(R"("floor":{"value":4,"ac":200,"av":2,"ad":"applied"})"), std::string::npos)
+      << a;
+  EXPECT_NE(a.find(R"("building":null)"), std::string::npos) << a;
+  EXPECT_EQ(twin_->retry_save(), Twin::Outcome::stale);  // nothing waits
+}
+
 TEST_F(TwinTest, ASaveThatFailsAppliesNothing) {
   twin_ =
       std::make_unique<Twin>(::testing::TempDir() + "no-such-dir/state.json", limits_, effects_);
-  EXPECT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::not_saved);
+  EXPECT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::save_pending);
   EXPECT_EQ(twin_->version(), 0);
   EXPECT_EQ(twin_->settings().floor, INT64_MIN);
 }

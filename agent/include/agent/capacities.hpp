@@ -36,6 +36,13 @@ constexpr std::size_t kMaxSasTokenLength = 2048;
 // about 64 bytes; a payload too complex to fit is refused with 400.
 constexpr std::size_t kJsonArenaBytes = 64 * 1024;
 
+// The twin parses a desired change and the applied document into its own arena. A node takes
+// 64 bytes, a member name and a number's text 16 or more: a document of kMaxPayloadBytes made of
+// short members ({"0":0,"1":0,...}, about 2,200 of them; IoT Hub accepts it) takes about 250 KiB,
+// which leaves room for the applied document. A change even more complex (thousands of numbers in
+// one array, 640 KiB) is refused with a logged reason.
+constexpr std::size_t kTwinJsonArenaBytes = 512 * 1024;
+
 // Method calls whose answer waits for the hardware (lock feedback). Commands to the lock are
 // sequential, so one would do; a few leave room for other deferred methods.
 constexpr std::size_t kMaxPendingReplies = 4;

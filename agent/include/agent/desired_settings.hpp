@@ -31,9 +31,13 @@ struct DeviceLimits {
 
 enum class KeyCheck { unknown, accepted, refused };
 
+// Members of the reported document the agent writes itself ("door", "agent"): a desired key of
+// that name could not be acknowledged without naming the member twice.
+bool reserved_reported_name(std::string_view key);
+
 // Checks one desired key. For a known key with an acceptable value, stores it in settings and
 // returns accepted; with a bad value returns refused and writes the reason (JSON-safe text). Keys
-// the agent does not know return unknown. "door" and "agent" are refused: the device reports them.
+// the agent does not know return unknown. Reserved names are the caller's to refuse.
 KeyCheck check_desired_key(std::string_view key, const cJSON* value, const DeviceLimits& limits,
                            DesiredSettings& settings, port::TextWriter& reason);
 

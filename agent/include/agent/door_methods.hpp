@@ -8,6 +8,7 @@
 #include "agent/json_arena.hpp"
 #include "agent/methods.hpp"
 #include "hal/lock_actuator.hpp"
+#include "port/json_object_writer.hpp"
 
 namespace door::agent {
 
@@ -32,7 +33,7 @@ class DoorMethods final : public hal::LockObserver {
   // (0: until told otherwise), and the fail mode.
   void set_defaults(int64_t lock_seconds, int64_t relock_seconds);
   // Appends "door":{...} for the reported properties.
-  void add_door_report(port::TextWriter& out) const;
+  void add_door_report(port::JsonObjectWriter& report) const;
   // A periodic "state" event on the telemetry topic.
   void publish_state();
 

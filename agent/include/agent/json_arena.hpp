@@ -9,14 +9,21 @@
 #include <string_view>
 
 #include "agent/capacities.hpp"
+#include "protocol/json_document.hpp"
 
 namespace door::agent {
 
-class JsonArena {
+// The bump allocator over a buffer its subclass owns (FixedJsonArena).
+class JsonArenaBase {
  public:
-  JsonArena() = default;
-  JsonArena(const JsonArena&) = delete;
-  JsonArena& operator=(const JsonArena&) = delete;
+  JsonArenaBase(const JsonArenaBase&) = delete;
+  JsonArenaBase& operator=(const JsonArenaBase&) = delete;
+  std::size_t capacity() const { return capacity_; }
+
+ protected:
+  JsonArenaBase(unsigned char* buffer, std::size_t capacity)
+      : buffer_(buffer), capacity_(capacity) {}
+  ~JsonArenaBase() = default;
 
  private:
   friend class JsonArenaScope;
@@ -24,23 +31,40 @@ class JsonArena {
   static void release(void* pointer);
   static const bool hooks_installed_;
 
-  alignas(std::max_align_t) unsigned char buffer_[kJsonArenaBytes];
+  unsigned char* buffer_;
+  std::size_t capacity_;
   std::size_t used_ = 0;
+  bool exhausted_ = false;  // an allocation of the open scope did not fit
 };
+
+template <std::size_t Bytes>
+class FixedJsonArena final : public JsonArenaBase {
+ public:
+  FixedJsonArena() : JsonArenaBase(storage_, Bytes) {}
+
+ private:
+  alignas(std::max_align_t) unsigned char storage_[Bytes];
+};
+
+// The arena of method payloads.
+using JsonArena = FixedJsonArena<kJsonArenaBytes>;
 
 class JsonArenaScope {
  public:
-  explicit JsonArenaScope(JsonArena& arena);
+  explicit JsonArenaScope(JsonArenaBase& arena);
   ~JsonArenaScope();
   JsonArenaScope(const JsonArenaScope&) = delete;
   JsonArenaScope& operator=(const JsonArenaScope&) = delete;
 
   // The whole text as one JSON document (protocol::parse_json_document); nullptr for anything
   // else, or JSON too complex for the arena. Valid until the scope ends.
-  cJSON* parse(std::string_view text);
+  cJSON* parse(std::string_view text, protocol::JsonRefusal* refusal = nullptr,
+               protocol::RepeatedMembers repeated = protocol::RepeatedMembers::refuse);
+  // True when something did not fit in the arena since the scope opened (a parse then fails).
+  bool exhausted() const { return arena_.exhausted_; }
 
  private:
-  JsonArena& arena_;
+  JsonArenaBase& arena_;
 };
 
 }  // namespace door::agent

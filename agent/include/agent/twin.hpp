@@ -12,6 +12,7 @@
 #include "agent/capacities.hpp"
 #include "agent/desired_settings.hpp"
 #include "agent/json_arena.hpp"
+#include "port/json_object_writer.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::agent {
@@ -29,7 +30,10 @@ class TwinEffects {
 
 class Twin {
  public:
-  enum class Outcome { applied, stale, malformed, not_saved };
+  // not_saved: the change cannot be kept (too large) and is dropped. save_pending: the state file
+  // could not be written; the keys of that version are acknowledged with 500 and retry_save()
+  // must be called until it succeeds.
+  enum class Outcome { applied, stale, malformed, not_saved, save_pending };
 
   Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects);
 
@@ -38,18 +42,25 @@ class Twin {
   // topic_version: the $version from the topic, or -1; a "$version" in the body wins.
   Outcome apply(std::string_view payload, DesiredSource source, int64_t topic_version);
 
+  // Writes the change whose save failed; applied once it is saved (then report again).
+  Outcome retry_save();
+  bool save_pending() const { return save_pending_; }
+
   int64_t version() const { return version_; }
+  // The newest version accepted: applied, or waiting to be saved.
+  int64_t newest_version() const { return save_pending_ ? pending_version_ : version_; }
   const DesiredSettings& settings() const { return settings_; }
-  // Appends the acknowledgement of every key as members of a JSON object (no braces, with a
-  // trailing comma when anything was written). With include_deleted, keys deleted since the last
+  // Writes the acknowledgement of every key as a member of the report; a name the report has
+  // already is logged and left out. With include_deleted, keys deleted since the last
   // forget_deleted() appear as null, which removes them from an IoT Hub twin.
-  bool add_acks(port::TextWriter& out, bool include_deleted);
+  bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
   void forget_deleted();
 
  private:
   struct Ack {
     bool used = false;
     bool deleted = false;
+    bool unsaved = false;  // its version is waiting to be saved: acknowledged with 500
     char key[kMaxDesiredKeyLength + 1];
     int code = 0;
     int64_t version = 0;
@@ -64,24 +75,32 @@ class Twin {
 
   bool load_file(const std::string& path);
   Outcome merge_and_save(const cJSON* desired, bool full, int64_t version);
+  // Writes document (the desired properties) with version to the state file.
+  bool save(const char* document, int64_t version);
   bool stage(std::string_view key, int code, bool deleted, std::string_view description);
   // document: the desired properties now applied.
-  void commit_acks(int64_t version, const cJSON* document);
+  void commit_acks(int64_t version, const cJSON* document, bool unsaved = false);
   Ack* find_ack(std::string_view key, const cJSON* document);
   DesiredSettings settings_from(const cJSON* document);
 
   std::string state_path_;
   DeviceLimits limits_;
   TwinEffects& effects_;
-  JsonArena arena_;
+  FixedJsonArena<kTwinJsonArenaBytes> arena_;
   int64_t version_ = 0;
   DesiredSettings settings_;
   char document_[kMaxDesiredBytes] = "{}";
   char scratch_[kMaxDesiredBytes];
   char file_[kMaxDesiredBytes + 64];
+  // A change whose save failed: its document and version, and why (for the acknowledgements).
+  bool save_pending_ = false;
+  int64_t pending_version_ = 0;
+  char pending_[kMaxDesiredBytes];
+  char save_error_[96] = "";
   Ack acks_[kMaxDesiredAcks];
   StagedAck staged_[kMaxDesiredAcks];
   std::size_t staged_count_ = 0;
+  std::size_t unacknowledged_ = 0;  // keys of the change with no room for an acknowledgement
 };
 
 }  // namespace door::agent

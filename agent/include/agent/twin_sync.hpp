@@ -1,8 +1,9 @@
 #pragma once
 // Keeps the twin in step with the service: after every connect it reconciles (IoT Hub: a twin GET,
 // answered or retried; broker: the retained desired document that comes with the subscription),
-// applies desired changes, and sends reported properties: coalesced, and with IoT Hub tracked to
-// their 204 and retried on 429 and 5xx.
+// applies desired changes (a change the state file could not take is saved again with backoff
+// until it is), and sends reported properties: coalesced, and with IoT Hub tracked to their 204
+// and retried on 429 and 5xx.
 #include <cstdint>
 #include <string_view>
 
@@ -42,6 +43,9 @@ class TwinSync final : public TwinListener {
   void next_rid(char (&rid)[24]);
   void on_get_timer();
   void on_report_timer();
+  // After a change was applied or could not be saved.
+  void after_apply(Twin::Outcome outcome);
+  void on_save_timer();
 
   port::EventLoop& loop_;
   const Dialect& dialect_;
@@ -50,6 +54,7 @@ class TwinSync final : public TwinListener {
   DoorMethods& door_;
   port::JitterRandom random_;
   Backoff retry_;
+  Backoff save_retry_;  // a state file that cannot be written: tried again until it can
   bool connected_ = false;
   bool ready_ = false;
   bool dirty_ = false;
@@ -64,8 +69,10 @@ class TwinSync final : public TwinListener {
 
   port::MemberTimer<TwinSync, &TwinSync::on_get_timer> get_handler_{*this};
   port::MemberTimer<TwinSync, &TwinSync::on_report_timer> report_handler_{*this};
+  port::MemberTimer<TwinSync, &TwinSync::on_save_timer> save_handler_{*this};
   port::TimerId get_timer_ = port::kNoTimer;
   port::TimerId report_timer_ = port::kNoTimer;
+  port::TimerId save_timer_ = port::kNoTimer;
 };
 
 }  // namespace door::agent

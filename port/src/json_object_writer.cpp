@@ -1,0 +1,25 @@
+#include "port/json_object_writer.hpp"
+
+namespace door::port {
+
+JsonObjectWriter::JsonObjectWriter(TextWriter& out, std::string_view* names, std::size_t capacity)
+    : out_(out), names_(names), capacity_(capacity) {
+  out_.add('{');
+}
+
+bool JsonObjectWriter::member(std::string_view name) {
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (names_[i] == name) return false;
+  }
+  if (count_ == capacity_) return false;
+  if (count_ > 0) out_.add(',');
+  names_[count_++] = name;
+  out_.add('"').add_json_escaped(name).add("\":");
+  return true;
+}
+
+bool JsonObjectWriter::close() {
+  return out_.add('}').ok();
+}
+
+}  // namespace door::port

@@ -1,0 +1,27 @@
+#include "scheduler/fleet.hpp"
+
+#include <gtest/gtest.h>
+
+namespace door::scheduler {
+namespace {
+
+// A reported document that named "door" twice (a refused desired key's acknowledgement beside the
+// door state) matched queries on the first one; such a document is not used at all now.
+TEST(Fleet, ADocumentThatNamesAMemberTwiceIsNotUsed) {
+  Fleet fleet;
+  ASSERT_TRUE(fleet.update({"devices/d1/twin/reported",
+                            R"({"door":{"value":null,"ac":400},"door":{"lock":"locked"}})", true}));
+  ASSERT_TRUE(fleet.update({"devices/d2/twin/reported", R"({"door":{"lock":"locked"}})", true}));
+  Query query;
+  std::string error;
+  ASSERT_TRUE(
+      query.parse("SELECT * FROM devices WHERE properties.reported.door.lock = 'locked'", error))
+      << error;
+  EXPECT_EQ(fleet.devices().at("d1").reported, nullptr);
+  EXPECT_TRUE(query.matches(fleet.devices().at("d2").view()));
+  ASSERT_TRUE(fleet.update({"devices/d1/twin/reported", R"({"door":{"lock":"locked"}})", true}));
+  EXPECT_TRUE(query.matches(fleet.devices().at("d1").view()));
+}
+
+}  // namespace
+}  // namespace door::scheduler
