@@ -11,6 +11,7 @@
 
 #include "cli.hpp"
 #include "port/clock.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/topics.hpp"
 #include "scheduler/fleet.hpp"
 #include "scheduler/job_runner.hpp"
@@ -25,6 +26,22 @@ namespace {
 volatile sig_atomic_t g_stop = 0;
 void request_stop(int) {
   g_stop = 1;
+}
+
+// A JSON argument as the agents will read it: one whole document, each member named once.
+bool user_json(const char* option, const std::string& text, std::string& error) {
+  protocol::JsonRefusal refusal;
+  JsonDocument document(protocol::parse_json_document(text, &refusal));
+  if (document) return true;
+  error = std::string(option) + " is not valid JSON";
+  if (refusal.repeated_member) {
+    error += refusal.member[0] != '\0'
+                 ? std::string(": the member \"") + refusal.member + "\" is given twice"
+                 : std::string(": a member is given twice");
+  } else {
+    error += " (at byte " + std::to_string(refusal.offset) + ")";
+  }
+  return false;
 }
 
 bool whole_number(const std::string& text, int min, int max, int& out) {
@@ -91,7 +108,7 @@ cJSON* job_json(const Job& job, const Statistics& st, const std::vector<DeviceRe
       if (r.ended != 0) cJSON_AddNumberToObject(d, "endTime", static_cast<double>(r.ended));
       cJSON* outcome = cJSON_AddObjectToObject(d, "outcome");
       cJSON_AddNumberToObject(outcome, "status", r.code);
-      cJSON* payload = cJSON_Parse(r.response.c_str());
+      cJSON* payload = protocol::parse_json_document(r.response);
       cJSON_AddItemToObject(outcome, "payload",
                             payload != nullptr ? payload : cJSON_CreateString(r.response.c_str()));
       cJSON_AddItemToArray(devices, d);
@@ -268,10 +285,10 @@ int schedule_command(Context& ctx) {
   if (job.type == JobType::device_method) {
     if (!protocol::valid_method_name(job.method))
       return usage_error("--method: a method name of letters, digits, -._:");
-    JsonDocument payload(cJSON_Parse(job.payload.c_str()));
-    if (!payload) return usage_error("--payload is not valid JSON");
+    if (!user_json("--payload", job.payload, error)) return usage_error(error);
   } else {
-    JsonDocument patch(cJSON_Parse(job.patch.c_str()));
+    if (!user_json("--patch", job.patch, error)) return usage_error(error);
+    JsonDocument patch(protocol::parse_json_document(job.patch));
     if (!cJSON_IsObject(patch.get())) return usage_error("--patch must be a JSON object");
   }
   if (job.id.empty()) job.id = generated_id();

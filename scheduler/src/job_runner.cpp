@@ -7,6 +7,7 @@
 
 #include "port/clock.hpp"
 #include "port/text_writer.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/merge_patch.hpp"
 #include "protocol/topics.hpp"
 #include "scheduler/query.hpp"
@@ -102,9 +103,13 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
   JsonDocument desired(it != devices.end() && it->second.desired
                            ? cJSON_Duplicate(it->second.desired.get(), true)
                            : cJSON_CreateObject());
-  JsonDocument patch(cJSON_Parse(job.patch.c_str()));
-  const cJSON* old_version = cJSON_GetObjectItemCaseSensitive(desired.get(), "$version");
-  version = (cJSON_IsNumber(old_version) ? static_cast<int64_t>(old_version->valuedouble) : 0) + 1;
+  JsonDocument patch(protocol::parse_json_document(job.patch));
+  int64_t old_version = 0;
+  if (!protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(desired.get(), "$version"),
+                               old_version)) {
+    old_version = 0;
+  }
+  version = old_version + 1;
   cJSON* merged = protocol::merge_patch(desired.release(), patch.get());
   JsonDocument document(merged);
   cJSON_DeleteItemFromObjectCaseSensitive(merged, "$version");
@@ -177,7 +182,7 @@ void JobRunner::check_acknowledgement(Job& job, const std::string& device_id) {
   const auto& devices = fleet_.devices();
   const auto device = devices.find(device_id);
   if (device == devices.end() || !device->second.reported) return;
-  JsonDocument patch(cJSON_Parse(job.patch.c_str()));
+  JsonDocument patch(protocol::parse_json_document(job.patch));
   int worst = 200;
   std::string reasons;
   for (const cJSON* key = patch ? patch->child : nullptr; key != nullptr; key = key->next) {

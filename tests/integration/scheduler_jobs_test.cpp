@@ -154,6 +154,12 @@ TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
       {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--payload", "{bad"},
        "--payload is not valid JSON"},
       {{"schedule", "twin", "--query", "deviceId = 'x'", "--patch", "[1]"}, "--patch must be"},
+      // The agents refuse a member named twice; so does the scheduler, before anything is stored.
+      {{"schedule", "twin", "--query", "deviceId = 'x'", "--patch", R"({"floor":5,"floor":"x"})"},
+       "--patch is not valid JSON: the member \"floor\" is given twice"},
+      {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--payload",
+        R"({"lockTime":"2s","lockTime":"1h"})"},
+       "--payload is not valid JSON: the member \"lockTime\" is given twice"},
       {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--frobnicate", "1"},
        "unknown option --frobnicate"},
       {{"schedule", "method", "--query", "deviceId = 'x'", "--method", "m", "--id", "kept"},
