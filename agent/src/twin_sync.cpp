@@ -14,12 +14,6 @@ constexpr int64_t kTwinGetTimeoutMs = 10000;
 constexpr int64_t kReportTimeoutMs = 30000;
 // Changes within this window go out as one report.
 constexpr int64_t kReportCoalesceMs = 20;
-constexpr int64_t kRetryMinMs = 1000;
-constexpr int64_t kRetryMaxMs = 60000;
-
-bool retryable(int status) {
-  return status == 429 || status >= 500;
-}
 
 }  // namespace
 
@@ -30,7 +24,7 @@ TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& pub
       publisher_(publisher),
       twin_(twin),
       door_(door),
-      retry_(kRetryMinMs, kRetryMaxMs, random_) {}
+      retry_(hub_request_backoff(random_)) {}
 
 bool TwinSync::start() {
   get_timer_ = loop_.add_timer(&get_handler_);
@@ -135,7 +129,12 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
     get_in_flight_ = false;
     loop_.cancel_timer(get_timer_);
     if (status != 200) {
-      const int64_t delay = retryable(status) ? retry_.next_delay_ms() : kRetryMaxMs;
+      if (!hub_retries(status)) {
+        log(Level::error, "twin GET refused with %d; not asking again before the next connect",
+            status);
+        return;
+      }
+      const int64_t delay = retry_.next_delay_ms();
       log(Level::warning, "twin GET answered %d; asking again in %.1f s", status,
           static_cast<double>(delay) / 1000.0);
       loop_.arm_timer(get_timer_, delay);
@@ -156,7 +155,7 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
       retry_.reset();
       twin_.forget_deleted();
       if (dirty_) mark_dirty();
-    } else if (retryable(status)) {
+    } else if (hub_retries(status)) {
       dirty_ = true;
       const int64_t delay = retry_.next_delay_ms();
       log(Level::warning, "reported properties answered %d; sending again in %.1f s", status,

@@ -163,6 +163,13 @@ class AzureTwin : public ::testing::Test {
         hub_.publish("$iothub/twin/res/" + std::to_string(status) + "/?$rid=" + rid, body, 0));
   }
 
+  // The delay in seconds that the agent's log line starting with text states ("... in 1.3 s").
+  double stated_delay(const std::string& text) {
+    if (!agent_->process().wait_for_output(text, 10s)) return -1;
+    const std::string output = agent_->process().output();
+    return std::stod(output.substr(output.find(text) + text.size()));
+  }
+
   std::string next_report(std::string* rid = nullptr) {
     std::string payload;
     const std::string r = next_request("$iothub/twin/PATCH/properties/reported/", &payload);
@@ -200,7 +207,10 @@ TEST_F(AzureTwin, PatchesAreAppliedStaleOnesIgnoredAndBusyAnswersRetried) {
                            R"({"floor":4,"$version":6})", 0));
   std::string report = next_report(&rid);
   EXPECT_TRUE(has(report, R"("floor":{"value":4,"ac":200,"av":6)")) << report;
-  answer(429, rid);  // throttled: the agent sends the report again
+  answer(429, rid);  // throttled: the agent sends the report again, after IoT Hub's 1 s at least
+  const double delay = stated_delay("reported properties answered 429; sending again in ");
+  EXPECT_GE(delay, 1.0);
+  EXPECT_LE(delay, 5.0);
   std::string retry_rid;
   report = next_report(&retry_rid);
   EXPECT_NE(retry_rid, rid);
@@ -224,6 +234,28 @@ TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {
   EXPECT_NE(again, "<none>");
   answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
   EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+}
+
+// IoT Hub's guidance: a throttled request waits at least 1 s (at most 100 s, with jitter); a
+// request the hub refuses for good is not sent again in a loop.
+TEST_F(AzureTwin, AThrottledTwinGetIsAskedAgainAfterAtLeastASecond) {
+  const std::string throttled = next_request("$iothub/twin/GET/");
+  answer(429, throttled);
+  const double delay = stated_delay("twin GET answered 429; asking again in ");
+  EXPECT_GE(delay, 1.0);
+  EXPECT_LE(delay, 5.0);
+  const std::string again = next_request("$iothub/twin/GET/");
+  EXPECT_NE(again, "<none>");
+  EXPECT_NE(again, throttled);
+  answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+}
+
+TEST_F(AzureTwin, ATwinGetRefusedForGoodIsNotAskedAgainInALoop) {
+  answer(404, next_request("$iothub/twin/GET/"));
+  EXPECT_TRUE(agent_->process().wait_for_output(
+      "twin GET refused with 404; not asking again before the next connect", 10s))
+      << agent_->process().output();
 }
 
 }  // namespace
