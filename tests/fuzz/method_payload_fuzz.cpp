@@ -104,7 +104,8 @@ class MethodPath {
     const int answers = answer_.count();
     const std::string topic =
         std::string("devices/door-1/methods/POST/") + call.method + "/?$rid=1";
-    require(inbox_.push_message(topic, call.payload.data(), call.payload.size()));
+    require(inbox_.push_message(topic, call.payload.data(), call.payload.size()) ==
+            Inbox::Taken::copied);
     handler_.handle(*inbox_.peek_message());
     inbox_.release_message();
     require(answer_.count() == answers + 1);

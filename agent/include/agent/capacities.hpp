@@ -19,6 +19,15 @@ constexpr std::size_t kMaxPayloadBytes = 16 * 1024;
 // Messages received but not yet handled by the loop. The loop handles a message in microseconds;
 // 16 slots absorb a burst of 16 calls while the loop is busy elsewhere (a config write).
 constexpr std::size_t kInboxSlots = 16;
+// Messages Paho has read while every slot is taken. Each stays in Paho's own copy (48 bytes here
+// for its pointers) until the loop frees a slot: refused, Paho would offer it again only when its
+// next packet arrived, a keep-alive away (20 ignored messages and a call once kept the call
+// unanswered for 27 s). 1024 is far more than a service sends at once; past it Paho keeps them.
+constexpr std::size_t kInboxKeptMessages = 1024;
+// Publishes the MQTT client queues before its socket takes them (Paho's maxBufferedMessages,
+// default 100): enough to answer every message the inbox holds, plus the agent's own reports and
+// events. Paho allocates each as it is queued; past the limit a publish fails and is logged.
+constexpr std::size_t kMaxQueuedPublishes = kInboxSlots + kInboxKeptMessages + 64;
 
 // Connection events (connected, lost, subscribed, TLS errors) waiting for the loop.
 constexpr std::size_t kSessionEventSlots = 16;
