@@ -256,7 +256,7 @@ int MqttSession::on_message(void* context, char* topic, int topic_length,
                                             static_cast<std::size_t>(message->payloadlen),
                                             Loan{message, topic, &free_message})) {
     case Inbox::Taken::copied: free_message(message, topic); return 1;
-    case Inbox::Taken::kept: return 1;  // the inbox frees it once a slot takes it
+    case Inbox::Taken::kept: return 1;  // the inbox frees it once copied or handled
     case Inbox::Taken::refused: break;
   }
   return 0;  // Paho keeps the message and offers it again when its next packet arrives

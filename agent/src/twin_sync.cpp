@@ -1,5 +1,6 @@
 #include "agent/twin_sync.hpp"
 
+#include "agent/twin_answer.hpp"
 #include "port/log.hpp"
 
 namespace door::agent {
@@ -140,7 +141,7 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
       loop_.arm_timer(get_timer_, delay);
       return;
     }
-    twin_.apply(payload, DesiredSource::twin_response, -1);
+    apply_twin_answer(payload);
     if (newest_patch_seen_ > twin_.version()) {
       send_get();  // a change arrived while the GET was under way and is newer than its answer
       return;
@@ -168,6 +169,33 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
   }
   log(Level::debug, "twin response %d for rid %.*s that nothing waits for", status,
       static_cast<int>(rid.size()), rid.data());
+}
+
+void TwinSync::apply_twin_answer(std::string_view payload) {
+  port::TextWriter desired(answer_, sizeof answer_);
+  switch (reduce_twin_answer(payload, desired)) {
+    case TwinAnswer::reduced: twin_.apply(desired.view(), DesiredSource::twin_response, -1); return;
+    case TwinAnswer::unreadable: twin_.apply(payload, DesiredSource::twin_response, -1); return;
+    case TwinAnswer::desired_too_large:
+      log(Level::error,
+          "twin GET answer: its desired properties are over IoT Hub's limit (%zu bytes); keeping "
+          "version %lld",
+          kMaxDesiredMessageBytes, static_cast<long long>(twin_.version()));
+      return;
+  }
+}
+
+void TwinSync::on_twin_response_too_large(int status, std::string_view rid) {
+  if (status != 200 || !get_in_flight_ || rid != get_rid_) {
+    on_twin_response(status, rid, {});  // only a GET's 200 answer has a body the agent needs
+    return;
+  }
+  // Asking again would bring the same answer: carry on with what the agent has.
+  get_in_flight_ = false;
+  loop_.cancel_timer(get_timer_);
+  log(Level::error, "twin GET answered %d over IoT Hub's limits; keeping version %lld", status,
+      static_cast<long long>(twin_.version()));
+  became_ready();
 }
 
 void TwinSync::on_desired(bool full_document, int64_t version, std::string_view payload) {

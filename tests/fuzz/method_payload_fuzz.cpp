@@ -53,6 +53,7 @@ class LastAnswer final : public Publisher {
 class NoTwin final : public TwinListener {
  public:
   void on_twin_response(int, std::string_view, std::string_view) override {}
+  void on_twin_response_too_large(int, std::string_view) override {}
   void on_desired(bool, int64_t, std::string_view) override {}
 };
 

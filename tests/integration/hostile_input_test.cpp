@@ -133,9 +133,9 @@ std::vector<Hostile> desired_catalogue(const std::string& topic) {
       doc("stale version", R"({"$version":3,"building":1})", "version 3 ignored"),
       doc("the applied version again", R"({"$version":5,"building":1})", "version 5 ignored"),
       doc("a field name with invalid UTF-8", "{\"$version\":6,\"b\xff\":1}", "ignored a key"),
-      Hostile{"a document over the size limit", topic,
-              R"({"$version":7,"note":")" + std::string(17 * 1024, 'n') + R"("})", 0,
-              "ignored a twin message of", true},
+      Hostile{"a document over IoT Hub's size limit", topic,
+              R"({"$version":7,"note":")" + std::string(33 * 1024, 'n') + R"("})", 0,
+              "over IoT Hub's twin limits", true},
   };
 }
 

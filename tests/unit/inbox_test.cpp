@@ -111,6 +111,40 @@ TEST(Inbox, ABurstOverTheSlotsIsKeptAndReachesTheLoopInOrder) {
             static_cast<int>(kInboxKeptMessages) + 2);  // given back when destroyed
 }
 
+// A twin GET answer can be four times a slot: it stays in its producer's memory until handled, and
+// so does a kept one that moves into a slot. Past the largest twin IoT Hub sends it is marked.
+TEST(Inbox, APayloadOverASlotStaysLentUntilHandledUpToTheLargestTwin) {
+  port::EventFd wake;
+  Lender lender;
+  Inbox inbox(wake);
+  const std::string twin(kMaxTwinResponseBytes, 't');
+  const std::string too_large(kMaxTwinResponseBytes + 1, 'x');
+  ASSERT_EQ(lender.offer(inbox, "twin", twin), Taken::kept);
+  ASSERT_EQ(lender.offer(inbox, "huge", too_large), Taken::copied);  // marked: the caller frees it
+  for (std::size_t i = 2; i < kInboxSlots; ++i)
+    ASSERT_EQ(lender.offer(inbox, "t", ""), Taken::copied);
+  ASSERT_EQ(lender.offer(inbox, "twin again", twin), Taken::kept);  // every slot is taken
+
+  const InboxMessage* m = inbox.peek_message();
+  EXPECT_EQ(m->payload_view().size(), kMaxTwinResponseBytes);
+  EXPECT_EQ(m->payload_view().data(), lender.payloads[0].data());  // not copied
+  inbox.release_message();
+  EXPECT_EQ(lender.returned, 1);  // handled: given back
+  m = inbox.peek_message();
+  EXPECT_TRUE(m->payload_too_large);
+  EXPECT_EQ(m->payload_length, too_large.size());
+  inbox.release_message();
+  for (std::size_t i = 2; i < kInboxSlots; ++i) inbox.release_message();
+  m = inbox.peek_message();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->topic_view(), "twin again");
+  EXPECT_EQ(m->payload_view().data(), lender.payloads.back().data());
+  EXPECT_EQ(lender.returned, 1);  // moved into a slot, still lent
+  inbox.release_message();
+  EXPECT_EQ(lender.returned, 2);
+  EXPECT_EQ(inbox.peek_message(), nullptr);
+}
+
 TEST(Inbox, EventsCarryTheirDetailText) {
   port::EventFd wake;
   Inbox inbox(wake);

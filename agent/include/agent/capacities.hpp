@@ -11,10 +11,20 @@ namespace door::agent {
 // id, name and rid is 285 bytes; longer topics are not ours and are refused.
 constexpr std::size_t kMaxTopicLength = 320;
 
-// Method payloads, desired patches and desired documents. The agent keeps at most a few dozen
-// desired keys with short values, far below IoT Hub's 32 KB per document; a larger message is
-// answered with 413 (methods) or refused with a logged reason, never truncated.
+// Method payloads, and what an inbox slot holds. A method payload over this is answered with 413,
+// never truncated. A door's desired keys are short, but a twin the hub accepts can be larger: a
+// twin message over this stays in the MQTT client's own copy, which the inbox lends (see below).
 constexpr std::size_t kMaxPayloadBytes = 16 * 1024;
+
+// IoT Hub's twin limits: desired and reported properties up to 32 KB each. Every twin the hub
+// accepts is taken: a desired PATCH or document up to 32 KiB and room for its "$version", a twin
+// GET answer (both parts and its envelope, about 66 KB at most) up to 68 KiB. A larger one is over
+// the hub's limits: it is logged and the agent keeps the desired properties it has. Messages over
+// kMaxPayloadBytes stay in the MQTT client's copy until handled, so these limits reserve no memory
+// of their own; the desired part of a GET answer is copied out (kMaxDesiredMessageBytes) for the
+// twin, which need not parse the reported part.
+constexpr std::size_t kMaxDesiredMessageBytes = 32 * 1024 + 256;
+constexpr std::size_t kMaxTwinResponseBytes = 68 * 1024;
 
 // Messages received but not yet handled by the loop. The loop handles a message in microseconds;
 // 16 slots absorb a burst of 16 calls while the loop is busy elsewhere (a config write).

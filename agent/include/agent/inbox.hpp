@@ -3,7 +3,8 @@
 // preallocated slots and signal the eventfd; the loop thread handles the slots. While every slot
 // is taken, a message stays in the memory its producer lends (Paho's own copy) and moves into the
 // first slot the loop frees: a message is never refused back to Paho, which would offer it again
-// only when its next packet arrives (a keep-alive away). Nothing here allocates after construction.
+// only when its next packet arrives (a keep-alive away). A payload larger than a slot (a twin GET
+// answer) stays lent until the loop has handled it. Nothing here allocates after construction.
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -14,17 +15,32 @@
 
 namespace door::agent {
 
+// Memory a producer lends the inbox for a message it cannot copy: release(owner, topic) gives it
+// back once the message is copied into a slot or handled (or the inbox is destroyed). Loan{} lends
+// nothing. No member initializers: the inbox's arrays of them stay untouched, and out of RSS,
+// until used.
+struct Loan {
+  void* owner;
+  void* topic;
+  void (*release)(void* owner, void* topic);
+};
+
 struct InboxMessage {
   char topic[kMaxTopicLength + 1];
   std::size_t topic_length;
   char payload[kMaxPayloadBytes];
+  // A payload over kMaxPayloadBytes (up to kMaxTwinResponseBytes, a twin GET answer) stays in its
+  // producer's memory: lent_payload points there until the slot is released. Otherwise nullptr.
+  const char* lent_payload;
+  Loan loan;
   std::size_t payload_length;  // the original length, also when it did not fit
   bool topic_too_long;
-  bool payload_too_large;  // payload not copied; the caller answers 413 or logs the refusal
+  bool payload_too_large;  // payload neither copied nor lent; the caller answers 413 or logs
 
   std::string_view topic_view() const { return {topic, topic_length}; }
   std::string_view payload_view() const {
-    return payload_too_large ? std::string_view{} : std::string_view{payload, payload_length};
+    if (payload_too_large) return {};
+    return {lent_payload != nullptr ? lent_payload : payload, payload_length};
   }
 };
 
@@ -45,14 +61,6 @@ struct SessionEvent {
   char detail[kEventDetailLength];
 };
 
-// Memory a producer lends the inbox for a message it cannot copy yet: release(owner, topic) gives
-// it back once the message is copied into a slot (or the inbox is destroyed).
-struct Loan {
-  void* owner = nullptr;
-  void* topic = nullptr;
-  void (*release)(void* owner, void* topic) = nullptr;
-};
-
 class Inbox {
  public:
   explicit Inbox(port::EventFd& wake) : wake_(wake) {}
@@ -62,7 +70,7 @@ class Inbox {
 
   enum class Taken {
     copied,   // the caller frees its message now
-    kept,     // every slot is taken: the inbox keeps the loan and releases it once copied
+    kept,     // every slot is taken, or the payload is over a slot: the inbox keeps the loan
     refused,  // no slot and no loan, or kInboxKeptMessages already kept: the caller keeps it
   };
   // Any thread, never waits: waiting here would stall Paho, and with it the answers the loop
@@ -91,8 +99,10 @@ class Inbox {
     Loan loan;
   };
 
-  // Copies into the free slot after the last taken one; the caller holds the mutex.
-  void copy_to_slot(std::string_view topic, const void* payload, std::size_t payload_length);
+  // Fills the free slot after the last taken one, copying the payload or, when it is over a slot
+  // and lent, keeping the loan; the caller holds the mutex. True when the slot keeps the loan.
+  bool fill_slot(std::string_view topic, const void* payload, std::size_t payload_length,
+                 const Loan& loan);
 
   port::EventFd& wake_;
   std::mutex mutex_;
