@@ -133,6 +133,8 @@ TwinAnswer reduce_twin_answer(std::string_view answer, port::TextWriter& out) {
     do {
       std::string_view name;
       if (!json.string(&name) || !json.take(':')) return TwinAnswer::unreadable;
+      // IoT Hub writes its member names plainly; an escaped one could spell "desired" twice.
+      if (name.find('\\') != std::string_view::npos) return TwinAnswer::unreadable;
       json.space();
       const std::size_t start = json.position();
       if (!json.value(1)) return TwinAnswer::unreadable;

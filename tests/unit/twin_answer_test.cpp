@@ -35,7 +35,7 @@ TEST(TwinAnswer, RefusesWhatIsNotOneObjectWithOneDesiredMember) {
            R"({"desired":{"a":1.}})", R"({"desired":{"a":"\x"}})", R"({"desired":{"a":"\u12g4"}})",
            "{\"desired\":{\"a\":\"\x01\"}}", R"({"desired":{"a":tru}})", R"({"desired":{"a" 1}})",
            R"({"desired":{},"reported":{"a":[1,]}})", R"({"desired":{},"reported":"open)",
-           R"({desired:{}})",
+           R"({desired:{}})", R"({"d\u0065sired":1,"desired":{}})",
            "{\"desired\":" + std::string(40, '[') + std::string(40, ']') + "}"}) {
     EXPECT_EQ(reduce(answer, desired), TwinAnswer::unreadable) << answer;
   }
