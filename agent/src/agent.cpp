@@ -219,6 +219,11 @@ void Agent::on_wake(uint32_t) {
   if (const std::size_t dropped = inbox_.take_dropped()) {
     log(Level::warning, "inbox full: %zu connection events were dropped", dropped);
   }
+  if (const std::size_t refused = inbox_.take_refused()) {
+    log(Level::warning,
+        "inbox full: %zu messages left with the MQTT client until its next packet arrives",
+        refused);
+  }
   if (!told_ready_ && twin_sync_.ready()) {
     // systemd (Type=notify) considers the service started once it is connected and reconciled.
     service_.send("READY=1\nSTATUS=online, desired properties reconciled");

@@ -11,22 +11,65 @@ std::size_t copy_text(char* out, std::size_t capacity, std::string_view text) {
   out[n] = '\0';
   return n;
 }
+
+// Over a slot but within the largest message the agent reads: kept in the producer's memory.
+bool lendable(std::size_t payload_length, const Loan& loan) {
+  return loan.release != nullptr && payload_length > kMaxPayloadBytes &&
+         payload_length <= kMaxTwinResponseBytes;
+}
+
+void give_back(const Loan& loan) {
+  if (loan.release != nullptr) loan.release(loan.owner, loan.topic);
+}
 }  // namespace
 
-bool Inbox::push_message(std::string_view topic, const void* payload, std::size_t payload_length) {
+Inbox::~Inbox() {
+  for (; message_count_ > 0; --message_count_, message_head_ = (message_head_ + 1) % kInboxSlots) {
+    give_back(messages_[message_head_].loan);
+  }
+  for (; kept_count_ > 0; --kept_count_, kept_head_ = (kept_head_ + 1) % kInboxKeptMessages) {
+    give_back(kept_[kept_head_].loan);
+  }
+}
+
+bool Inbox::fill_slot(std::string_view topic, const void* payload, std::size_t payload_length,
+                      const Loan& loan) {
+  InboxMessage& m = messages_[(message_head_ + message_count_) % kInboxSlots];
+  ++message_count_;
+  m.topic_too_long = topic.size() > kMaxTopicLength;
+  m.topic_length = copy_text(m.topic, sizeof m.topic, topic);
+  m.payload_length = payload_length;
+  m.lent_payload = nullptr;
+  m.loan = Loan{};
+  if (lendable(payload_length, loan)) {
+    m.payload_too_large = false;
+    m.lent_payload = static_cast<const char*>(payload);
+    m.loan = loan;
+    return true;
+  }
+  m.payload_too_large = payload_length > kMaxPayloadBytes;
+  if (!m.payload_too_large && payload_length > 0) std::memcpy(m.payload, payload, payload_length);
+  return false;
+}
+
+Inbox::Taken Inbox::push_message(std::string_view topic, const void* payload,
+                                 std::size_t payload_length, const Loan& loan) {
+  Taken taken = Taken::kept;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (message_count_ == kInboxSlots) return false;
-    InboxMessage& m = messages_[(message_head_ + message_count_) % kInboxSlots];
-    m.topic_too_long = topic.size() > kMaxTopicLength;
-    m.topic_length = copy_text(m.topic, sizeof m.topic, topic);
-    m.payload_length = payload_length;
-    m.payload_too_large = payload_length > kMaxPayloadBytes;
-    if (!m.payload_too_large && payload_length > 0) std::memcpy(m.payload, payload, payload_length);
-    ++message_count_;
+    if (kept_count_ == 0 && message_count_ < kInboxSlots) {
+      if (!fill_slot(topic, payload, payload_length, loan)) taken = Taken::copied;
+    } else if (loan.release != nullptr && kept_count_ < kInboxKeptMessages) {
+      kept_[(kept_head_ + kept_count_) % kInboxKeptMessages] =
+          KeptMessage{topic.data(), topic.size(), payload, payload_length, loan};
+      ++kept_count_;
+    } else {
+      ++refused_;
+      return Taken::refused;
+    }
   }
   wake_.signal();
-  return true;
+  return taken;
 }
 
 void Inbox::push_event(SessionEventKind kind, int code, std::string_view detail) {
@@ -51,10 +94,28 @@ const InboxMessage* Inbox::peek_message() {
 }
 
 void Inbox::release_message() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (message_count_ == 0) return;
-  message_head_ = (message_head_ + 1) % kInboxSlots;
-  --message_count_;
+  Loan handled{};  // the loan of the message just handled, if it had one
+  Loan copied{};   // the loan of a kept message now copied into a slot
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (message_count_ == 0) return;
+    handled = messages_[message_head_].loan;
+    message_head_ = (message_head_ + 1) % kInboxSlots;
+    --message_count_;
+    if (kept_count_ > 0) {
+      // The oldest kept message takes the slot just freed: it comes after every slot's message.
+      const KeptMessage& kept = kept_[kept_head_];
+      if (!fill_slot({kept.topic, kept.topic_length}, kept.payload, kept.payload_length,
+                     kept.loan)) {
+        copied = kept.loan;
+      }
+      kept_head_ = (kept_head_ + 1) % kInboxKeptMessages;
+      --kept_count_;
+    }
+  }
+  // Outside the lock: these free Paho's memory.
+  give_back(handled);
+  give_back(copied);
 }
 
 bool Inbox::pop_event(SessionEvent& out) {
@@ -70,6 +131,13 @@ std::size_t Inbox::take_dropped() {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::size_t n = dropped_;
   dropped_ = 0;
+  return n;
+}
+
+std::size_t Inbox::take_refused() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::size_t n = refused_;
+  refused_ = 0;
   return n;
 }
 

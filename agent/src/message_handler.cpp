@@ -36,21 +36,25 @@ void MessageHandler::handle(const InboxMessage& message) {
       return;
     case protocol::InboundKind::twin_response:
     case protocol::InboundKind::desired_patch:
-    case protocol::InboundKind::desired_document:
-      if (message.payload_too_large) {
-        port::log(port::Level::warning,
-                  "ignored a twin message of %zu bytes on '%s': the limit is %zu bytes",
-                  message.payload_length, LoggableTopic(message.topic_view()).text,
-                  kMaxPayloadBytes);
+    case protocol::InboundKind::desired_document: {
+      const bool response = topic.kind == protocol::InboundKind::twin_response;
+      const std::size_t limit = response ? kMaxTwinResponseBytes : kMaxDesiredMessageBytes;
+      if (message.payload_too_large || message.payload_length > limit) {
+        port::log(port::Level::error,
+                  "ignored a twin message of %zu bytes on '%s': over IoT Hub's twin limits (%zu "
+                  "bytes); keeping the desired properties applied",
+                  message.payload_length, LoggableTopic(message.topic_view()).text, limit);
+        if (response) twin_.on_twin_response_too_large(topic.status, topic.rid);
         return;
       }
-      if (topic.kind == protocol::InboundKind::twin_response) {
+      if (response) {
         twin_.on_twin_response(topic.status, topic.rid, message.payload_view());
       } else {
         twin_.on_desired(topic.kind == protocol::InboundKind::desired_document, topic.version,
                          message.payload_view());
       }
       return;
+    }
   }
 }
 
@@ -58,7 +62,7 @@ void MessageHandler::handle_method(const InboxMessage& message,
                                    const protocol::InboundTopic& topic) {
   port::TextWriter body(response_body_, sizeof response_body_);
   int status = 0;
-  if (message.payload_too_large) {
+  if (message.payload_too_large || message.payload_length > kMaxPayloadBytes) {
     status = 413;
     body.add(R"({"message":"payload of )")
         .add_uint(message.payload_length)

@@ -114,6 +114,7 @@ bool MqttSession::create(const SessionOptions& options) {
   MQTTAsync_createOptions create_opts = MQTTAsync_createOptions_initializer;
   create_opts.MQTTVersion = MQTTVERSION_3_1_1;
   create_opts.sendWhileDisconnected = 0;
+  create_opts.maxBufferedMessages = static_cast<int>(kMaxQueuedPublishes);
   int rc =
       MQTTAsync_createWithOptions(&client_, options_.server_uri.c_str(), options_.client_id.c_str(),
                                   MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create_opts);
@@ -251,13 +252,20 @@ int MqttSession::on_message(void* context, char* topic, int topic_length,
                             MQTTAsync_message* message) {
   const std::size_t length =
       topic_length > 0 ? static_cast<std::size_t>(topic_length) : std::strlen(topic);
-  if (!self(context).inbox_.push_message(std::string_view(topic, length), message->payload,
-                                         static_cast<std::size_t>(message->payloadlen))) {
-    return 0;  // the inbox is full: Paho keeps the message and delivers it again
+  switch (self(context).inbox_.push_message(std::string_view(topic, length), message->payload,
+                                            static_cast<std::size_t>(message->payloadlen),
+                                            Loan{message, topic, &free_message})) {
+    case Inbox::Taken::copied: free_message(message, topic); return 1;
+    case Inbox::Taken::kept: return 1;  // the inbox frees it once copied or handled
+    case Inbox::Taken::refused: break;
   }
-  MQTTAsync_freeMessage(&message);
+  return 0;  // Paho keeps the message and offers it again when its next packet arrives
+}
+
+void MqttSession::free_message(void* message, void* topic) {
+  MQTTAsync_message* m = static_cast<MQTTAsync_message*>(message);
+  MQTTAsync_freeMessage(&m);
   MQTTAsync_free(topic);
-  return 1;
 }
 
 void MqttSession::on_delivered(void* context, MQTTAsync_token) {

@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "agent/twin_answer.hpp"
 #include "port/json_object_writer.hpp"
 #include "port/log.hpp"
 
@@ -17,16 +18,10 @@ constexpr int64_t kTwinGetTimeoutMs = 10000;
 constexpr int64_t kReportTimeoutMs = 30000;
 // Changes within this window go out as one report.
 constexpr int64_t kReportCoalesceMs = 20;
-constexpr int64_t kRetryMinMs = 1000;
-constexpr int64_t kRetryMaxMs = 60000;
 // A state file that cannot be written (a full or failing file system) is tried again from about a
 // second up to every minute: soon after space is freed, without spinning on a broken disk.
 constexpr int64_t kSaveRetryMinMs = 1000;
 constexpr int64_t kSaveRetryMaxMs = 60000;
-
-bool retryable(int status) {
-  return status == 429 || status >= 500;
-}
 
 }  // namespace
 
@@ -37,8 +32,8 @@ TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& pub
       publisher_(publisher),
       twin_(twin),
       door_(door),
-      retry_(kRetryMinMs, kRetryMaxMs, random_),
-      save_retry_(kSaveRetryMinMs, kSaveRetryMaxMs, random_) {}
+      retry_(hub_request_backoff(random_)),
+      save_retry_(kSaveRetryMinMs, kSaveRetryMaxMs, random_, kSaveRetryMinMs) {}
 
 bool TwinSync::start() {
   get_timer_ = loop_.add_timer(&get_handler_);
@@ -149,13 +144,18 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
     get_in_flight_ = false;
     loop_.cancel_timer(get_timer_);
     if (status != 200) {
-      const int64_t delay = retryable(status) ? retry_.next_delay_ms() : kRetryMaxMs;
+      if (!hub_retries(status)) {
+        log(Level::error, "twin GET refused with %d; not asking again before the next connect",
+            status);
+        return;
+      }
+      const int64_t delay = retry_.next_delay_ms();
       log(Level::warning, "twin GET answered %d; asking again in %.1f s", status,
           static_cast<double>(delay) / 1000.0);
       loop_.arm_timer(get_timer_, delay);
       return;
     }
-    const Twin::Outcome outcome = twin_.apply(payload, DesiredSource::twin_response, -1);
+    const Twin::Outcome outcome = apply_twin_answer(payload);
     if (outcome == Twin::Outcome::malformed || outcome == Twin::Outcome::not_saved) {
       // Not reconciled: the desired properties in force may be stale.
       const int64_t delay = retry_.next_delay_ms();
@@ -179,7 +179,7 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
       retry_.reset();
       twin_.forget_deleted();
       if (dirty_) mark_dirty();
-    } else if (retryable(status)) {
+    } else if (hub_retries(status)) {
       dirty_ = true;
       const int64_t delay = retry_.next_delay_ms();
       log(Level::warning, "reported properties answered %d; sending again in %.1f s", status,
@@ -192,6 +192,34 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
   }
   log(Level::debug, "twin response %d for rid %.*s that nothing waits for", status,
       static_cast<int>(rid.size()), rid.data());
+}
+
+Twin::Outcome TwinSync::apply_twin_answer(std::string_view payload) {
+  port::TextWriter desired(answer_, sizeof answer_);
+  switch (reduce_twin_answer(payload, desired)) {
+    case TwinAnswer::reduced: return twin_.apply(desired.view(), DesiredSource::twin_response, -1);
+    case TwinAnswer::unreadable: return twin_.apply(payload, DesiredSource::twin_response, -1);
+    case TwinAnswer::desired_too_large: break;
+  }
+  // Asking again would bring the same answer: carry on with what the agent has.
+  log(Level::error,
+      "twin GET answer: its desired properties are over IoT Hub's limit (%zu bytes); keeping "
+      "version %lld",
+      kMaxDesiredMessageBytes, static_cast<long long>(twin_.version()));
+  return Twin::Outcome::stale;
+}
+
+void TwinSync::on_twin_response_too_large(int status, std::string_view rid) {
+  if (status != 200 || !get_in_flight_ || rid != get_rid_) {
+    on_twin_response(status, rid, {});  // only a GET's 200 answer has a body the agent needs
+    return;
+  }
+  // Asking again would bring the same answer: carry on with what the agent has.
+  get_in_flight_ = false;
+  loop_.cancel_timer(get_timer_);
+  log(Level::error, "twin GET answered %d over IoT Hub's limits; keeping version %lld", status,
+      static_cast<long long>(twin_.version()));
+  became_ready();
 }
 
 void TwinSync::on_desired(bool full_document, int64_t version, std::string_view payload) {

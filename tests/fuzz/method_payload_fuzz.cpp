@@ -53,6 +53,7 @@ class LastAnswer final : public Publisher {
 class NoTwin final : public TwinListener {
  public:
   void on_twin_response(int, std::string_view, std::string_view) override {}
+  void on_twin_response_too_large(int, std::string_view) override {}
   void on_desired(bool, int64_t, std::string_view) override {}
 };
 
@@ -104,7 +105,8 @@ class MethodPath {
     const int answers = answer_.count();
     const std::string topic =
         std::string("devices/door-1/methods/POST/") + call.method + "/?$rid=1";
-    require(inbox_.push_message(topic, call.payload.data(), call.payload.size()));
+    require(inbox_.push_message(topic, call.payload.data(), call.payload.size()) ==
+            Inbox::Taken::copied);
     handler_.handle(*inbox_.peek_message());
     inbox_.release_message();
     require(answer_.count() == answers + 1);

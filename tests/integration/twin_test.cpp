@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "agent_process.hpp"
 #include "broker.hpp"
+#include "memory_usage.hpp"
 #include "mqtt_client.hpp"
 #include "port/file.hpp"
 
@@ -37,6 +40,27 @@ std::string thousand_members() {
     text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
   text.pop_back();
   return text;
+}
+
+// Desired members at the agent's limits: 64-character names and 256-byte values (IoT Hub allows
+// more, and a value over 256 bytes is acknowledged with ac 400). Joined with commas.
+std::string members(const std::string& prefix, int count, std::size_t value_bytes = 254) {
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    std::string name = prefix + std::to_string(i);
+    name.resize(64, 'k');
+    text += (i == 0 ? "\"" : ",\"") + name + "\":\"" + std::string(value_bytes, 'v') + "\"";
+  }
+  return text;
+}
+
+// A desired document of about `bytes`: "floor":3, 31 keys at the agent's limits (every key it
+// keeps), then values it refuses (4 KB strings, as IoT Hub allows) up to the size.
+std::string large_desired(std::size_t bytes, int64_t version) {
+  std::string doc = R"({"floor":3,)" + members("key", 31);
+  const std::size_t refused = bytes > doc.size() + 64 ? (bytes - doc.size() - 64) / 4080 : 0;
+  if (refused > 0) doc += "," + members("big", static_cast<int>(refused), 4000);
+  return doc + R"(,"$version":)" + std::to_string(version) + "}";
 }
 
 class BrokerTwin : public ::testing::Test {
@@ -208,6 +232,27 @@ TEST_F(BrokerTwin, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
       << reported;
 }
 
+// IoT Hub accepts desired properties up to 32 KB: a desired document of 20 KB, and one of 32 KB,
+// is applied (the agent once ignored anything over 16 KiB); one of 60 KB is over the hub's limit,
+// logged, and the agent carries on with what it has.
+TEST_F(BrokerTwin, LargeDesiredDocumentsAreAppliedUpToIoTHubsLimit) {
+  for (const auto& [bytes, version] : {std::pair<std::size_t, int>{20000, 1}, {32700, 2}}) {
+    const std::string doc = large_desired(bytes, version);
+    ASSERT_GE(doc.size(), bytes - 4100);
+    ASSERT_LE(doc.size(), 32 * 1024);
+    set_desired(doc);
+    const std::string av = R"("av":)" + std::to_string(version);
+    const std::string reported = reported_with(R"("floor":{"value":3,"ac":200,)" + av);
+    EXPECT_TRUE(has(reported, R"("key30kkkk)")) << reported.substr(0, 300);
+  }
+  const std::size_t from = agent_->process().line_count();
+  set_desired(large_desired(60000, 3));
+  EXPECT_TRUE(agent_->process().wait_for_output("over IoT Hub's twin limits", 10s, from))
+      << agent_->process().output();
+  set_desired(R"({"$version":4,"floor":5})");
+  EXPECT_FALSE(reported_with(R"("floor":{"value":5,"ac":200,"av":4)").empty());
+}
+
 // --- IoT Hub ---
 
 class AzureTwin : public ::testing::Test {
@@ -233,6 +278,13 @@ class AzureTwin : public ::testing::Test {
   void answer(int status, const std::string& rid, const std::string& body = "") {
     ASSERT_TRUE(
         hub_.publish("$iothub/twin/res/" + std::to_string(status) + "/?$rid=" + rid, body, 0));
+  }
+
+  // The delay in seconds that the agent's log line starting with text states ("... in 1.3 s").
+  double stated_delay(const std::string& text) {
+    if (!agent_->process().wait_for_output(text, 10s)) return -1;
+    const std::string output = agent_->process().output();
+    return std::stod(output.substr(output.find(text) + text.size()));
   }
 
   std::string next_report(std::string* rid = nullptr) {
@@ -272,7 +324,10 @@ TEST_F(AzureTwin, PatchesAreAppliedStaleOnesIgnoredAndBusyAnswersRetried) {
                            R"({"floor":4,"$version":6})", 0));
   std::string report = next_report(&rid);
   EXPECT_TRUE(has(report, R"("floor":{"value":4,"ac":200,"av":6)")) << report;
-  answer(429, rid);  // throttled: the agent sends the report again
+  answer(429, rid);  // throttled: the agent sends the report again, after IoT Hub's 1 s at least
+  const double delay = stated_delay("reported properties answered 429; sending again in ");
+  EXPECT_GE(delay, 1.0);
+  EXPECT_LE(delay, 5.0);
   std::string retry_rid;
   report = next_report(&retry_rid);
   EXPECT_NE(retry_rid, rid);
@@ -359,6 +414,82 @@ TEST_F(AzureTwin, AFailedTwinGetIsAskedAgain) {
   EXPECT_NE(again, "<none>");
   answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
   EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+}
+
+// A twin GET answer of about 20 KB (32 keys at the agent's limits and the acknowledgements it
+// reported for them) and one of about 60 KB (IoT Hub allows 32 KB desired and 32 KB reported) are
+// applied; the agent once ignored anything over 16 KiB, asked again every 10 s and never became
+// ready.
+class AzureLargeTwin : public AzureTwin {
+ protected:
+  void expect_applied(const std::string& desired, const std::string& reported) {
+    const std::string body = R"({"desired":)" + desired + R"(,"reported":)" + reported + "}";
+    const std::string get = next_request("$iothub/twin/GET/");
+    const long before = memory_usage(agent_->process().pid()).rss_kib;
+    answer(200, get, body);
+    std::string rid;
+    const std::string report = next_report(&rid);
+    EXPECT_TRUE(has(report, R"("floor":{"value":3,"ac":200,"av":5)")) << report.substr(0, 300);
+    EXPECT_TRUE(has(report, R"("key30kkkk)")) << report.substr(0, 300);
+    answer(204, rid);
+    EXPECT_TRUE(agent_->process().wait_for_output("reconciled at version 5", 10s))
+        << agent_->process().output();
+    std::printf("twin GET answer of %zu bytes applied: RSS %ld -> %ld KiB\n", body.size(), before,
+                memory_usage(agent_->process().pid()).rss_kib);
+  }
+};
+
+TEST_F(AzureLargeTwin, ATwinGetAnswerOfTwentyKilobytesIsApplied) {
+  const std::string acks = members("key", 32, 300);  // as large as the agent's own reports
+  ASSERT_NO_FATAL_FAILURE(expect_applied(
+      large_desired(10000, 5), R"({"agent":{"version":"0.1.0"},)" + acks + R"(,"$version":9})"));
+}
+
+TEST_F(AzureLargeTwin, ATwinGetAnswerOfSixtyKilobytesIsApplied) {
+  const std::string reported = R"({"agent":{"version":"0.1.0"},)" + members("key", 32, 300) + "," +
+                               members("old", 5, 4000) + R"(,"$version":12})";
+  ASSERT_GT(reported.size(), 31000u);
+  ASSERT_NO_FATAL_FAILURE(expect_applied(large_desired(31000, 5), reported));
+}
+
+// Over IoT Hub's limits the answer is logged and the agent carries on with what it has: ready,
+// applying later patches, not asking again every 10 s.
+TEST_F(AzureTwin, ATwinGetAnswerOverIoTHubsLimitsIsLoggedAndTheAgentCarriesOn) {
+  const std::string huge = R"({"desired":)" + large_desired(30000, 5) + R"(,"reported":{)" +
+                           members("old", 12, 4000) + "}}";
+  ASSERT_GT(huge.size(), 68u * 1024);
+  answer(200, next_request("$iothub/twin/GET/"), huge);
+  EXPECT_TRUE(agent_->process().wait_for_output("over IoT Hub's twin limits", 10s));
+  EXPECT_TRUE(agent_->process().wait_for_output("reconciled at version 0", 10s))
+      << agent_->process().output();
+  std::string rid;
+  next_report(&rid);
+  answer(204, rid);
+  ASSERT_TRUE(hub_.publish("$iothub/twin/PATCH/properties/desired/?$version=7",
+                           R"({"floor":4,"$version":7})", 0));
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":4,"ac":200,"av":7)"));
+}
+
+// IoT Hub's guidance: a throttled request waits at least 1 s (at most 100 s, with jitter); a
+// request the hub refuses for good is not sent again in a loop.
+TEST_F(AzureTwin, AThrottledTwinGetIsAskedAgainAfterAtLeastASecond) {
+  const std::string throttled = next_request("$iothub/twin/GET/");
+  answer(429, throttled);
+  const double delay = stated_delay("twin GET answered 429; asking again in ");
+  EXPECT_GE(delay, 1.0);
+  EXPECT_LE(delay, 5.0);
+  const std::string again = next_request("$iothub/twin/GET/");
+  EXPECT_NE(again, "<none>");
+  EXPECT_NE(again, throttled);
+  answer(200, again, R"({"desired":{"floor":2,"$version":3},"reported":{}})");
+  EXPECT_TRUE(has(next_report(), R"("floor":{"value":2,"ac":200,"av":3)"));
+}
+
+TEST_F(AzureTwin, ATwinGetRefusedForGoodIsNotAskedAgainInALoop) {
+  answer(404, next_request("$iothub/twin/GET/"));
+  EXPECT_TRUE(agent_->process().wait_for_output(
+      "twin GET refused with 404; not asking again before the next connect", 10s))
+      << agent_->process().output();
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ class MessagePath : public ::testing::Test {
   // Pushes one message through the inbox and the handler; returns the allocations made.
   long deliver(const std::string& topic, const std::string& payload) {
     const long before = g_allocations.load();
-    inbox_.push_message(topic, payload.data(), payload.size());
+    EXPECT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
     handler_.handle(*inbox_.peek_message());
     inbox_.release_message();
     return g_allocations.load() - before;

@@ -26,6 +26,7 @@ class RefusingPublisher final : public Publisher {
 class NoTwin final : public TwinListener {
  public:
   void on_twin_response(int, std::string_view, std::string_view) override {}
+  void on_twin_response_too_large(int, std::string_view) override {}
   void on_desired(bool, int64_t, std::string_view) override {}
 };
 
@@ -53,7 +54,7 @@ TEST(MessageHandler, AResponseTheSessionRefusesIsCountedAndTheNextOneStillGoesOu
   Inbox inbox(wake);
   for (const char* rid : {"1", "2"}) {
     const std::string topic = std::string("devices/door-1/methods/POST/ping/?$rid=") + rid;
-    ASSERT_TRUE(inbox.push_message(topic, "{}", 2));
+    ASSERT_EQ(inbox.push_message(topic, "{}", 2), Inbox::Taken::copied);
     handler.handle(*inbox.peek_message());
     inbox.release_message();
   }

@@ -161,15 +161,15 @@ TEST_F(TwinTest, AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest) {
       std::string::npos)
       << a;
   EXPECT_NE(slurp(path_).find(R"("k31":31})"), std::string::npos);
-  // The largest document of short members that fits in a payload parses too.
+  // The largest document of short members IoT Hub accepts (32 KiB of desired) parses too.
   std::string most = R"({"$version":2)";
-  for (int i = 0; most.size() < kMaxPayloadBytes - 12; ++i)
+  for (int i = 0; most.size() < kMaxDesiredMessageBytes - 12; ++i)
     most += ",\"" + std::to_string(i) + "\":0";
   most += '}';
   EXPECT_EQ(twin_->apply(most, DesiredSource::document, -1), Twin::Outcome::applied);
-  // Beyond the arena (8,000 numbers in one array): refused as a whole, nothing changes.
+  // Beyond the arena (16,000 numbers in one array): refused as a whole, nothing changes.
   std::string numbers = R"({"$version":3,"k":[0)";
-  while (numbers.size() < kMaxPayloadBytes - 2) numbers += ",0";
+  while (numbers.size() < kMaxDesiredMessageBytes - 2) numbers += ",0";
   numbers += "]}";
   EXPECT_EQ(twin_->apply(numbers, DesiredSource::patch, -1), Twin::Outcome::malformed);
   EXPECT_EQ(twin_->version(), 2);

@@ -11,14 +11,33 @@ namespace door::agent {
 // id, name and rid is 285 bytes; longer topics are not ours and are refused.
 constexpr std::size_t kMaxTopicLength = 320;
 
-// Method payloads, desired patches and desired documents. The agent keeps at most a few dozen
-// desired keys with short values, far below IoT Hub's 32 KB per document; a larger message is
-// answered with 413 (methods) or refused with a logged reason, never truncated.
+// Method payloads, and what an inbox slot holds. A method payload over this is answered with 413,
+// never truncated. A door's desired keys are short, but a twin the hub accepts can be larger: a
+// twin message over this stays in the MQTT client's own copy, which the inbox lends (see below).
 constexpr std::size_t kMaxPayloadBytes = 16 * 1024;
+
+// IoT Hub's twin limits: desired and reported properties up to 32 KB each. Every twin the hub
+// accepts is taken: a desired PATCH or document up to 32 KiB and room for its "$version", a twin
+// GET answer (both parts and its envelope, about 66 KB at most) up to 68 KiB. A larger one is over
+// the hub's limits: it is logged and the agent keeps the desired properties it has. Messages over
+// kMaxPayloadBytes stay in the MQTT client's copy until handled, so these limits reserve no memory
+// of their own; the desired part of a GET answer is copied out (kMaxDesiredMessageBytes) for the
+// twin, which need not parse the reported part.
+constexpr std::size_t kMaxDesiredMessageBytes = 32 * 1024 + 256;
+constexpr std::size_t kMaxTwinResponseBytes = 68 * 1024;
 
 // Messages received but not yet handled by the loop. The loop handles a message in microseconds;
 // 16 slots absorb a burst of 16 calls while the loop is busy elsewhere (a config write).
 constexpr std::size_t kInboxSlots = 16;
+// Messages Paho has read while every slot is taken. Each stays in Paho's own copy (48 bytes here
+// for its pointers) until the loop frees a slot: refused, Paho would offer it again only when its
+// next packet arrived, a keep-alive away (20 ignored messages and a call once kept the call
+// unanswered for 27 s). 1024 is far more than a service sends at once; past it Paho keeps them.
+constexpr std::size_t kInboxKeptMessages = 1024;
+// Publishes the MQTT client queues before its socket takes them (Paho's maxBufferedMessages,
+// default 100): enough to answer every message the inbox holds, plus the agent's own reports and
+// events. Paho allocates each as it is queued; past the limit a publish fails and is logged.
+constexpr std::size_t kMaxQueuedPublishes = kInboxSlots + kInboxKeptMessages + 64;
 
 // Connection events (connected, lost, subscribed, TLS errors) waiting for the loop.
 constexpr std::size_t kSessionEventSlots = 16;
@@ -37,10 +56,12 @@ constexpr std::size_t kMaxSasTokenLength = 2048;
 constexpr std::size_t kJsonArenaBytes = 64 * 1024;
 
 // The twin parses a desired change and the applied document into its own arena. A node takes
-// 64 bytes, a member name and a number's text 16 or more: a document of kMaxPayloadBytes made of
-// short members ({"0":0,"1":0,...}, about 2,200 of them; IoT Hub accepts it) takes about 250 KiB,
-// which leaves room for the applied document. A change even more complex (thousands of numbers in
-// one array, 640 KiB) is refused with a logged reason.
+// 64 bytes, a member name and a number's text 16 or more: the largest desired message IoT Hub
+// accepts (kMaxDesiredMessageBytes) made of the shortest members ({"0":0,"1":0,...}, about 4,000
+// of them) fits with the applied document
+// (TwinTest.AThousandKeyDocumentKeepsWhatFitsAndRefusesTheRest). A change even more complex (16,000
+// numbers in one array) is refused with a logged reason. Pages the arena never touched cost no
+// memory.
 constexpr std::size_t kTwinJsonArenaBytes = 512 * 1024;
 
 // Method calls whose answer waits for the hardware (lock feedback). Commands to the lock are

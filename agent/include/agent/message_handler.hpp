@@ -15,6 +15,8 @@ namespace door::agent {
 class TwinListener {
  public:
   virtual void on_twin_response(int status, std::string_view rid, std::string_view payload) = 0;
+  // A twin response over IoT Hub's limits, not handed on.
+  virtual void on_twin_response_too_large(int status, std::string_view rid) = 0;
   // version: from the topic, or -1.
   virtual void on_desired(bool full_document, int64_t version, std::string_view payload) = 0;
 

@@ -60,6 +60,8 @@ class MqttSession final : public Publisher {
 
  private:
   static int on_message(void* context, char* topic, int topic_length, MQTTAsync_message* message);
+  // Frees a message Paho handed over (any thread; the inbox calls it for a message it kept).
+  static void free_message(void* message, void* topic);
   static void on_connection_lost(void* context, char* cause);
   static void on_delivered(void* context, MQTTAsync_token token);
   static void on_connect_success(void* context, MQTTAsync_successData* data);

@@ -33,12 +33,15 @@ class TwinSync final : public TwinListener {
   void mark_dirty();
 
   void on_twin_response(int status, std::string_view rid, std::string_view payload) override;
+  void on_twin_response_too_large(int status, std::string_view rid) override;
   void on_desired(bool full_document, int64_t version, std::string_view payload) override;
 
  private:
   // False when the dialect has no twin GET.
   bool send_get();
   void send_report();
+  // A 200 answer to the twin GET: its desired part, without the reported part, goes to the twin.
+  Twin::Outcome apply_twin_answer(std::string_view payload);
   void became_ready();
   void next_rid(char (&rid)[24]);
   void on_get_timer();
@@ -66,6 +69,7 @@ class TwinSync final : public TwinListener {
   char report_rid_[24] = {};
   char topic_[kMaxTopicLength + 1];
   char report_[kMaxReportedBytes];
+  char answer_[kMaxDesiredMessageBytes + 16];  // {"desired":...} from a twin GET answer
 
   port::MemberTimer<TwinSync, &TwinSync::on_get_timer> get_handler_{*this};
   port::MemberTimer<TwinSync, &TwinSync::on_report_timer> report_handler_{*this};
