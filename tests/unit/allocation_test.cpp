@@ -69,16 +69,25 @@ class RecordingPublisher final : public Publisher {
     std::memcpy(payload_, payload.data(), n);
     payload_[n] = '\0';
     ++count_;
+    if (std::strstr(topic, "/methods/res/") != nullptr) {
+      std::strncpy(response_topic_, topic, sizeof response_topic_ - 1);
+      ++responses_;
+    }
     return true;
   }
   const char* topic() const { return topic_; }
   const char* payload() const { return payload_; }
   int count() const { return count_; }
+  // Method answers only: a report can go out while a method waits for its answer.
+  int responses() const { return responses_; }
+  const char* response_topic() const { return response_topic_; }
 
  private:
   char topic_[kMaxTopicLength + 1] = {};
   char payload_[kOutboxPayloadBytes] = {};
   int count_ = 0;
+  int responses_ = 0;
+  char response_topic_[kMaxTopicLength + 1] = {};
 };
 
 class NoEffects final : public TwinEffects {
@@ -206,12 +215,12 @@ TEST_F(MessagePath, ADeferredAnswerAllocatesNothing) {
   const std::string topic = "devices/door-1/methods/POST/unlockDoor/?$rid=7";
   const std::string payload = "{}";
   const long before = g_allocations.load();
-  const int published = publisher_.count();
+  const int answered = publisher_.responses();
   deliver(topic, payload);
-  EXPECT_EQ(publisher_.count(), published);                    // waiting for the feedback
-  while (publisher_.count() == published) loop_.run_once(-1);  // the feedback timeout
+  EXPECT_EQ(publisher_.responses(), answered);                    // waiting for the feedback
+  while (publisher_.responses() == answered) loop_.run_once(-1);  // the feedback timeout
   EXPECT_EQ(g_allocations.load() - before, 0);
-  EXPECT_STREQ(publisher_.topic(), "devices/door-1/methods/res/500/?$rid=7");
+  EXPECT_STREQ(publisher_.response_topic(), "devices/door-1/methods/res/500/?$rid=7");
 }
 
 TEST_F(MessagePath, RefusalsAllocateNothing) {
