@@ -74,9 +74,22 @@ int EventLoop::next_timeout_ms(int cap_ms) const {
 }
 
 void EventLoop::fire_due_timers() {
+  // The timers due now, earliest deadline first: a late wake-up (a loaded or emulated machine) that
+  // finds several due still fires them in the order they were due.
   const int64_t now = monotonic_ms();
+  std::size_t due[kMaxTimers];
+  std::size_t count = 0;
   for (std::size_t i = 0; i < timer_count_; ++i) {
-    Timer& t = timers_[i];
+    if (!timers_[i].armed || timers_[i].deadline_ms > now) continue;
+    std::size_t at = count++;
+    for (; at > 0 && timers_[due[at - 1]].deadline_ms > timers_[i].deadline_ms; --at) {
+      due[at] = due[at - 1];
+    }
+    due[at] = i;
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    Timer& t = timers_[due[k]];
+    // An earlier handler may have cancelled it, or re-armed it for later.
     if (!t.armed || t.deadline_ms > now) continue;
     t.armed = false;  // one-shot; the handler may re-arm it
     t.handler->on_timer();

@@ -46,6 +46,25 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndOnlyOnce) {
   EXPECT_FALSE(loop.timer_armed(ta));
 }
 
+// A wake-up that comes late (a loaded machine, qemu) finds several timers due at once: they still
+// fire in the order they were due, not in the order they were added.
+TEST(EventLoop, TimersDueTogetherFireInDeadlineOrder) {
+  EventLoop loop;
+  std::vector<int> order;
+  Recorder a(&order, 1), b(&order, 2), c(&order, 3);
+  const TimerId ta = loop.add_timer(&a);
+  const TimerId tb = loop.add_timer(&b);
+  const TimerId tc = loop.add_timer(&c);
+  loop.arm_timer(ta, 3);
+  loop.arm_timer(tb, 1);
+  loop.arm_timer(tc, 2);
+  const int64_t all_due = monotonic_ms() + 3;
+  while (monotonic_ms() <= all_due) {
+  }
+  loop.run_once(0);
+  EXPECT_EQ(order, (std::vector<int>{2, 3, 1}));
+}
+
 TEST(EventLoop, CancelledTimerDoesNotFire) {
   EventLoop loop;
   std::vector<int> order;
