@@ -13,7 +13,7 @@ import sys
 source, agent, scheduler = sys.argv[1:4]
 # Commands of the operating system, shown for the reader's machine and not run here.
 SYSTEM = {"systemctl", "journalctl", "apt", "install", "useradd", "gpioinfo", "gpiodetect",
-          "sudoedit", "cpack", "cd"}
+          "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed"}
 SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "cancel", "serve", "help"}
 presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))
            ["configurePresets"]}
@@ -41,7 +41,7 @@ def check(words, where, aliases):
     if words and words[0] in aliases:
         words = aliases[words[0]] + words[1:]
     while words and (words[0] == "sudo" or re.match(r"^[A-Z_]+=", words[0])):
-        words = words[1:]
+        words = words[3:] if words[:2] == ["sudo", "-u"] else words[1:]
     if not words:
         return
     head = words[0]

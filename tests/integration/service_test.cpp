@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
+#include "reserved_port.hpp"
 
 namespace door::test {
 namespace {
@@ -54,11 +56,29 @@ TEST(Service, TellsSystemdWhenReadyKeepsTheWatchdogFedAndSaysWhenStopping) {
   AgentProcess agent(broker_dialect_config(broker.port(), "door-1", "",
                                            R"("stateFile":")" + dir.file("desired.json") + "\""),
                      {"NOTIFY_SOCKET=" + dir.file("notify"), "WATCHDOG_USEC=400000"});
-  EXPECT_TRUE(systemd.wait_for("WATCHDOG=1")) << agent.process().output();  // from the start
-  EXPECT_TRUE(systemd.wait_for("READY=1\nSTATUS=online")) << agent.process().output();
+  EXPECT_TRUE(systemd.wait_for("READY=1")) << agent.process().output();  // before the network
+  EXPECT_TRUE(systemd.wait_for("WATCHDOG=1")) << agent.process().output();
+  EXPECT_TRUE(systemd.wait_for("STATUS=online")) << agent.process().output();
   EXPECT_TRUE(systemd.wait_for("WATCHDOG=1"));  // still fed once online
   agent.process().signal(SIGTERM);
   EXPECT_TRUE(systemd.wait_for("STOPPING=1"));
+}
+
+// A door is ready when its lock line holds its safe state and the loop runs, not when the network
+// is up: with the broker unreachable, systemctl start must return and STATUS= must say why.
+TEST(Service, IsReadyWithoutTheBrokerAndSaysWhyItIsOffline) {
+  TempDir dir;
+  NotifySocket systemd(dir.file("notify"));
+  const ReservedPort nobody_listens;
+  AgentProcess agent(broker_dialect_config(nobody_listens.number(), "door-1", "",
+                                           fake_door_section(dir) + R"(,"stateFile":")" +
+                                               dir.file("desired.json") + "\""),
+                     {"NOTIFY_SOCKET=" + dir.file("notify")});
+  EXPECT_TRUE(systemd.wait_for("READY=1")) << agent.process().output();
+  EXPECT_TRUE(systemd.wait_for("STATUS=offline: cannot connect")) << agent.process().output();
+  std::ifstream transitions(dir.file("transitions.log"));
+  std::string first;
+  EXPECT_TRUE(std::getline(transitions, first)) << "the lock line is requested before READY=1";
 }
 
 }  // namespace
