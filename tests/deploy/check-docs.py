@@ -13,7 +13,8 @@ import sys
 source, agent, scheduler = sys.argv[1:4]
 # Commands of the operating system, shown for the reader's machine and not run here.
 SYSTEM = {"systemctl", "journalctl", "apt", "install", "useradd", "gpioinfo", "gpiodetect",
-          "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed"}
+          "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed", "mkdir", "tar",
+          "cat", "sleep", "wait", "scp", "mosquitto_sub", "mosquitto_pub"}
 SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "cancel", "serve", "help"}
 presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))
            ["configurePresets"]}
@@ -50,6 +51,9 @@ def check(words, where, aliases):
     elif head == "door-scheduler" or head.endswith("/door-scheduler"):
         command = next((w for w in words[1:] if w in SCHEDULER_COMMANDS), "")
         check_options(words[1:], scheduler_help[""] + scheduler_help.get(command, ""), where)
+    elif head == "door-fleet":
+        usage = open(os.path.join(source, "deploy/broker/door-fleet")).read()
+        check_options(words[1:], usage, where)
     elif head in ("cmake", "ctest"):
         for i, w in enumerate(words[:-1]):
             if w == "--preset" and words[i + 1] not in presets:
