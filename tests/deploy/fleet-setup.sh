@@ -34,22 +34,26 @@ fail() {
   exit 1
 }
 
-root=$tmp/root
-mkdir -p "$root/etc/mosquitto" "$root/run/mosquitto" "$root/var/lib/mosquitto" "$tmp/bin" \
-  "$tmp/work" "$tmp/home"
-export DOOR_FLEET_ROOT=$root DOOR_FLEET_SHARE=$source_dir/deploy/mosquitto HOME=$tmp/home
+mkdir -p "$tmp/bin" "$tmp/work" "$tmp/home"
+export DOOR_FLEET_SHARE=$source_dir/deploy/mosquitto HOME=$tmp/home
 ln -s "$source_dir/deploy/broker/door-fleet" "$agent" "$scheduler" "$tmp/bin/"
 export PATH=$tmp/bin:$PATH
 
 BROKER=localhost
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-# Debian's own mosquitto.conf with its paths moved into the root; the broker logs to its stderr and
-# runs as the caller.
-sed -e 's#^\(pid_file\|persistence_location\|include_dir\) /#\1 '"$root"'/#' -e '/^log_dest/d' \
-  /etc/mosquitto/mosquitto.conf >"$root/etc/mosquitto/mosquitto.conf"
-grep -q "^include_dir $root/etc/mosquitto/conf.d" "$root/etc/mosquitto/mosquitto.conf" ||
-  fail "/etc/mosquitto/mosquitto.conf has no include_dir /etc/mosquitto/conf.d"
+# new_root DIR: a fresh root for door-fleet with Debian's own mosquitto.conf, its paths moved into
+# the root; the broker logs to its stderr and runs as the caller.
+new_root() {
+  root=$1
+  export DOOR_FLEET_ROOT=$root
+  mkdir -p "$root/etc/mosquitto" "$root/run/mosquitto" "$root/var/lib/mosquitto"
+  sed -e 's#^\(pid_file\|persistence_location\|include_dir\) /#\1 '"$root"'/#' -e '/^log_dest/d' \
+    /etc/mosquitto/mosquitto.conf >"$root/etc/mosquitto/mosquitto.conf"
+  grep -q "^include_dir $root/etc/mosquitto/conf.d" "$root/etc/mosquitto/mosquitto.conf" ||
+    fail "/etc/mosquitto/mosquitto.conf has no include_dir /etc/mosquitto/conf.d"
+}
+new_root "$tmp/root"
 
 await_log() { # await_log FILE TEXT [SECONDS]: waits for a line with TEXT (20 s at most)
   grep -q -m 1 -F "$2" < <(timeout "${3:-20}" tail -n +1 -f "$1")
@@ -71,14 +75,16 @@ sudo() {
 apt() { :; }
 systemctl() {
   case "$1 $2" in
-    "restart mosquitto")
+    "stop mosquitto" | "restart mosquitto")
       if [ -e "$tmp/mosquitto.pid" ]; then
         kill "$(cat "$tmp/mosquitto.pid")"
         timeout 10 tail --pid="$(cat "$tmp/mosquitto.pid")" -f /dev/null
+        rm "$tmp/mosquitto.pid"
       fi
-      start_broker
+      [ "$1" = stop ] || start_broker
       ;;
     "reload mosquitto")
+      : >"$tmp/mosquitto.log" # the broker appends: this reload's line is the first
       kill -HUP "$(cat "$tmp/mosquitto.pid")"
       await_log "$tmp/mosquitto.log" "Reloading config" || fail "mosquitto did not reload"
       ;;
@@ -165,4 +171,27 @@ fi
 # shellcheck disable=SC2046
 mosquitto_pub $(identity scheduler) -t devices/door-1/methods/POST/getDoorState/?\$rid=2 -m '{}' ||
   fail "the scheduler no longer connects after door-1's revocation"
-echo "fleet-setup: $ran blocks of docs/fleet-setup.md ran; lockDoor answered; door-1 revoked and refused"
+
+# The --auth password variant: a door enrolled with --password connects with the password its
+# bundle's config holds, and no longer once revoked.
+systemctl stop mosquitto
+new_root "$tmp/password-root"
+door-fleet init --host localhost --port "$PORT" --auth password >/dev/null
+systemctl restart mosquitto
+door-fleet enroll door-2 --password --out "$tmp/password-bundles" >/dev/null
+systemctl reload mosquitto
+mkdir -p "$tmp/door-2"
+tar -xf "$tmp/password-bundles/door-2.tar" -C "$tmp/door-2"
+[ ! -e "$tmp/door-2/client.key" ] || fail "a password bundle holds a client key"
+password=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["connection"]["password"])' \
+  "$tmp/door-2/config.json")
+as_door_2=(-h localhost -p "$PORT" --cafile "$tmp/door-2/ca.pem" -u door-2 -P "$password" -i door-2)
+mosquitto_pub "${as_door_2[@]}" -t devices/door-2/status -m '{}' ||
+  fail "door-2 does not connect with its password"
+door-fleet revoke door-2 >/dev/null
+systemctl reload mosquitto
+if mosquitto_pub "${as_door_2[@]}" -t devices/door-2/status -m '{}' 2>/dev/null; then
+  fail "the revoked door-2 still connects with its password"
+fi
+echo "fleet-setup: $ran blocks of docs/fleet-setup.md ran; lockDoor answered; door-1 revoked and" \
+  "refused; a password-enrolled door-2 connected, then was revoked and refused"
