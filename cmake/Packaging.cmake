@@ -2,6 +2,10 @@
 # door-scheduler for the operator, for the architecture the build targets (amd64, arm64, armhf), and
 # door-broker (architecture all) for the broker host. tests/deploy/check-packages.sh checks them,
 # lintian included.
+# A fuzzing build makes no packages.
+if(DOOR_FUZZ)
+  return()
+endif()
 include(GNUInstallDirs)
 
 set(door_debian ${PROJECT_SOURCE_DIR}/deploy/debian)
