@@ -67,8 +67,15 @@ int Agent::run() {
   }
   start_connecting();
   // systemd (Type=notify) considers the service started now: the lock line holds its safe state
-  // and the loop is about to run. A door's readiness is local; its uplink's state goes in STATUS=.
-  service_.send("READY=1\nSTATUS=connecting");
+  // and the loop is about to run. A door's readiness is local; its uplink's state goes in STATUS=,
+  // and so does hardware that could not be used (its methods answer 503).
+  const char* unavailable =
+      door_hardware_.actuator() == nullptr ? door_hardware_.unavailable_reason() : "";
+  char ready[kEventDetailLength * 2 + 96];
+  std::snprintf(ready, sizeof ready, "READY=1\nSTATUS=connecting%s%s",
+                unavailable[0] != '\0' ? "; door hardware unavailable: " : "", unavailable);
+  if (!service_.send(ready) && service_.enabled())
+    log(Level::warning, "could not tell systemd READY=1");
   loop_.run();
   log(Level::notice, "door-agent stopped");
   return exit_code_;

@@ -56,7 +56,9 @@ TEST(Service, TellsSystemdWhenReadyKeepsTheWatchdogFedAndSaysWhenStopping) {
   AgentProcess agent(broker_dialect_config(broker.port(), "door-1", "",
                                            R"("stateFile":")" + dir.file("desired.json") + "\""),
                      {"NOTIFY_SOCKET=" + dir.file("notify"), "WATCHDOG_USEC=400000"});
-  EXPECT_TRUE(systemd.wait_for("READY=1")) << agent.process().output();  // before the network
+  // Before the network; this agent has no door section, and says so.
+  EXPECT_TRUE(systemd.wait_for("READY=1\nSTATUS=connecting; door hardware unavailable"))
+      << agent.process().output();
   EXPECT_TRUE(systemd.wait_for("WATCHDOG=1")) << agent.process().output();
   EXPECT_TRUE(systemd.wait_for("STATUS=online")) << agent.process().output();
   EXPECT_TRUE(systemd.wait_for("WATCHDOG=1"));  // still fed once online
