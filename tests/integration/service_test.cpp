@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 
@@ -36,9 +37,12 @@ class NotifySocket {
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{};
   }
 
-  // Waits for a notification that contains text.
+  // Waits for a notification that contains text, up to 15 s: the watchdog's keep-alives alone must
+  // not keep a wait for something that never comes going.
   bool wait_for(const std::string& text) {
-    for (std::string m = next(); !m.empty(); m = next()) {
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    for (std::string m = next(); !m.empty() && std::chrono::steady_clock::now() < deadline;
+         m = next()) {
       if (m.find(text) != std::string::npos) return true;
     }
     return false;
