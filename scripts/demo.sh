@@ -48,14 +48,13 @@ tests/harness/make-pki.sh "$work/pki" >/dev/null
 for id in "${devices[@]}"; do echo "$id:pw-$id" >>"$work/passwords"; done
 echo "scheduler:scheduler-pw" >>"$work/passwords"
 mosquitto_passwd -U "$work/passwords"
-mkdir -p "$work/state"
-sed -e "s#@STATE_DIR@#$work/state#" -e "s#@PORT@#$port#" -e "s#@BIND_ADDRESS@#127.0.0.1#" \
-  -e "s#@CERT_DIR@#$work/pki#" -e "s#@PASSWORD_FILE@#$work/passwords#" \
+sed -e "s#@PORT@#$port#" -e "s#@BIND_ADDRESS@#127.0.0.1#" -e "s#@CERT_DIR@#$work/pki#" \
+  -e "s#@AUTHENTICATION@#password_file $work/passwords#" \
   -e "s#@ACL_FILE@#$root/deploy/mosquitto/door-acl.conf#" \
-  -e "s#^persistence true#persistence false#" \
   deploy/mosquitto/door-broker.conf >"$work/mosquitto.conf"
-# The demo keeps nothing across the restart (so each status seen is fresh) and runs the broker as
-# the caller, who owns the throw-away keys.
+# The snippet leaves persistence to Mosquitto's main config; the demo has none, so it keeps nothing
+# across the restart (each status seen is fresh). It runs the broker as the caller, who owns the
+# throw-away keys.
 echo "user $(id -un)" >>"$work/mosquitto.conf"
 
 start_broker() {

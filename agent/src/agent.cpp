@@ -66,6 +66,16 @@ int Agent::run() {
     log(Level::warning, "server certificate verification is disabled (verifyServer: false)");
   }
   start_connecting();
+  // systemd (Type=notify) considers the service started now: the lock line holds its safe state
+  // and the loop is about to run. A door's readiness is local; its uplink's state goes in STATUS=,
+  // and so does hardware that could not be used (its methods answer 503).
+  const char* unavailable =
+      door_hardware_.actuator() == nullptr ? door_hardware_.unavailable_reason() : "";
+  char ready[kEventDetailLength * 2 + 96];
+  std::snprintf(ready, sizeof ready, "READY=1\nSTATUS=connecting%s%s",
+                unavailable[0] != '\0' ? "; door hardware unavailable: " : "", unavailable);
+  if (!service_.send(ready) && service_.enabled())
+    log(Level::warning, "could not tell systemd READY=1");
   loop_.run();
   log(Level::notice, "door-agent stopped");
   return exit_code_;
@@ -105,10 +115,23 @@ void Agent::schedule_reconnect(const char* what, const char* detail) {
   twin_sync_.on_disconnected();
   const int64_t delay = backoff_.next_delay_ms();
   const char* tls = last_tls_error_[0] != '\0' ? last_tls_error_ : nullptr;
-  log(Level::warning, "%s%s%s%s%s; reconnecting in %.1f s", what, detail[0] ? ": " : "", detail,
-      tls ? "; TLS: " : "", tls ? tls : "", static_cast<double>(delay) / 1000.0);
+  char status[kEventDetailLength * 2 + 96];
+  std::snprintf(status, sizeof status, "%s%s%s%s%s; reconnecting in %.1f s", what,
+                detail[0] ? ": " : "", detail, tls ? "; TLS: " : "", tls ? tls : "",
+                static_cast<double>(delay) / 1000.0);
+  log(Level::warning, "%s", status);
+  tell_status("offline: ", status);
+  told_online_ = false;
   state_ = State::idle;
   loop_.arm_timer(reconnect_timer_, delay);
+}
+
+void Agent::tell_status(const char* state, const char* reason) {
+  if (!service_.enabled()) return;
+  char message[kEventDetailLength * 2 + 160];
+  std::snprintf(message, sizeof message, "STATUS=%s%s", state, reason);
+  // Best effort: systemctl status shows it; a lost status changes nothing for the door.
+  if (!service_.send(message)) log(Level::debug, "could not tell systemd the status");
 }
 
 void Agent::on_reconnect_timer() {
@@ -224,10 +247,9 @@ void Agent::on_wake(uint32_t) {
         "inbox full: %zu messages left with the MQTT client until its next packet arrives",
         refused);
   }
-  if (!told_ready_ && twin_sync_.ready()) {
-    // systemd (Type=notify) considers the service started once it is connected and reconciled.
-    service_.send("READY=1\nSTATUS=online, desired properties reconciled");
-    told_ready_ = true;
+  if (!told_online_ && twin_sync_.ready()) {
+    tell_status("online, desired properties reconciled", "");
+    told_online_ = true;
   }
 }
 
@@ -289,6 +311,8 @@ void Agent::handle_event(const SessionEvent& event) {
         // Retrying refused credentials quickly cannot help: wait the longest backoff.
         log(Level::error, "cannot connect: %s; check the device's credentials; retrying in %d s",
             reason, config_.connection.reconnect_max_ms / 1000);
+        tell_status("offline: credentials refused: ", reason);
+        told_online_ = false;
         state_ = State::idle;
         loop_.arm_timer(reconnect_timer_, config_.connection.reconnect_max_ms);
         return;

@@ -3,9 +3,13 @@
 #include <cjson/cJSON.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/capacities.hpp"
@@ -124,8 +128,21 @@ bool all_passed(std::initializer_list<bool> checks) {
   return true;
 }
 
-bool readable(const std::string& file) {
-  return access(file.c_str(), R_OK) == 0;
+// Empty when the file can be read, else the reason as strerror(3) gives it.
+std::string unreadable_reason(const std::string& file) {
+  return access(file.c_str(), R_OK) == 0 ? std::string() : std::strerror(errno);
+}
+
+// "line L, column C" (both from 1) of a byte offset in text: what an editor shows.
+std::string line_and_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  const std::string_view before = text.substr(0, offset);
+  const std::size_t line =
+      1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+  const std::size_t line_start = before.rfind('\n');
+  const std::size_t column =
+      offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
 bool apply_connection_string(Reader& r, const std::string& text, ConnectionSettings& c) {
@@ -175,6 +192,12 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
     if (!c.device_id.empty() || !c.username.empty() || !c.password.empty()) {
       return r.fail(w, "with the azure hub, deviceId and credentials come from connectionString");
     }
+    // HostName (or GatewayHostName) in the connection string is where the agent connects.
+    if (!c.host.empty()) {
+      return r.fail(w + ".host",
+                    "not for the azure hub: the connection string's HostName says "
+                    "where to connect (GatewayHostName for a gateway)");
+    }
     if (!apply_connection_string(r, connection_string, c)) return false;
   } else {
     if (!connection_string.empty()) return r.fail(w, "connectionString is for the azure hub only");
@@ -191,8 +214,14 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
   if (c.client_cert_file.empty() != c.client_key_file.empty()) {
     return r.fail(w, "clientCertFile and clientKeyFile go together");
   }
-  for (const auto* file : {&c.ca_file, &c.client_cert_file, &c.client_key_file}) {
-    if (!file->empty() && !readable(*file)) return r.fail(w, "cannot read " + shown(*file));
+  const std::pair<const char*, const std::string*> files[] = {
+      {"caFile", &c.ca_file},
+      {"clientCertFile", &c.client_cert_file},
+      {"clientKeyFile", &c.client_key_file}};
+  for (const auto& [member, file] : files) {
+    if (file->empty()) continue;
+    const std::string why = unreadable_reason(*file);
+    if (!why.empty()) return r.fail(w + "." + member, "cannot read " + shown(*file) + ": " + why);
   }
   return true;
 }
@@ -295,7 +324,7 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
                                                          : std::string()));
   }
   if (!root) {
-    return r.fail("JSON", "not valid JSON (near byte " + std::to_string(refusal.offset) + ")");
+    return r.fail("JSON", "not valid JSON (near " + line_and_column(text, refusal.offset) + ")");
   }
   if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
   // Each part is checked even when an earlier one has problems, so every problem is named.

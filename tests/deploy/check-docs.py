@@ -13,7 +13,8 @@ import sys
 source, agent, scheduler = sys.argv[1:4]
 # Commands of the operating system, shown for the reader's machine and not run here.
 SYSTEM = {"systemctl", "journalctl", "apt", "install", "useradd", "gpioinfo", "gpiodetect",
-          "sudoedit", "cpack", "cd"}
+          "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed", "mkdir", "tar",
+          "cat", "sleep", "wait", "scp", "mosquitto_sub", "mosquitto_pub", "qemu-aarch64", "qemu-arm", "chgrp"}
 SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "cancel", "serve", "help"}
 presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))
            ["configurePresets"]}
@@ -41,7 +42,7 @@ def check(words, where, aliases):
     if words and words[0] in aliases:
         words = aliases[words[0]] + words[1:]
     while words and (words[0] == "sudo" or re.match(r"^[A-Z_]+=", words[0])):
-        words = words[1:]
+        words = words[3:] if words[:2] == ["sudo", "-u"] else words[1:]
     if not words:
         return
     head = words[0]
@@ -50,6 +51,9 @@ def check(words, where, aliases):
     elif head == "door-scheduler" or head.endswith("/door-scheduler"):
         command = next((w for w in words[1:] if w in SCHEDULER_COMMANDS), "")
         check_options(words[1:], scheduler_help[""] + scheduler_help.get(command, ""), where)
+    elif head == "door-fleet":
+        usage = open(os.path.join(source, "deploy/broker/door-fleet")).read()
+        check_options(words[1:], usage, where)
     elif head in ("cmake", "ctest"):
         for i, w in enumerate(words[:-1]):
             if w == "--preset" and words[i + 1] not in presets:

@@ -34,13 +34,19 @@ INSTANTIATE_TEST_SUITE_P(
     Config, StartupError,
     ::testing::Values(
         StartupCase{"missing_file", nullptr, "No such file or directory"},
-        StartupCase{"broken_json", R"({"hub":"mqtt",)", "not valid JSON"},
+        StartupCase{"broken_json", "{\"hub\":\"mqtt\",\n  \"connection\": {,}}",
+                    "not valid JSON (near line 2, column 19)"},
         StartupCase{"not_an_object", "[1,2]", "the top level must be an object"},
         StartupCase{"unknown_dialect", R"({"hub":"amqp","connection":{}})", "unknown hub \"amqp\""},
         StartupCase{
             "unreadable_ca",
             R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","caFile":"/nonexistent/ca.pem"}})",
-            "cannot read /nonexistent/ca.pem"},
+            "connection.caFile: cannot read /nonexistent/ca.pem: No such file or directory"},
+        StartupCase{
+            "unreadable_key",
+            R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","clientCertFile":"/dev/null","clientKeyFile":"/nonexistent/client.key"}})",
+            "connection.clientKeyFile: cannot read /nonexistent/client.key: No such file or "
+            "directory"},
         StartupCase{
             "wrong_type",
             R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","port":"8883"}})",

@@ -65,6 +65,26 @@ TEST(Config, ErrorsNameTheFileAndTheMember) {
   EXPECT_NE(error.find("logLevel"), std::string::npos) << error;
 }
 
+TEST(Config, SyntaxErrorsSayLineAndColumn) {
+  AgentConfig c;
+  std::string error;
+  EXPECT_FALSE(parse_config("{\"hub\": \"mqtt\",\n\"connection\": {\"host\": \"h\",}\n}", "a.json",
+                            c, error));
+  EXPECT_EQ(error, "a.json: JSON: not valid JSON (near line 2, column 29)");
+}
+
+// Unknown members are refused in every dialect: with the azure hub the connection string says
+// where to connect, and a "host" beside it would silently be ignored.
+TEST(Config, AzureRefusesAHostBesideTheConnectionString) {
+  AgentConfig c;
+  std::string error;
+  EXPECT_FALSE(parse_config(
+      R"({"hub":"azure","connection":{"connectionString":"HostName=h;DeviceId=d;SharedAccessKey=a2V5","host":"other"}})",
+      "a.json", c, error));
+  EXPECT_NE(error.find("a.json: connection.host: not for the azure hub"), std::string::npos)
+      << error;
+}
+
 constexpr const char* kConnection =
     R"("hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p"})";
 

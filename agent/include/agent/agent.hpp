@@ -40,6 +40,8 @@ class Agent final : public TelemetrySink, public TwinEffects {
 
   void start_connecting();
   void schedule_reconnect(const char* what, const char* detail);
+  // STATUS= for systemctl status: the uplink's state and, when offline, why.
+  void tell_status(const char* state, const char* reason);
   void begin_stop(int signal_number);
   void reload();
 
@@ -69,7 +71,7 @@ class Agent final : public TelemetrySink, public TwinEffects {
   TwinSync twin_sync_;
   int64_t telemetry_interval_ms_ = 0;
   port::ServiceNotify service_;
-  bool told_ready_ = false;
+  bool told_online_ = false;  // STATUS= says online
   port::JitterRandom random_;
   Backoff backoff_;
   State state_ = State::idle;
