@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <map>
+#include <memory>
+#include <vector>
 
 #include "agent_process.hpp"
 #include "mqtt_client.hpp"
@@ -179,6 +181,52 @@ INSTANTIATE_TEST_SUITE_P(
              (std::get<1>(param_info.param) == Broker::Persistence::none ? "_NoPersistence"
                                                                          : "_Persistence");
     });
+
+// scripts/demo.sh on each broker: three agents, door-3 propped open, a twin job that sets building
+// and floor and waits for the acknowledgements, and lockDoor on the doors of floor 3.
+class AnyBrokerDemo : public ::testing::TestWithParam<Broker::Kind> {
+ protected:
+  AnyBrokerDemo() : broker_(GetParam()), cli_(broker_) {}
+
+  void SetUp() override {
+    for (const char* id : {"door-1", "door-2", "door-3"}) {
+      TempDir& dir = *dirs_.emplace_back(std::make_unique<TempDir>());
+      agents_.push_back(std::make_unique<AgentProcess>(broker_dialect_config(
+          broker_.port(), id, "",
+          R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir))));
+      ASSERT_TRUE(agents_.back()->wait_online()) << agents_.back()->process().output();
+    }
+    ASSERT_TRUE(fake_command(*dirs_[2], "set DOOR active"));
+  }
+
+  Broker broker_;
+  SchedulerCli cli_;
+  std::vector<std::unique_ptr<TempDir>> dirs_;
+  std::vector<std::unique_ptr<AgentProcess>> agents_;
+};
+
+TEST_P(AnyBrokerDemo, TheDemoScenarioRunsAsOnMosquitto) {
+  const CliResult view = cli_.run({"devices"});
+  ASSERT_EQ(view.exit_code, 0) << view.output;
+  for (const char* id : {"door-1", "door-2", "door-3"}) EXPECT_TRUE(has(view.output, id));
+  const CliResult update =
+      cli_.run({"schedule", "twin", "--query", "SELECT * FROM devices", "--patch",
+                R"({"building":43,"floor":3})", "--wait-ack", "--wait"});
+  EXPECT_EQ(update.exit_code, 0) << update.output;
+  EXPECT_TRUE(has(update.output, "deviceCount 3, succeeded 3, failed 0")) << update.output;
+  const CliResult lock =
+      cli_.run({"schedule", "method", "--query", "properties.reported.floor = 3", "--method",
+                "lockDoor", "--payload", R"({"lockTime":"10m"})", "--timeout", "10", "--wait"});
+  EXPECT_EQ(lock.exit_code, 3) << lock.output;
+  EXPECT_TRUE(has(lock.output, "deviceCount 3, succeeded 2, failed 1")) << lock.output;
+  EXPECT_TRUE(has(lock.output, "door-3               failed    409")) << lock.output;
+  const CliResult building = cli_.run({"devices", "--query", "properties.reported.building = 43"});
+  for (const char* id : {"door-1", "door-2", "door-3"}) EXPECT_TRUE(has(building.output, id));
+}
+
+INSTANTIATE_TEST_SUITE_P(Brokers, AnyBrokerDemo,
+                         ::testing::Values(Broker::Kind::mosquitto, Broker::Kind::aedes),
+                         [](const auto& param_info) { return Broker::name(param_info.param); });
 
 }  // namespace
 }  // namespace door::test
