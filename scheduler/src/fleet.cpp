@@ -60,19 +60,28 @@ bool Fleet::load(BrokerClient& client, std::string& error) {
   using Clock = std::chrono::steady_clock;
   using std::chrono::milliseconds;
   const auto limit = Clock::now() + kRetainedTimeout;
-  std::optional<Clock::time_point> last;  // the marker's return, or the last document after it
+  std::optional<Clock::time_point> marker_back;
+  Clock::time_point last{};  // the marker's return, or the last document after it
   for (;;) {
-    auto until = limit;
-    if (last) until = std::min(limit, *last + (incomplete().empty() ? kSettle : kIncompleteWait));
     const auto now = Clock::now();
-    if (last && now >= until) return true;
+    auto until = limit;
+    if (marker_back) {
+      until = std::min(limit, last + kSettle);
+      if (now >= until) {
+        // Settled. Done, unless a device still lacks a document its others promise and the wait
+        // for it is not over (looked at only here: a large fleet makes it a long look).
+        const auto promised = std::min(limit, *marker_back + kIncompleteWait);
+        if (now >= promised || incomplete().empty()) return true;
+        until = promised;
+      }
+    }
     const auto message = client.receive(
         std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(until - now)));
     if (message && message->topic == marker) {
-      last = Clock::now();
-    } else if (message && update(*message) && last) {
+      marker_back = last = Clock::now();
+    } else if (message && update(*message) && marker_back) {
       last = Clock::now();  // still coming: settle again
-    } else if (!message && !last) {
+    } else if (!message && !marker_back) {
       error = "the broker did not deliver the fleet's documents in time";
       return false;
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -125,7 +126,13 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
   }
   // Above every version the store, the broker and the device's acknowledgements have seen: a
   // version is never written twice, and the device never takes a new one for one it applied.
-  version = std::max({broker_version, stored ? stored->version : 0, applied_version}) + 1;
+  const int64_t newest = std::max({broker_version, stored ? stored->version : 0, applied_version});
+  if (newest == std::numeric_limits<int64_t>::max()) {
+    code = 409;
+    error = "no $version is above " + std::to_string(newest);
+    return false;
+  }
+  version = newest + 1;
   JsonDocument patch(protocol::parse_json_document(job.patch));
   cJSON* merged = protocol::merge_patch(desired.release(), patch.get());
   JsonDocument document(merged);
