@@ -154,8 +154,9 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
     return Outcome::malformed;
   }
   if (version <= newest_version()) {
-    log(version == newest_version() ? Level::debug : Level::notice,
-        "desired properties: version %lld ignored (version %lld is %s)",
+    // Notice, also for the same version: a service that wrote it again with other content (a
+    // scheduler that lost the document) sees it here, and desiredVersion in reported.
+    log(Level::notice, "desired properties: version %lld ignored (version %lld is %s)",
         static_cast<long long>(version), static_cast<long long>(newest_version()),
         save_pending_ ? "waiting to be saved" : "applied");
     return Outcome::stale;

@@ -71,7 +71,15 @@ int list_devices(const Fleet& fleet, const Query* query, bool json) {
     cJSON_free(printed);
   }
   cJSON_Delete(array);
-  return kOk;
+  // Said, not hidden: a view without a document the device's others promise is incomplete.
+  for (const std::string& id : fleet.incomplete()) {
+    std::fprintf(stderr,
+                 "incomplete view: devices/%s/twin/desired did not arrive (the device applied "
+                 "$version %lld)\n",
+                 printable(id).c_str(),
+                 static_cast<long long>(fleet.devices().at(id).applied_version()));
+  }
+  return fleet.incomplete().empty() ? kOk : kError;
 }
 
 }  // namespace

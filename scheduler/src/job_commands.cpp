@@ -13,6 +13,7 @@
 #include "port/clock.hpp"
 #include "protocol/json_document.hpp"
 #include "protocol/topics.hpp"
+#include "scheduler/desired_restore.hpp"
 #include "scheduler/fleet.hpp"
 #include "scheduler/job_runner.hpp"
 #include "scheduler/job_store.hpp"
@@ -177,9 +178,22 @@ std::string summary_of(const Job& job, JobStore& store) {
   return summary(job, st);
 }
 
-bool connect(BrokerClient& client, Fleet& fleet) {
+// Loads the fleet and puts back the desired documents the broker lost.
+bool load(BrokerClient& client, Fleet& fleet, JobStore& store, std::string& error) {
+  std::vector<std::string> restored;
+  if (!fleet.load(client, error) || !restore_desired(client, fleet, store, restored, error)) {
+    return false;
+  }
+  for (const std::string& id : restored) {
+    std::fprintf(stderr, "restored the desired document of %s from the store\n",
+                 printable(id).c_str());
+  }
+  return true;
+}
+
+bool connect(BrokerClient& client, Fleet& fleet, JobStore& store) {
   std::string error;
-  if (client.connect(error) && fleet.load(client, error)) return true;
+  if (client.connect(error) && load(client, fleet, store, error)) return true;
   runtime_error(error);
   return false;
 }
@@ -187,7 +201,7 @@ bool connect(BrokerClient& client, Fleet& fleet) {
 // After the connection to the broker was lost: tries again after a delay that doubles from 1 s to
 // 30 s, with jitter so many schedulers do not come back at once, until connected or a stop is
 // asked. The fleet is loaded afresh, so no device is judged by documents from before the loss.
-void reconnect(BrokerClient& client, Fleet& fleet) {
+void reconnect(BrokerClient& client, Fleet& fleet, JobStore& store) {
   constexpr int64_t kFirstDelayMs = 1000;
   constexpr int64_t kMaxDelayMs = 30000;
   std::minstd_rand jitter(std::random_device{}());
@@ -204,7 +218,7 @@ void reconnect(BrokerClient& client, Fleet& fleet) {
     }
     Fleet fresh;
     std::string error;
-    if (g_stop == 0 && client.connect(error) && fresh.load(client, error)) {
+    if (g_stop == 0 && client.connect(error) && load(client, fresh, store, error)) {
       fleet = std::move(fresh);
       std::printf("reconnected to the broker: %zu devices\n", fleet.devices().size());
       return;
@@ -316,7 +330,7 @@ int schedule_command(Context& ctx) {
   // The foreground form: run it here, with live progress.
   BrokerClient client(ctx.broker);
   Fleet fleet;
-  if (!connect(client, fleet)) return kError;
+  if (!connect(client, fleet, store)) return kError;
   signal(SIGINT, request_stop);
   signal(SIGTERM, request_stop);
   if (job.start_time > port::wall_seconds()) {
@@ -437,14 +451,14 @@ int serve_command(Context& ctx) {
   if (!open_store(ctx, store)) return kError;
   BrokerClient client(ctx.broker);
   Fleet fleet;
-  if (!connect(client, fleet)) return kError;
+  if (!connect(client, fleet, store)) return kError;
   signal(SIGINT, request_stop);
   signal(SIGTERM, request_stop);
   std::printf("serving jobs from %s\n", ctx.store_path.c_str());
   std::string store_trouble;  // told once, until the store answers again
   while (g_stop == 0) {
     if (!client.connected()) {
-      reconnect(client, fleet);
+      reconnect(client, fleet, store);
       continue;
     }
     std::vector<Job> due;

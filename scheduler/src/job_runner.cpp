@@ -1,6 +1,8 @@
 #include "scheduler/job_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -96,26 +98,55 @@ void JobRunner::note_store_failure(const Job& job) {
 }
 
 bool JobRunner::write_desired(const Job& job, const std::string& device_id, int64_t& version,
-                              std::string& error) {
-  // Read-modify-write of the retained document: the fleet holds the newest copy the broker has.
+                              int& code, std::string& error) {
+  // Read-modify-write of the newest copy: the broker's retained document, or the store's when the
+  // broker lost it or holds an older one.
   const auto& devices = fleet_.devices();
   const auto it = devices.find(device_id);
-  JsonDocument desired(it != devices.end() && it->second.desired
-                           ? cJSON_Duplicate(it->second.desired.get(), true)
-                           : cJSON_CreateObject());
-  JsonDocument patch(protocol::parse_json_document(job.patch));
-  int64_t old_version = 0;
-  if (!protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(desired.get(), "$version"),
-                               old_version)) {
-    old_version = 0;
+  const Device* device = it != devices.end() ? &it->second : nullptr;
+  std::optional<JobStore::DesiredDocument> stored;
+  if (!store_.desired(device_id, stored)) {
+    code = 500;
+    error = store_.error();
+    return false;
   }
-  version = old_version + 1;
+  const int64_t broker_version = device != nullptr ? device->desired_version() : 0;
+  const int64_t applied_version = device != nullptr ? device->applied_version() : 0;
+  const bool use_store = stored && stored->version >= broker_version;
+  JsonDocument desired(use_store ? protocol::parse_json_document(stored->document)
+                       : device != nullptr && device->desired
+                           ? cJSON_Duplicate(device->desired.get(), true)
+                           : cJSON_CreateObject());
+  if (!desired || (!use_store && (device == nullptr || !device->desired) && applied_version > 0)) {
+    // Writing would replace keys the device holds with a document that lacks them.
+    code = 409;
+    error = "the current desired document is unknown: the device applied $version " +
+            std::to_string(applied_version) + ", and neither the broker nor the store has it";
+    return false;
+  }
+  // Above every version the store, the broker and the device's acknowledgements have seen: a
+  // version is never written twice, and the device never takes a new one for one it applied.
+  const int64_t newest = std::max({broker_version, stored ? stored->version : 0, applied_version});
+  if (newest == std::numeric_limits<int64_t>::max()) {
+    code = 409;
+    error = "no $version is above " + std::to_string(newest);
+    return false;
+  }
+  version = newest + 1;
+  JsonDocument patch(protocol::parse_json_document(job.patch));
   cJSON* merged = protocol::merge_patch(desired.release(), patch.get());
   JsonDocument document(merged);
   cJSON_DeleteItemFromObjectCaseSensitive(merged, "$version");
   cJSON_AddNumberToObject(merged, "$version", static_cast<double>(version));
   const std::string text = json_text(merged);
+  // Stored before it is published: the broker never holds a version the store lacks.
+  if (!store_.save_desired(device_id, JobStore::DesiredDocument{version, text})) {
+    code = 500;
+    error = store_.error();
+    return false;
+  }
   if (!client_.publish("devices/" + device_id + "/twin/desired", text, 1, true)) {
+    code = 500;
     error = "the broker did not take the desired document";
     return false;
   }
@@ -142,9 +173,10 @@ void JobRunner::start_device(Job& job, DeviceResult& result) {
   const int64_t deadline = port::monotonic_ms() + job.response_timeout_s * 1000LL;
   if (job.type == JobType::update_twin) {
     int64_t version = 0;
+    int code = 0;
     std::string error;
-    if (!write_desired(job, result.device_id, version, error)) {
-      finish(job, result, DeviceStatus::failed, 500, error);
+    if (!write_desired(job, result.device_id, version, code, error)) {
+      finish(job, result, DeviceStatus::failed, code, error);
     } else if (!job.wait_for_ack) {
       finish(job, result, DeviceStatus::completed, 200,
              "desired $version " + std::to_string(version));
@@ -190,7 +222,9 @@ void JobRunner::check_acknowledgement(Job& job, const std::string& device_id) {
     const cJSON* ack = cJSON_GetObjectItemCaseSensitive(device->second.reported.get(), key->string);
     const cJSON* av = cJSON_GetObjectItemCaseSensitive(ack, "av");
     const cJSON* ac = cJSON_GetObjectItemCaseSensitive(ack, "ac");
-    if (!cJSON_IsNumber(av) || av->valuedouble < static_cast<double>(p->second.version)) return;
+    // Exactly the written version: an older one is what the device held before.
+    int64_t acknowledged = 0;
+    if (!protocol::exact_integer(av, acknowledged) || acknowledged != p->second.version) return;
     if (cJSON_IsNumber(ac) && ac->valueint != 200) {
       worst = ac->valueint;
       const cJSON* ad = cJSON_GetObjectItemCaseSensitive(ack, "ad");

@@ -14,8 +14,9 @@ namespace {
 
 // PRAGMA application_id of a door-scheduler store ("Door"), and PRAGMA user_version of its layout.
 // Version 1 is the layout stores had before they were tagged: the same tables without the lease.
+// Version 2 had no desired documents.
 constexpr int kApplicationId = 0x446f6f72;
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -29,16 +30,23 @@ CREATE TABLE device_results (
   job_id TEXT NOT NULL, run INTEGER NOT NULL, device_id TEXT NOT NULL, status TEXT NOT NULL,
   code INTEGER NOT NULL, response TEXT NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL,
   PRIMARY KEY (job_id, run, device_id));
+CREATE TABLE desired_documents (
+  device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
-static_assert(kApplicationId == 1148153714 && kSchemaVersion == 2, "kSchema's PRAGMAs");
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 3, "kSchema's PRAGMAs");
 
 constexpr const char* kAddLease = R"sql(
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN lease_expiry INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr const char* kAddDesiredDocuments = R"sql(
+CREATE TABLE desired_documents (
+  device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
 
 constexpr const char* kUnversionedJobs =
@@ -129,9 +137,10 @@ bool JobStore::inspect(Layout& layout) {
   const int version = sqlite3_column_int(s.get(), 1);
   const std::string tables = column_text(s.get(), 2);
   if (application_id == kApplicationId) {
-    layout = version == kSchemaVersion  ? Layout::current
-             : version > kSchemaVersion ? Layout::newer
-                                        : Layout::foreign;
+    layout = version == kSchemaVersion       ? Layout::current
+             : version > kSchemaVersion      ? Layout::newer
+             : version == kSchemaVersion - 1 ? Layout::previous
+                                             : Layout::foreign;
   } else if (application_id != 0 || version != 0) {
     layout = Layout::foreign;
   } else if (tables.empty()) {
@@ -154,6 +163,9 @@ bool JobStore::set_up(Layout layout) {
   if (!inspect(now)) return false;
   if (now == Layout::empty && !exec(kSchema)) return failed("set it up");
   if (now == Layout::unversioned && !exec(kAddLease)) return failed("add the lease columns");
+  if ((now == Layout::unversioned || now == Layout::previous) && !exec(kAddDesiredDocuments)) {
+    return failed("add the desired documents");
+  }
   return batch.commit();  // open() looks again and refuses what is not its layout
 }
 
@@ -176,7 +188,8 @@ bool JobStore::open(const std::string& path, std::string& error) {
   sqlite3_busy_timeout(db_, kBusyWaitMs);
   Layout layout = Layout::foreign;
   if (!inspect(layout) ||
-      ((layout == Layout::empty || layout == Layout::unversioned) && !set_up(layout)) ||
+      ((layout == Layout::empty || layout == Layout::unversioned || layout == Layout::previous) &&
+       !set_up(layout)) ||
       !inspect(layout)) {
     error = error_;
     return false;
@@ -462,6 +475,50 @@ bool JobStore::statistics(const std::string& job_id, int run, Statistics& out) {
   if (!results(job_id, run, all)) return false;
   for (const DeviceResult& r : all) out.count(r.status, 1);
   return true;
+}
+
+bool JobStore::desired(const std::string& device_id, std::optional<DesiredDocument>& out) {
+  out.reset();
+  Statement s =
+      prepare(db_, "SELECT version, document FROM desired_documents WHERE device_id = ?1");
+  if (!s) return failed("read a desired document");
+  bind(s.get(), 1, device_id);
+  const int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_ROW) {
+    out = DesiredDocument{sqlite3_column_int64(s.get(), 0), column_text(s.get(), 1)};
+  } else if (rc != SQLITE_DONE) {
+    return failed("read a desired document");
+  }
+  return true;
+}
+
+bool JobStore::all_desired(std::map<std::string, DesiredDocument>& out) {
+  out.clear();
+  Statement s = prepare(db_, "SELECT device_id, version, document FROM desired_documents");
+  if (!s) return failed("read the desired documents");
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    out[column_text(s.get(), 0)] =
+        DesiredDocument{sqlite3_column_int64(s.get(), 1), column_text(s.get(), 2)};
+  }
+  return rc == SQLITE_DONE || failed("read the desired documents");
+}
+
+bool JobStore::save_desired(const std::string& device_id, const DesiredDocument& document) {
+  Statement s = prepare(db_,
+                        "INSERT INTO desired_documents VALUES (?1, ?2, ?3) ON CONFLICT (device_id) "
+                        "DO UPDATE SET version = excluded.version, document = excluded.document "
+                        "WHERE excluded.version > desired_documents.version");
+  if (!s) return failed("store a desired document");
+  bind(s.get(), 1, device_id);
+  sqlite3_bind_int64(s.get(), 2, document.version);
+  bind(s.get(), 3, document.document);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return failed("store a desired document");
+  if (sqlite3_changes(db_) == 1) return true;
+  locked_ = false;
+  error_ = "the job store holds a newer desired document for " + device_id + " than $version " +
+           std::to_string(document.version);
+  return false;
 }
 
 }  // namespace door::scheduler

@@ -1,5 +1,8 @@
 #include "agent_process.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "test_pki.hpp"
 
 namespace door::test {
@@ -49,6 +52,15 @@ AgentProcess::AgentProcess(const std::string& config_json, std::vector<std::stri
 
 bool AgentProcess::wait_online(std::chrono::milliseconds timeout, std::size_t from_line) {
   return process_->wait_for_output("online: device", timeout, from_line);
+}
+
+bool fake_command(const TempDir& dir, const std::string& command) {
+  const int fd = open(dir.file("fake-gpio").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  const std::string line = command + "\n";
+  const bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  return ok;
 }
 
 }  // namespace door::test

@@ -27,6 +27,9 @@ std::string azure_dialect_config(int port, const std::string& device_id,
 std::string fake_door_section(const TempDir& dir, const std::string& energized_means = "unlocked",
                               const std::string& door_extra = "",
                               const std::string& fake_extra = "");
+// Sends a line ("set DOOR active") to the control FIFO of the fake GPIO that fake_door_section
+// made in dir; false when no agent has it open.
+bool fake_command(const TempDir& dir, const std::string& command);
 // An example device key (base64 of 32 bytes), as IoT Hub issues them.
 constexpr const char* kTestDeviceKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 

@@ -20,8 +20,13 @@ std::string current_user() {
 }  // namespace
 
 Broker::Broker(const std::string& server_cert, Persistence persistence,
-               const std::vector<std::string>& more_devices) {
-  write_config(server_cert, persistence, more_devices);
+               const std::vector<std::string>& more_devices, Kind kind)
+    : kind_(kind) {
+  if (kind_ == Kind::aedes) {
+    write_aedes_config(server_cert, persistence, more_devices);
+  } else {
+    write_config(server_cert, persistence, more_devices);
+  }
   start();
 }
 
@@ -67,7 +72,39 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
   dir_.write("mosquitto.conf", config);
 }
 
+void Broker::write_aedes_config(const std::string& server_cert, Persistence persistence,
+                                const std::vector<std::string>& more_devices) {
+  const TestPki& pki = TestPki::shared();
+  std::string passwords = std::string("\"") + kSchedulerUser + "\":\"" + kSchedulerPassword + "\"";
+  const auto add_device = [&](const std::string& id) {
+    passwords += ",\"" + id + "\":\"" + device_password(id) + "\"";
+  };
+  for (const char* id : TestPki::kDevices) add_device(id);
+  for (const std::string& id : more_devices) add_device(id);
+  // As the Mosquitto listeners: the same certificates, the shipped ACL, Nagle off.
+  std::string config = "{\"port\":" + std::to_string(port_.number()) +
+                       ",\"certPort\":" + std::to_string(cert_port_.number()) + ",\"ca\":\"" +
+                       pki.file("ca.pem") + "\",\"cert\":\"" + pki.file(server_cert + ".pem") +
+                       "\",\"key\":\"" + pki.file(server_cert + ".key") +
+                       "\",\"acl\":\"" DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf\"" +
+                       ",\"noDelay\":true,\"passwords\":{" + passwords + "}";
+  if (persistence == Persistence::on_disk) {
+    config += ",\"retainedFile\":\"" + dir_.file("retained.json") + "\"";
+  }
+  dir_.write("aedes.json", config + "}");
+}
+
 void Broker::start() {
+  if (kind_ == Kind::aedes) {
+    process_ = std::make_unique<Process>(std::vector<std::string>{
+        "node", DOOR_SOURCE_DIR "/tests/harness/aedes/broker.mjs", dir_.file("aedes.json")});
+    if (!process_->wait_for_output(" running", 20s)) {
+      throw std::runtime_error(
+          "aedes did not start (npm ci --prefix tests/harness/aedes installs it):\n" +
+          process_->output());
+    }
+    return;
+  }
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")});
   // Mosquitto says "running" once every listener is bound and listening; its "Opening ... listen

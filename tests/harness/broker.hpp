@@ -1,6 +1,7 @@
 #pragma once
-// A real Mosquitto broker for tests, on loopback ports reserved for it, always stopped on
-// destruction. Listeners:
+// A real broker for tests, on loopback ports reserved for it, always stopped on destruction:
+// Mosquitto, or Aedes (tests/harness/aedes/, the Node.js broker) as a second, independent
+// MQTT 3.1.1 implementation for the broker dialect. Listeners (Aedes has the first two only):
 //   port():        TLS, user names and passwords, the shipped ACL (deploy/mosquitto/door-acl.conf)
 //   cert_port():   TLS with required client certificates (CN = user name), the same ACL
 //   azure_port():  TLS, any credentials, no ACL: stands in for IoT Hub in the Azure dialect tests
@@ -26,13 +27,18 @@ class Broker {
   // Where retained messages live across a restart: nowhere, or on disk as a production broker
   // keeps them (deploy/mosquitto/door-broker.conf).
   enum class Persistence { none, on_disk };
+  enum class Kind { mosquitto, aedes };
+  static const char* name(Kind kind) { return kind == Kind::mosquitto ? "Mosquitto" : "Aedes"; }
 
   // server_cert names the certificate the listeners present: "server" (valid), "server-expired",
   // "server-other-ca" or "server-wrong-host". more_devices: user names (with device_password())
   // beyond the test PKI's devices, for simulated fleets.
   explicit Broker(const std::string& server_cert = "server",
                   Persistence persistence = Persistence::none,
-                  const std::vector<std::string>& more_devices = {});
+                  const std::vector<std::string>& more_devices = {}, Kind kind = Kind::mosquitto);
+  explicit Broker(Kind kind, Persistence persistence = Persistence::none,
+                  const std::vector<std::string>& more_devices = {})
+      : Broker("server", persistence, more_devices, kind) {}
   ~Broker();
 
   void start();
@@ -49,11 +55,15 @@ class Broker {
   int azure_cert_port() const { return azure_cert_port_.number(); }
   int plain_port() const { return plain_port_.number(); }
   Process& process() { return *process_; }
+  Kind kind() const { return kind_; }
 
  private:
   void write_config(const std::string& server_cert, Persistence persistence,
                     const std::vector<std::string>& more_devices);
+  void write_aedes_config(const std::string& server_cert, Persistence persistence,
+                          const std::vector<std::string>& more_devices);
 
+  Kind kind_;
   TempDir dir_;
   ReservedPort port_;
   ReservedPort cert_port_;

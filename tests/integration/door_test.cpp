@@ -51,15 +51,6 @@ std::vector<std::string> lock_transitions(const TempDir& dir) {
   return out;
 }
 
-bool fake_command(const TempDir& dir, const std::string& command) {
-  const int fd = open(dir.file("fake-gpio").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return false;
-  const std::string line = command + "\n";
-  const bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  close(fd);
-  return ok;
-}
-
 class DoorControl : public ::testing::TestWithParam<Hub> {
  protected:
   void SetUp() override { start_agent(""); }

@@ -190,5 +190,37 @@ TEST_F(SchedulerJobs, BadInputGetsOneLineAndTheStoreKeepsItsJobs) {
   EXPECT_TRUE(has(scheduler({"jobs"}).output, "kept")) << scheduler({"jobs"}).output;
 }
 
+TEST_F(SchedulerJobs, ATwinJobNeverWritesOverADocumentItHasNotReadNorPastTheLastVersion) {
+  MqttClient service(scheduler_options(broker_));
+  ASSERT_EQ(service.connect(), "");
+  // door-7 applied version 3, whose document neither the broker nor the store holds.
+  ASSERT_TRUE(service.publish("devices/door-7/status", R"({"online":true})", 1, true));
+  ASSERT_TRUE(service.publish("devices/door-7/twin/reported", R"({"agent":{"desiredVersion":3}})",
+                              1, true));
+  // door-8 says it applied the last version there is.
+  ASSERT_TRUE(service.publish("devices/door-8/status", R"({"online":true})", 1, true));
+  ASSERT_TRUE(service.publish("devices/door-8/twin/reported",
+                              R"({"agent":{"desiredVersion":9223372036854775807}})", 1, true));
+  ASSERT_TRUE(service.publish("devices/door-8/twin/desired",
+                              R"({"floor":1,"$version":9223372036854775807})", 1, true));
+  const CliResult view = scheduler({"devices"});
+  EXPECT_EQ(view.exit_code, 1) << view.output;
+  EXPECT_TRUE(has(view.output,
+                  "incomplete view: devices/door-7/twin/desired did not arrive (the device applied "
+                  "$version 3)"))
+      << view.output;
+  const CliResult r = scheduler({"schedule", "twin", "--query", "deviceId IN ['door-7','door-8']",
+                                 "--patch", R"({"building":7})", "--wait"});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(has(r.output,
+                  "door-7               failed    409 the current desired document is "
+                  "unknown: the device applied $version 3"))
+      << r.output;
+  EXPECT_TRUE(has(r.output,
+                  "door-8               failed    409 no $version is above "
+                  "9223372036854775807"))
+      << r.output;
+}
+
 }  // namespace
 }  // namespace door::test

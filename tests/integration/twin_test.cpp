@@ -127,6 +127,19 @@ TEST_F(BrokerTwin, AStaleVersionIsIgnoredAndABadValueKeepsTheOldOne) {
   EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":3,"desired":{"floor":3}})");
 }
 
+TEST_F(BrokerTwin, ARepeatedVersionIsIgnoredAtNoticeLevelAndTheHeldVersionIsReported) {
+  set_desired(R"({"$version":2,"building":7})");
+  reported_with(R"("av":2)");
+  const std::size_t from = agent_->process().line_count();
+  // A service that lost the document once wrote the same version again with other keys; the agent
+  // ignored it with a debug line only.
+  set_desired(R"({"$version":2,"floor":5})");
+  ASSERT_TRUE(agent_->process().wait_for_output(
+      "notice: desired properties: version 2 ignored (version 2 is applied)", 10s, from))
+      << agent_->process().output();
+  EXPECT_EQ(slurp(dir_.file("desired.json")), R"({"$version":2,"desired":{"building":7}})");
+}
+
 TEST_F(BrokerTwin, AChangeMadeWhileTheAgentIsStoppedIsAppliedWhenItStarts) {
   set_desired(R"({"$version":1,"building":43})");
   reported_with(R"("av":1)");

@@ -156,7 +156,7 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
   }
   {
     StoreFile file;
-    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 3");
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 4");
     JobStore store;
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;
@@ -201,6 +201,49 @@ TEST(JobStore, AStoreFromBeforeLeasesIsKeptAndItsRunningJobsCanBeTakenOver) {
   EXPECT_TRUE(mine);
   JobStore again;
   ASSERT_TRUE(again.open(file.path(), error)) << error;
+  // It holds desired documents from now on.
+  EXPECT_TRUE(again.save_desired("d1", {1, R"({"floor":3,"$version":1})"})) << again.error();
+}
+
+TEST(JobStore, AStoreWithoutDesiredDocumentsKeepsItsJobsAndTakesThem) {
+  StoreFile file;
+  {
+    JobStore store;
+    std::string error;
+    ASSERT_TRUE(store.open(file.path(), error)) << error;
+    ASSERT_TRUE(store.add(waiting_job("kept")));
+  }
+  file.exec("DROP TABLE desired_documents; PRAGMA user_version = 2");
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  std::optional<Job> job;
+  ASSERT_TRUE(store.get("kept", job));
+  EXPECT_TRUE(job);
+  EXPECT_TRUE(store.save_desired("d1", {1, R"({"$version":1})"})) << store.error();
+}
+
+TEST(JobStore, TheTwinStoreNeverTakesAVersionTwiceOrAnOlderOne) {
+  StoreFile file;
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  std::optional<JobStore::DesiredDocument> stored;
+  ASSERT_TRUE(store.desired("d1", stored));
+  EXPECT_FALSE(stored);
+  ASSERT_TRUE(store.save_desired("d1", {2, R"({"floor":3,"$version":2})"})) << store.error();
+  EXPECT_FALSE(store.save_desired("d1", {2, R"({"floor":4,"$version":2})"}));
+  EXPECT_EQ(store.error(), "the job store holds a newer desired document for d1 than $version 2");
+  EXPECT_FALSE(store.save_desired("d1", {1, R"({"floor":5,"$version":1})"}));
+  ASSERT_TRUE(store.desired("d1", stored));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->version, 2);
+  EXPECT_EQ(stored->document, R"({"floor":3,"$version":2})");
+  ASSERT_TRUE(store.save_desired("d1", {3, R"({"floor":6,"$version":3})"}));
+  std::map<std::string, JobStore::DesiredDocument> all;
+  ASSERT_TRUE(store.all_desired(all));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all["d1"].version, 3);
 }
 
 }  // namespace

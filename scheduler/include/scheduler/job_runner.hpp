@@ -57,7 +57,8 @@ class JobRunner {
   void note_store_failure(const Job& job);
   void on_message(Job& job, const Message& message);
   void check_acknowledgement(Job& job, const std::string& device_id);
-  bool write_desired(const Job& job, const std::string& device_id, int64_t& version,
+  // False with the device's status code and reason when the document cannot be written.
+  bool write_desired(const Job& job, const std::string& device_id, int64_t& version, int& code,
                      std::string& error);
 
   BrokerClient& client_;

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,8 +85,20 @@ class JobStore {
   [[nodiscard]] bool results(const std::string& job_id, int run, std::vector<DeviceResult>& out);
   [[nodiscard]] bool statistics(const std::string& job_id, int run, Statistics& out);
 
+  // The twin store: each device's desired document and $version as the scheduler last wrote it,
+  // the copy that outlives a broker that lost its retained messages.
+  struct DesiredDocument {
+    int64_t version = 0;
+    std::string document;  // the full document, "$version" included
+  };
+  [[nodiscard]] bool desired(const std::string& device_id, std::optional<DesiredDocument>& out);
+  [[nodiscard]] bool all_desired(std::map<std::string, DesiredDocument>& out);
+  // Stores a document whose $version is above the stored one; false (and nothing changed) for any
+  // other, so two writers never store one version twice.
+  [[nodiscard]] bool save_desired(const std::string& device_id, const DesiredDocument& document);
+
  private:
-  enum class Layout { current, empty, unversioned, newer, foreign };
+  enum class Layout { current, previous, empty, unversioned, newer, foreign };
 
   [[nodiscard]] bool exec(const char* sql);
   [[nodiscard]] bool failed(const char* what);  // sets error_ from SQLite's, returns false
