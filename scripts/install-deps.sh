@@ -63,7 +63,7 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 # The second broker of the integration tests (Aedes), exactly as its lock file pins it. Aedes 1.x
-# needs Node.js 20 or newer (Debian 12's own nodejs is 18: use NodeSource's or a newer Debian's).
+# needs Node.js 20 or newer (Debian 12's own nodejs package is 18, too old for it).
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null ||
   ! command -v npm >/dev/null; then
   echo "install-deps: the integration tests need Node.js 20 or newer and npm for tests/harness/aedes" >&2
