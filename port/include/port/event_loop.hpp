@@ -39,7 +39,9 @@ class EventLoop {
   bool valid() const { return epoll_fd_ >= 0; }
 
   bool add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
-  void remove_fd(int fd);
+  // handler: the one add_fd registered. An event of the batch being dispatched that is still
+  // waiting for it is dropped, so a handler is never called after its descriptor was removed.
+  void remove_fd(int fd, const FdHandler* handler);
 
   // A timer slot is reserved once and armed any number of times.
   TimerId add_timer(TimerHandler* handler);
@@ -65,6 +67,10 @@ class EventLoop {
 
   int epoll_fd_ = -1;
   bool running_ = false;
+  // The batch of events run_once is dispatching (nullptr outside it): remove_fd clears the entries
+  // of a removed handler that are still to come.
+  FdHandler** batch_ = nullptr;
+  int batch_size_ = 0;
   Timer timers_[kMaxTimers];
   std::size_t timer_count_ = 0;
 };
