@@ -247,7 +247,7 @@ void Agent::handle_event(const SessionEvent& event) {
     case SessionEventKind::connected: {
       log(Level::info, "connected to %s; subscribing", session_options_.server_uri.c_str());
       backoff_.reset();
-      Subscription subscriptions[Dialect::kMaxSubscriptions];
+      Subscription subscriptions[kMaxSubscriptions];
       const std::size_t count = dialect_->subscriptions(subscriptions);
       state_ = State::subscribing;
       if (!session_.subscribe(subscriptions, count)) {
@@ -280,12 +280,12 @@ void Agent::handle_event(const SessionEvent& event) {
     case SessionEventKind::connect_failed: {
       if (state_ == State::stopping) return;
       char reason[kEventDetailLength + 64];
-      // Paho's own text for transport failures; our words for a broker's CONNACK refusal.
+      // The session's own text for transport failures; our words for a server's refusal.
       std::snprintf(reason, sizeof reason, "%s",
-                    event.detail[0] != '\0' && !credentials_refused(event.code)
+                    event.detail[0] != '\0' && !credentials_refused(event.failure)
                         ? event.detail
-                        : describe_connect_failure(event.code));
-      if (credentials_refused(event.code)) {
+                        : describe(event.failure));
+      if (credentials_refused(event.failure)) {
         // Retrying refused credentials quickly cannot help: wait the longest backoff.
         log(Level::error, "cannot connect: %s; check the device's credentials; retrying in %d s",
             reason, config_.connection.reconnect_max_ms / 1000);

@@ -63,7 +63,7 @@ bool BrokerDialect::format_reported(port::TextWriter& out, std::string_view) con
 }
 
 bool BrokerDialect::publish_status(Publisher& publisher, bool online) {
-  char payload[256];
+  char payload[kMaxStatusDocumentBytes];
   port::TextWriter doc(payload, sizeof payload);
   doc.add(online ? R"({"online":true,)" : R"({"online":false,)");
   if (!add_status_fields(doc, online ? "connectedAt" : "disconnectedAt") || !doc.add('}').ok()) {

@@ -43,7 +43,7 @@ bool TwinSync::start() {
          save_timer_ != port::kNoTimer;
 }
 
-void TwinSync::next_rid(char (&rid)[24]) {
+void TwinSync::next_rid(char (&rid)[kMaxOwnRequestIdLength + 1]) {
   port::TextWriter(rid, sizeof rid).add_uint(next_rid_++);
 }
 

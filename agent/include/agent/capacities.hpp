@@ -47,6 +47,21 @@ constexpr std::size_t kEventDetailLength = 200;
 // Responses and reports the agent publishes.
 constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
 
+// A door event on the telemetry topic: {"event":…,"at":…} and the door's state, a handful of
+// short words and one timestamp, under 300 bytes.
+constexpr std::size_t kMaxDoorEventBytes = 512;
+// The broker dialect's retained status document: {"online":…,"connectedAt":…,"version":…}.
+constexpr std::size_t kMaxStatusDocumentBytes = 256;
+// Request ids the agent makes for its own twin requests: a decimal 64-bit counter (20 digits).
+constexpr std::size_t kMaxOwnRequestIdLength = 23;
+// Why a desired value was refused or not saved ("ad" of an acknowledgement): one short sentence
+// naming the key's range or the failed save.
+constexpr std::size_t kMaxAckDescriptionLength = 159;
+
+// Topics the agent subscribes to on each connect: IoT Hub allows 5 per connection; the Azure
+// dialect needs 3 (methods, twin answers, desired patches), the broker dialect 2.
+constexpr std::size_t kMaxSubscriptions = 5;
+
 // "SharedAccessSignature sr=<url-encoded host/devices/id>&sig=<url-encoded base64>&se=<digits>":
 // host and id encode to at most 3 x 380 bytes; 2 KiB leaves room for any valid hub host name.
 constexpr std::size_t kMaxSasTokenLength = 2048;

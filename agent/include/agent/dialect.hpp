@@ -7,9 +7,10 @@
 #include <memory>
 #include <string_view>
 
+#include "agent/capacities.hpp"
 #include "agent/config.hpp"
-#include "agent/mqtt_session.hpp"
 #include "agent/publisher.hpp"
+#include "agent/session_types.hpp"
 #include "port/text_writer.hpp"
 #include "protocol/topics.hpp"
 
@@ -17,8 +18,6 @@ namespace door::agent {
 
 class Dialect {
  public:
-  static constexpr std::size_t kMaxSubscriptions = 3;
-
   virtual ~Dialect() = default;
   virtual const char* name() const = 0;
   virtual SessionOptions session_options() const = 0;

@@ -79,7 +79,7 @@ class DoorMethods final : public hal::LockObserver {
   int64_t default_lock_ms_ = -1;
   int64_t auto_relock_ms_ = -1;
   char deferred_body_[kOutboxPayloadBytes];
-  char event_body_[512];
+  char event_body_[kMaxDoorEventBytes];
 
   Handler<&DoorMethods::lock_door> lock_door_handler_{*this};
   Handler<&DoorMethods::unlock_door> unlock_door_handler_{*this};

@@ -64,13 +64,13 @@ class Twin {
     char key[kMaxDesiredKeyLength + 1];
     int code = 0;
     int64_t version = 0;
-    char description[160];
+    char description[kMaxAckDescriptionLength + 1];
   };
   struct StagedAck {
     std::string_view key;
     int code;
     bool deleted;
-    char description[160];
+    char description[kMaxAckDescriptionLength + 1];
   };
 
   bool load_file(const std::string& path);

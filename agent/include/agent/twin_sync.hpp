@@ -43,7 +43,7 @@ class TwinSync final : public TwinListener {
   // A 200 answer to the twin GET: its desired part, without the reported part, goes to the twin.
   Twin::Outcome apply_twin_answer(std::string_view payload);
   void became_ready();
-  void next_rid(char (&rid)[24]);
+  void next_rid(char (&rid)[kMaxOwnRequestIdLength + 1]);
   void on_get_timer();
   void on_report_timer();
   // After a change was applied or could not be saved.
@@ -65,8 +65,8 @@ class TwinSync final : public TwinListener {
   bool get_in_flight_ = false;
   int64_t newest_patch_seen_ = -1;  // while a GET is under way
   uint64_t next_rid_ = 1;
-  char get_rid_[24] = {};
-  char report_rid_[24] = {};
+  char get_rid_[kMaxOwnRequestIdLength + 1] = {};
+  char report_rid_[kMaxOwnRequestIdLength + 1] = {};
   char topic_[kMaxTopicLength + 1];
   char report_[kMaxReportedBytes];
   char answer_[kMaxDesiredMessageBytes + 16];  // {"desired":...} from a twin GET answer
