@@ -7,9 +7,8 @@
 
 namespace door::agent {
 
-// Longest topic we accept or send: "devices/{id}/methods/POST/{name}/?$rid={rid}" with the longest
-// id, name and rid is 285 bytes; longer topics are not ours and are refused.
-constexpr std::size_t kMaxTopicLength = 320;
+// Longest topic accepted or sent (protocol/limits.hpp, shared with the scheduler).
+using protocol::kMaxTopicLength;
 
 // Method payloads, and what an inbox slot holds. A method payload over this is answered with 413,
 // never truncated. A door's desired keys are short, but a twin the hub accepts can be larger: a

@@ -59,6 +59,12 @@ struct FleetTopic {
 
 namespace broker {
 
+// The service's subscriptions to every device's documents and method answers.
+constexpr const char* kFleetStatusSubscription = "devices/+/status";
+constexpr const char* kFleetReportedSubscription = "devices/+/twin/reported";
+constexpr const char* kFleetDesiredSubscription = "devices/+/twin/desired";
+constexpr const char* kFleetMethodResponseSubscription = "devices/+/methods/res/#";
+
 InboundTopic parse(std::string_view topic, std::string_view device_id);
 // devices/{id}/status, devices/{id}/twin/reported, devices/{id}/twin/desired,
 // devices/{id}/methods/res/{status}/?$rid={rid}.
