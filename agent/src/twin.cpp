@@ -60,8 +60,8 @@ int count_members(const cJSON* object) {
 
 }  // namespace
 
-Twin::Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects)
-    : state_path_(std::move(state_path)), limits_(limits), effects_(effects) {}
+Twin::Twin(std::string state_path, const DeviceLimits& limits, Outbox& outbox)
+    : state_path_(std::move(state_path)), limits_(limits), outbox_(outbox) {}
 
 void Twin::load() {
   if (load_file(state_path_)) return;
@@ -78,7 +78,7 @@ void Twin::load() {
     return;
   }
   log(Level::notice, "desired properties: none applied yet (version 0)");
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
 }
 
 bool Twin::load_file(const std::string& path) {
@@ -111,7 +111,7 @@ bool Twin::load_file(const std::string& path) {
   commit_acks(version_, desired);
   log(Level::notice, "desired properties: version %lld loaded from %s",
       static_cast<long long>(version_), path.c_str());
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
   return true;
 }
 
@@ -283,7 +283,7 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
   commit_acks(version, current);
   log(Level::notice, "desired properties: version %lld applied (%zu keys changed)",
       static_cast<long long>(version), changed);
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
   return Outcome::applied;
 }
 
@@ -314,7 +314,7 @@ Twin::Outcome Twin::retry_save() {
   }
   log(Level::notice, "desired properties: version %lld saved and applied",
       static_cast<long long>(version_));
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
   return Outcome::applied;
 }
 

@@ -102,6 +102,7 @@ void EventLoop::run_once(int timeout_ms) {
   batch_ = nullptr;
   batch_size_ = 0;
   fire_due_timers();
+  if (batch_end_ != nullptr) batch_end_->on_timer();
 }
 
 void EventLoop::run() {

@@ -78,9 +78,11 @@ constexpr std::size_t kJsonArenaBytes = 64 * 1024;
 // memory.
 constexpr std::size_t kTwinJsonArenaBytes = 512 * 1024;
 
-// Method calls whose answer waits for the hardware (lock feedback). Commands to the lock are
-// sequential, so one would do; a few leave room for other deferred methods.
-constexpr std::size_t kMaxPendingReplies = 4;
+// Outputs of the door core waiting for the runtime (method answers, door events). The runtime
+// drains the outbox after each message and each batch of timers and descriptors; one message or
+// batch posts an answer and at most a couple of door events (unlocked, then opened), so 8 slots
+// never fill. A post to a full outbox fails and is logged.
+constexpr std::size_t kOutboxSlots = 8;
 
 // The applied desired properties, as JSON text (persisted in the state file). Known keys are a
 // handful of numbers and words; other keys are kept within the limits below, so the whole set stays

@@ -12,21 +12,13 @@
 #include "agent/capacities.hpp"
 #include "agent/desired_settings.hpp"
 #include "agent/json_arena.hpp"
+#include "agent/outbox.hpp"
 #include "port/json_object_writer.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::agent {
 
 enum class DesiredSource { patch, document, twin_response };
-
-class TwinEffects {
- public:
-  // The settings in force changed (at start, or after an applied change).
-  virtual void apply_settings(const DesiredSettings& settings) = 0;
-
- protected:
-  ~TwinEffects() = default;
-};
 
 class Twin {
  public:
@@ -35,7 +27,9 @@ class Twin {
   // must be called until it succeeds.
   enum class Outcome { applied, stale, malformed, not_saved, save_pending };
 
-  Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects);
+  // The outbox is told when the settings in force change (at start, or after an applied change):
+  // the runtime then applies settings().
+  Twin(std::string state_path, const DeviceLimits& limits, Outbox& outbox);
 
   // At start: the state file, or its last good copy when the file is broken, or nothing.
   void load();
@@ -85,7 +79,7 @@ class Twin {
 
   std::string state_path_;
   DeviceLimits limits_;
-  TwinEffects& effects_;
+  Outbox& outbox_;
   FixedJsonArena<kTwinJsonArenaBytes> arena_;
   int64_t version_ = 0;
   DesiredSettings settings_;

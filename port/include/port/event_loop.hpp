@@ -49,6 +49,10 @@ class EventLoop {
   void cancel_timer(TimerId id);
   bool timer_armed(TimerId id) const;
 
+  // Called after each batch of descriptors and due timers (one per run_once): the runtime drains
+  // what the batch's handlers left for it. nullptr for none.
+  void set_batch_end(TimerHandler* handler) { batch_end_ = handler; }
+
   // Runs until stop() is called from a handler.
   void run();
   // Runs handlers due now or becoming ready within timeout_ms; returns after one epoll_wait.
@@ -71,6 +75,7 @@ class EventLoop {
   // of a removed handler that are still to come.
   FdHandler** batch_ = nullptr;
   int batch_size_ = 0;
+  TimerHandler* batch_end_ = nullptr;
   Timer timers_[kMaxTimers];
   std::size_t timer_count_ = 0;
 };
