@@ -318,7 +318,7 @@ Twin::Outcome Twin::retry_save() {
   return Outcome::applied;
 }
 
-bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view description) {
+void Twin::stage(std::string_view key, int code, bool deleted, std::string_view description) {
   StagedAck* slot = nullptr;
   // A key named twice in one change is acknowledged once, as it was named last.
   for (std::size_t i = 0; i < staged_count_ && slot == nullptr; ++i) {
@@ -336,13 +336,12 @@ bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view 
   }
   if (slot == nullptr) {
     ++unacknowledged_;
-    return false;
+    return;
   }
   slot->key = key;
   slot->code = code;
   slot->deleted = deleted;
   port::TextWriter(slot->description, sizeof slot->description).add(description);
-  return true;
 }
 
 Twin::Ack* Twin::find_ack(std::string_view key, const cJSON* document) {

@@ -86,7 +86,7 @@ void TwinSync::on_get_timer() {
   if (get_in_flight_)
     log(Level::warning, "twin GET unanswered after %lld s; asking again",
         static_cast<long long>(kTwinGetTimeoutMs / 1000));
-  send_get();
+  if (!send_get()) became_ready();  // no twin GET in this dialect: nothing to wait for
 }
 
 void TwinSync::mark_dirty() {
@@ -119,10 +119,10 @@ void TwinSync::send_report() {
         .add_int(twin_.version())
         .add('}');
   }
-  twin_.add_acks(report, patches);
+  const bool acks_fit = twin_.add_acks(report, patches);
   next_rid(report_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!report.close() || !dialect_.format_reported(topic, report_rid_)) {
+  if (!acks_fit || !report.close() || !dialect_.format_reported(topic, report_rid_)) {
     log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
     return;
   }
@@ -166,7 +166,8 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
     }
     after_apply(outcome);
     if (newest_patch_seen_ > twin_.newest_version()) {
-      send_get();  // a change arrived while the GET was under way and is newer than its answer
+      // A change arrived while the GET was under way and is newer than its answer.
+      if (!send_get()) became_ready();
       return;
     }
     became_ready();

@@ -17,7 +17,7 @@ class DoorMethods final : public hal::LockObserver {
  public:
   explicit DoorMethods(Outbox& outbox) : outbox_(outbox) {}
 
-  bool register_in(MethodTable& table);
+  [[nodiscard]] bool register_in(MethodTable& table);
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
   void attach(hal::LockActuator* actuator, const char* unavailable_reason);
 

@@ -33,7 +33,7 @@ class MethodTable {
   static constexpr std::size_t kMaxMethods = 8;
 
   // name must outlive the table (a string literal). False when full or the name is taken.
-  bool add(std::string_view name, MethodHandler& handler);
+  [[nodiscard]] bool add(std::string_view name, MethodHandler& handler);
   MethodHandler* find(std::string_view name) const;
 
  private:

@@ -25,7 +25,7 @@ class Twin {
   // not_saved: the change cannot be kept (too large) and is dropped. save_pending: the state file
   // could not be written; the keys of that version are acknowledged with 500 and retry_save()
   // must be called until it succeeds.
-  enum class Outcome { applied, stale, malformed, not_saved, save_pending };
+  enum class [[nodiscard]] Outcome{applied, stale, malformed, not_saved, save_pending};
 
   // The outbox is told when the settings in force change (at start, or after an applied change):
   // the runtime then applies settings().
@@ -47,7 +47,7 @@ class Twin {
   // Writes the acknowledgement of every key as a member of the report; a name the report has
   // already is logged and left out. With include_deleted, keys deleted since the last
   // forget_deleted() appear as null, which removes them from an IoT Hub twin.
-  bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
+  [[nodiscard]] bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
   void forget_deleted();
 
  private:
@@ -67,11 +67,12 @@ class Twin {
     char description[kMaxAckDescriptionLength + 1];
   };
 
-  bool load_file(const std::string& path);
+  [[nodiscard]] bool load_file(const std::string& path);
   Outcome merge_and_save(const cJSON* desired, bool full, int64_t version);
   // Writes document (the desired properties) with version to the state file.
-  bool save(const char* document, int64_t version);
-  bool stage(std::string_view key, int code, bool deleted, std::string_view description);
+  [[nodiscard]] bool save(const char* document, int64_t version);
+  // Without a free slot the acknowledgement is counted as unacknowledged (and logged) instead.
+  void stage(std::string_view key, int code, bool deleted, std::string_view description);
   // document: the desired properties now applied.
   void commit_acks(int64_t version, const cJSON* document, bool unsaved = false);
   Ack* find_ack(std::string_view key, const cJSON* document);

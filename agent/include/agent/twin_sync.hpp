@@ -24,7 +24,7 @@ class TwinSync final : public TwinListener {
   TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& publisher, Twin& twin,
            DoorMethods& door);
 
-  bool start();
+  [[nodiscard]] bool start();
   // Subscribed after a connect: fetch (IoT Hub) and report. ready() turns true once reconciled.
   void on_subscribed();
   void on_disconnected();
@@ -38,7 +38,7 @@ class TwinSync final : public TwinListener {
 
  private:
   // False when the dialect has no twin GET.
-  bool send_get();
+  [[nodiscard]] bool send_get();
   void send_report();
   // A 200 answer to the twin GET: its desired part, without the reported part, goes to the twin.
   Twin::Outcome apply_twin_answer(std::string_view payload);

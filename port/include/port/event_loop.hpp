@@ -38,7 +38,7 @@ class EventLoop {
 
   bool valid() const { return epoll_fd_ >= 0; }
 
-  bool add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
+  [[nodiscard]] bool add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
   // handler: the one add_fd registered. An event of the batch being dispatched that is still
   // waiting for it is dropped, so a handler is never called after its descriptor was removed.
   void remove_fd(int fd, const FdHandler* handler);
