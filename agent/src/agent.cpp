@@ -156,8 +156,8 @@ void Agent::begin_stop(int signal_number) {
   loop_.cancel_timer(reconnect_timer_);
   loop_.cancel_timer(renew_timer_);
   loop_.cancel_timer(telemetry_timer_);
-  core_.twin_sync()
-      .on_disconnected();  // nothing more to report: the offline announcement is the last
+  // Nothing more to report: the offline announcement is the last.
+  core_.twin_sync().on_disconnected();
   if (!was_connected) {
     loop_.stop();
     return;
