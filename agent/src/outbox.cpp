@@ -9,7 +9,7 @@ namespace {
 // Copies text into a fixed field; false when it does not fit (never cut).
 bool copy_field(char* field, std::size_t capacity, std::string_view text) {
   if (text.size() >= capacity) return false;
-  std::memcpy(field, text.data(), text.size());
+  if (!text.empty()) std::memcpy(field, text.data(), text.size());  // an empty view may be null
   field[text.size()] = '\0';
   return true;
 }
@@ -29,7 +29,7 @@ port::Status Outbox::post(OutputKind kind, std::string_view rid, std::string_vie
     slot.kind = kind;
     slot.status = status;
     slot.body_length = body.size();
-    std::memcpy(slot.body, body.data(), body.size());
+    if (!body.empty()) std::memcpy(slot.body, body.data(), body.size());
     sequence_[i] = next_sequence_++;
     used_[i] = true;
     ++count_;
