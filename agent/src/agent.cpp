@@ -32,7 +32,7 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       signals_(signals),
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
-      core_(loop_, *dialect_, session_, config_.door, config_.state_file),
+      core_(loop_, *dialect_, config_.door, config_.state_file),
       outputs_(*dialect_, session_),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
 

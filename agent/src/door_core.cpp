@@ -2,11 +2,11 @@
 
 namespace door::agent {
 
-DoorCore::DoorCore(port::EventLoop& loop, const Dialect& dialect, Publisher& twin_publisher,
-                   const DoorSettings& door, const std::string& state_file)
+DoorCore::DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSettings& door,
+                   const std::string& state_file)
     : hardware_(loop, door, DoorHardware::timed_state_path(state_file)),
       twin_(state_file, DeviceLimits{door.lock_settings.energized_unlocks}, outbox_),
-      twin_sync_(loop, dialect, twin_publisher, twin_, door_methods_),
+      twin_sync_(loop, dialect, outbox_, twin_, door_methods_),
       messages_(dialect, methods_, outbox_, twin_sync_) {}
 
 port::Status DoorCore::start() {

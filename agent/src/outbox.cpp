@@ -61,6 +61,24 @@ std::size_t Outbox::next_slot() const {
   return oldest_answer != kOutboxSlots ? oldest_answer : oldest;
 }
 
+port::Status Outbox::post_twin_get(std::string_view topic) {
+  if (!copy_field(twin_get_.topic, sizeof twin_get_.topic, topic)) return port::Status::too_large();
+  twin_get_.body = {};
+  twin_get_.qos = 0;
+  twin_get_.retained = false;
+  twin_get_due_ = true;
+  return port::Status::ok();
+}
+
+port::Status Outbox::post_report(std::string_view topic, std::string_view body, bool retained) {
+  if (!copy_field(report_.topic, sizeof report_.topic, topic)) return port::Status::too_large();
+  report_.body = body;
+  report_.qos = 1;
+  report_.retained = retained;
+  report_waiting_ = true;
+  return port::Status::ok();
+}
+
 const Output* Outbox::peek() const {
   if (count_ == 0) return nullptr;
   return &slots_[next_slot()];

@@ -15,7 +15,14 @@ bool OutputPublisher::drain(DoorCore& core, bool connected) {
     }
     outbox.pop();
   }
+  if (const TwinRequest* get = outbox.take_twin_get()) {
+    core.twin_sync().on_get_sent(publisher_.publish(get->topic, get->body, get->qos, false));
+  }
   if (outbox.take_report_due()) core.twin_sync().mark_dirty();
+  if (const TwinRequest* report = outbox.take_report()) {
+    core.twin_sync().on_report_sent(
+        publisher_.publish(report->topic, report->body, report->qos, report->retained));
+  }
   return outbox.take_settings_changed();
 }
 

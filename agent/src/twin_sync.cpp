@@ -25,11 +25,11 @@ constexpr int64_t kSaveRetryMaxMs = 60000;
 
 }  // namespace
 
-TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& publisher, Twin& twin,
+TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
                    DoorMethods& door)
     : loop_(loop),
       dialect_(dialect),
-      publisher_(publisher),
+      outbox_(outbox),
       twin_(twin),
       door_(door),
       retry_(hub_request_backoff(random_)),
@@ -56,6 +56,7 @@ void TwinSync::on_subscribed() {
 
 void TwinSync::on_disconnected() {
   connected_ = false;
+  report_posted_ = false;
   ready_ = false;
   get_in_flight_ = false;
   report_in_flight_ = false;
@@ -75,10 +76,17 @@ bool TwinSync::send_get() {
   next_rid(get_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
   if (!dialect_.format_twin_get(topic, get_rid_)) return false;
-  get_in_flight_ = publisher_.publish(topic.c_str(), "", 0, false);
   newest_patch_seen_ = -1;
+  // In flight once the runtime has published it (on_get_sent); the timeout covers both.
+  get_in_flight_ = outbox_.post_twin_get(topic.view()).is_ok();
   loop_.arm_timer(get_timer_, get_in_flight_ ? kTwinGetTimeoutMs : retry_.next_delay_ms());
   return true;
+}
+
+void TwinSync::on_get_sent(bool sent) {
+  if (sent || !get_in_flight_) return;
+  get_in_flight_ = false;
+  loop_.arm_timer(get_timer_, retry_.next_delay_ms());
 }
 
 void TwinSync::on_get_timer() {
@@ -91,7 +99,8 @@ void TwinSync::on_get_timer() {
 
 void TwinSync::mark_dirty() {
   dirty_ = true;
-  if (connected_ && ready_ && !report_in_flight_ && !loop_.timer_armed(report_timer_)) {
+  if (connected_ && ready_ && !report_in_flight_ && !report_posted_ &&
+      !loop_.timer_armed(report_timer_)) {
     loop_.arm_timer(report_timer_, kReportCoalesceMs);
   }
 }
@@ -104,7 +113,7 @@ void TwinSync::on_report_timer() {
     report_in_flight_ = false;
     dirty_ = true;
   }
-  if (dirty_) send_report();
+  if (dirty_ && !report_posted_) send_report();
 }
 
 void TwinSync::send_report() {
@@ -126,16 +135,29 @@ void TwinSync::send_report() {
     log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
     return;
   }
-  if (!publisher_.publish(topic.c_str(), doc.view(), 1, !patches)) {
+  if (!outbox_.post_report(topic.view(), doc.view(), !patches).is_ok()) {
     loop_.arm_timer(report_timer_, retry_.next_delay_ms());
     return;
   }
-  dirty_ = false;
+  dirty_ = false;  // a change from now on needs another report
+  report_posted_ = true;
+}
+
+void TwinSync::on_report_sent(bool sent) {
+  if (!report_posted_) return;
+  report_posted_ = false;
+  if (!sent) {
+    dirty_ = true;
+    loop_.arm_timer(report_timer_, retry_.next_delay_ms());
+    return;
+  }
+  const bool patches = dialect_.reports_are_patches();
   if (patches) {
     report_in_flight_ = true;
     loop_.arm_timer(report_timer_, kReportTimeoutMs);
   } else {
-    twin_.forget_deleted();  // the full document no longer has them
+    twin_.forget_deleted();    // the full document no longer has them
+    if (dirty_) mark_dirty();  // changed while the report waited to be published
   }
 }
 

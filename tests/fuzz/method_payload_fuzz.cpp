@@ -158,7 +158,7 @@ class MethodPath {
   port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
   LastAnswer answer_;
-  DoorCore core_{loop_, *dialect_, answer_, door_, state_path()};
+  DoorCore core_{loop_, *dialect_, door_, state_path()};
   OutputPublisher outputs_{*dialect_, answer_};
   port::MemberTimer<MethodPath, &MethodPath::drain> drain_handler_{*this};
   port::EventFd wake_;

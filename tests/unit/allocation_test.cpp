@@ -142,7 +142,7 @@ class MessagePath : public ::testing::Test {
   port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
   RecordingPublisher publisher_;
-  DoorCore core_{loop_, *dialect_, publisher_, door_, fresh_state_path()};
+  DoorCore core_{loop_, *dialect_, door_, fresh_state_path()};
   OutputPublisher outputs_{*dialect_, publisher_};
   port::MemberTimer<MessagePath, &MessagePath::drain> drain_handler_{*this};
   port::EventFd wake_;

@@ -89,7 +89,7 @@ class DoorCoreTest : public ::testing::Test {
   DoorSettings door_ = fake_door();
   port::EventLoop loop_;
   RecordingSession session_;
-  DoorCore core_{loop_, *dialect_, session_, door_, state_path()};
+  DoorCore core_{loop_, *dialect_, door_, state_path()};
   OutputPublisher outputs_{*dialect_, session_};
   bool settings_changed_ = false;
   port::MemberTimer<DoorCoreTest, &DoorCoreTest::drain> drain_handler_{*this};

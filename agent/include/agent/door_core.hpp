@@ -12,7 +12,6 @@
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
 #include "agent/outbox.hpp"
-#include "agent/publisher.hpp"
 #include "agent/twin.hpp"
 #include "agent/twin_sync.hpp"
 #include "port/event_loop.hpp"
@@ -22,11 +21,11 @@ namespace door::agent {
 
 class DoorCore {
  public:
-  // loop: clock and timers; dialect: topics; twin_publisher: where the twin's own requests (GET,
-  // reported properties) go; door: the GPIO backend and the lock's settings; state_file: the
-  // applied desired properties (and, beside it, the lock's timed state).
-  DoorCore(port::EventLoop& loop, const Dialect& dialect, Publisher& twin_publisher,
-           const DoorSettings& door, const std::string& state_file);
+  // loop: clock and timers; dialect: topics; door: the GPIO backend and the lock's settings;
+  // state_file: the applied desired properties (and, beside it, the lock's timed state).
+  // Everything the core sends goes to its outbox.
+  DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSettings& door,
+           const std::string& state_file);
   DoorCore(const DoorCore&) = delete;
   DoorCore& operator=(const DoorCore&) = delete;
 

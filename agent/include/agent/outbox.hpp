@@ -32,6 +32,15 @@ struct Output {
   std::string_view body_view() const { return {body, body_length}; }
 };
 
+// The twin engine's own request (a twin GET, or the reported properties): at most one of each
+// waits at a time. The body stays in the twin engine's buffer until the runtime has published it.
+struct TwinRequest {
+  char topic[kMaxTopicLength + 1];
+  std::string_view body;
+  int qos;
+  bool retained;
+};
+
 class Outbox {
  public:
   Outbox() = default;
@@ -47,6 +56,11 @@ class Outbox {
   void post_report_due() { report_due_ = true; }
   // The desired settings in force changed (the twin's settings()); coalesced.
   void post_settings_changed() { settings_changed_ = true; }
+  // The twin engine's GET and report; the runtime tells it whether each went out
+  // (TwinSync::on_get_sent, on_report_sent).
+  [[nodiscard]] port::Status post_twin_get(std::string_view topic);
+  [[nodiscard]] port::Status post_report(std::string_view topic, std::string_view body,
+                                         bool retained);
 
   // Runtime: the next output, answers first, then the rest in the order posted; nullptr when
   // none. It stays valid until pop().
@@ -54,7 +68,12 @@ class Outbox {
   void pop();
   bool take_report_due() { return take(report_due_); }
   bool take_settings_changed() { return take(settings_changed_); }
-  bool empty() const { return count_ == 0 && !report_due_ && !settings_changed_; }
+  // The waiting twin GET or report, or nullptr; valid until the next post of its kind.
+  const TwinRequest* take_twin_get() { return take(twin_get_due_) ? &twin_get_ : nullptr; }
+  const TwinRequest* take_report() { return take(report_waiting_) ? &report_ : nullptr; }
+  bool empty() const {
+    return count_ == 0 && !report_due_ && !settings_changed_ && !twin_get_due_ && !report_waiting_;
+  }
 
  private:
   static bool take(bool& flag) {
@@ -74,6 +93,10 @@ class Outbox {
   uint64_t next_sequence_ = 0;
   bool report_due_ = false;
   bool settings_changed_ = false;
+  TwinRequest twin_get_;
+  TwinRequest report_;
+  bool twin_get_due_ = false;
+  bool report_waiting_ = false;
 };
 
 }  // namespace door::agent

@@ -1,6 +1,7 @@
 #pragma once
 // The runtime's end of the outbox: encodes each output of the door core with the dialect and
-// publishes it (method answers first, then door events), and tells the twin engine a report is due.
+// publishes it (method answers first, then door events, then the twin engine's GET and report, and
+// tells the twin engine whether they went out), and tells the twin engine a report is due.
 #include <cstddef>
 
 #include "agent/capacities.hpp"
