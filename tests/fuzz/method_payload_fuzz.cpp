@@ -53,13 +53,27 @@ class LastAnswer final : public Publisher {
   int count_ = 0;
 };
 
-// The desired properties' state file (not written: no desired change is sent), one per process.
-std::string state_path() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  const std::string path = std::string(tmpdir != nullptr ? tmpdir : "/tmp") +
-                           "/method-payload-fuzz-" + std::to_string(getpid()) + ".json";
-  for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
+// The state file, one per process: no desired change is sent, but timed locks are recorded beside
+// it ("<path>.hold"). Removed when the process exits.
+const std::string& state_file() {
+  static const std::string path = [] {
+    const char* tmpdir = std::getenv("TMPDIR");
+    return std::string(tmpdir != nullptr ? tmpdir : "/tmp") + "/method-payload-fuzz-" +
+           std::to_string(getpid()) + ".json";
+  }();
   return path;
+}
+
+void remove_state_files() {
+  for (const char* suffix : {"", ".prev", ".hold", ".hold.prev", ".hold.tmp"}) {
+    unlink((state_file() + suffix).c_str());
+  }
+}
+
+std::string state_path() {
+  remove_state_files();
+  std::atexit(&remove_state_files);  // once: the one MethodPath is a static
+  return state_file();
 }
 
 ConnectionSettings device() {
