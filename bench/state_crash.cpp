@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     if (child == 0) {
       close(pipe_fds[0]);
       for (long long n = 0;; ++n) {
-        door::port::replace_file(path.c_str(), n % 2 == 0 ? b : a);
+        // A write that fails ends the child: the parent then finds no write under way.
+        if (!door::port::replace_file(path.c_str(), n % 2 == 0 ? b : a)) _exit(2);
         if (n == 0) (void)!write(pipe_fds[1], "x", 1);  // the first write is under way
       }
     }

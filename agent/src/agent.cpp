@@ -32,10 +32,8 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       signals_(signals),
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
-      messages_(*dialect_, methods_, session_, twin_sync_),
-      door_hardware_(loop_, config_.door, DoorHardware::timed_state_path(config_.state_file)),
-      twin_(config_.state_file, DeviceLimits{config_.door.lock_settings.energized_unlocks}, *this),
-      twin_sync_(loop_, *dialect_, session_, twin_, door_methods_),
+      core_(loop_, *dialect_, config_.door, config_.state_file),
+      outputs_(*dialect_, session_),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
 
 int Agent::run() {
@@ -52,13 +50,11 @@ int Agent::run() {
   // The watchdog keep-alive comes from the loop itself: a stuck loop stops it, and systemd
   // restarts the agent.
   if (service_.watchdog_interval_ms() > 0) loop_.arm_timer(watchdog_timer_, 0);
-  if (!twin_sync_.start()) return 1;
   if (!session_.create(session_options_)) return 1;
   // The door comes first: its lock holds its state whatever the network does.
-  door_hardware_.start(door_methods_);  // without hardware the door methods answer 503
-  door_methods_.attach(door_hardware_.actuator(), door_hardware_.unavailable_reason());
-  if (!door_methods_.register_in(methods_)) return 1;
-  twin_.load();  // the desired properties applied before the last stop
+  if (!core_.start().is_ok()) return 1;
+  loop_.set_batch_end(&batch_end_handler_);
+  drain_outbox();  // the desired properties applied before the last stop
 
   log(Level::notice, "door-agent %s starting: device %s, %s dialect, server %s", DOOR_AGENT_VERSION,
       config_.connection.device_id.c_str(), dialect_->name(), session_options_.server_uri.c_str());
@@ -70,12 +66,11 @@ int Agent::run() {
   // and the loop is about to run. A door's readiness is local; its uplink's state goes in STATUS=,
   // and so does hardware that could not be used (its methods answer 503).
   const char* unavailable =
-      door_hardware_.actuator() == nullptr ? door_hardware_.unavailable_reason() : "";
+      core_.hardware().actuator() == nullptr ? core_.hardware().unavailable_reason() : "";
   char ready[kEventDetailLength * 2 + 96];
   std::snprintf(ready, sizeof ready, "READY=1\nSTATUS=connecting%s%s",
                 unavailable[0] != '\0' ? "; door hardware unavailable: " : "", unavailable);
-  if (!service_.send(ready) && service_.enabled())
-    log(Level::warning, "could not tell systemd READY=1");
+  service_.send(ready);
   loop_.run();
   log(Level::notice, "door-agent stopped");
   return exit_code_;
@@ -112,7 +107,7 @@ void Agent::start_connecting() {
 
 void Agent::schedule_reconnect(const char* what, const char* detail) {
   loop_.cancel_timer(renew_timer_);
-  twin_sync_.on_disconnected();
+  core_.twin_sync().on_disconnected();
   const int64_t delay = backoff_.next_delay_ms();
   const char* tls = last_tls_error_[0] != '\0' ? last_tls_error_ : nullptr;
   char status[kEventDetailLength * 2 + 96];
@@ -127,11 +122,9 @@ void Agent::schedule_reconnect(const char* what, const char* detail) {
 }
 
 void Agent::tell_status(const char* state, const char* reason) {
-  if (!service_.enabled()) return;
   char message[kEventDetailLength * 2 + 160];
   std::snprintf(message, sizeof message, "STATUS=%s%s", state, reason);
-  // Best effort: systemctl status shows it; a lost status changes nothing for the door.
-  if (!service_.send(message)) log(Level::debug, "could not tell systemd the status");
+  service_.send(message);  // systemctl status shows it; a lost status changes nothing for the door
 }
 
 void Agent::on_reconnect_timer() {
@@ -143,7 +136,7 @@ void Agent::on_renew_timer() {
   if (state_ != State::online && state_ != State::subscribing) return;
   log(Level::info, "renewing the SAS token: reconnecting with a new one");
   state_ = State::renewing;
-  twin_sync_.on_disconnected();
+  core_.twin_sync().on_disconnected();
   if (!session_.disconnect(kDisconnectTimeoutMs)) start_connecting();
 }
 
@@ -152,21 +145,14 @@ void Agent::on_stop_timer() {
   loop_.stop();
 }
 
-void Agent::publish_event(std::string_view body) {
-  // A door event that cannot be queued is lost (the session logged why), but the reported door
-  // state that follows carries the state it told.
-  if (session_.connected() && !session_.publish(dialect_->telemetry_topic(), body, 1, false)) {
-    log(Level::warning, "door event not sent; the reported door state carries it");
-  }
-  twin_sync_.mark_dirty();
+void Agent::drain_outbox() {
+  if (core_.outbox().empty()) return;
+  if (outputs_.drain(core_, session_.connected())) apply_settings(core_.twin().settings());
 }
 
 void Agent::apply_settings(const DesiredSettings& s) {
   port::set_log_level(s.log_level_set ? s.log_level : config_.log_level);
-  door_methods_.set_defaults(s.default_lock_seconds, s.auto_relock_seconds);
-  if (hal::LockActuator* actuator = door_hardware_.actuator()) {
-    actuator->set_fail_mode(s.fail_mode_set ? s.fail_mode : config_.door.lock_settings.fail_mode);
-  }
+  core_.apply_door_settings(s, config_.door.lock_settings.fail_mode);
   telemetry_interval_ms_ = s.telemetry_interval_seconds * 1000;
   if (telemetry_interval_ms_ > 0) {
     loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);
@@ -176,20 +162,22 @@ void Agent::apply_settings(const DesiredSettings& s) {
 }
 
 void Agent::on_telemetry_timer() {
-  door_methods_.publish_state();
+  core_.post_state();
   if (telemetry_interval_ms_ > 0) loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);
 }
 
 void Agent::begin_stop(int signal_number) {
   log(Level::notice, "stopping on %s", strsignal(signal_number));
   service_.send("STOPPING=1");
-  door_hardware_.shut_down();
+  core_.shut_down();
+  drain_outbox();  // the door events of the stop go out before the offline announcement
   const bool was_connected = session_.connected();
   state_ = State::stopping;
   loop_.cancel_timer(reconnect_timer_);
   loop_.cancel_timer(renew_timer_);
   loop_.cancel_timer(telemetry_timer_);
-  twin_sync_.on_disconnected();  // nothing more to report: the offline announcement is the last
+  // Nothing more to report: the offline announcement is the last.
+  core_.twin_sync().on_disconnected();
   if (!was_connected) {
     loop_.stop();
     return;
@@ -215,7 +203,7 @@ void Agent::reload() {
     return;
   }
   config_.log_level = fresh.log_level;
-  apply_settings(twin_.settings());  // a desired logLevel still wins over the file's
+  apply_settings(core_.twin().settings());  // a desired logLevel still wins over the file's
   log(Level::notice,
       "SIGHUP: config reloaded (log level applied; connection changes take effect "
       "after a restart)");
@@ -236,8 +224,9 @@ void Agent::on_wake(uint32_t) {
   SessionEvent event;
   while (inbox_.pop_event(event)) handle_event(event);
   while (const InboxMessage* message = inbox_.peek_message()) {
-    if (state_ != State::stopping) messages_.handle(*message);
+    if (state_ != State::stopping) core_.handle(*message);
     inbox_.release_message();
+    drain_outbox();  // each message's answer goes out before the next message is handled
   }
   if (const std::size_t dropped = inbox_.take_dropped()) {
     log(Level::warning, "inbox full: %zu connection events were dropped", dropped);
@@ -247,7 +236,7 @@ void Agent::on_wake(uint32_t) {
         "inbox full: %zu messages left with the MQTT client until its next packet arrives",
         refused);
   }
-  if (!told_online_ && twin_sync_.ready()) {
+  if (!told_online_ && core_.twin_sync().ready()) {
     tell_status("online, desired properties reconciled", "");
     told_online_ = true;
   }
@@ -269,7 +258,7 @@ void Agent::handle_event(const SessionEvent& event) {
     case SessionEventKind::connected: {
       log(Level::info, "connected to %s; subscribing", session_options_.server_uri.c_str());
       backoff_.reset();
-      Subscription subscriptions[Dialect::kMaxSubscriptions];
+      Subscription subscriptions[kMaxSubscriptions];
       const std::size_t count = dialect_->subscriptions(subscriptions);
       state_ = State::subscribing;
       if (!session_.subscribe(subscriptions, count)) {
@@ -292,7 +281,7 @@ void Agent::handle_event(const SessionEvent& event) {
       state_ = State::online;
       log(Level::notice, "online: device %s on %s", config_.connection.device_id.c_str(),
           session_options_.server_uri.c_str());
-      twin_sync_.on_subscribed();
+      core_.twin_sync().on_subscribed();
       return;
     case SessionEventKind::subscribe_failed:
       log(Level::error, "subscribing failed (code %d): %s", event.code, event.detail);
@@ -302,12 +291,12 @@ void Agent::handle_event(const SessionEvent& event) {
     case SessionEventKind::connect_failed: {
       if (state_ == State::stopping) return;
       char reason[kEventDetailLength + 64];
-      // Paho's own text for transport failures; our words for a broker's CONNACK refusal.
+      // The session's own text for transport failures; our words for a server's refusal.
       std::snprintf(reason, sizeof reason, "%s",
-                    event.detail[0] != '\0' && !credentials_refused(event.code)
+                    event.detail[0] != '\0' && !credentials_refused(event.failure)
                         ? event.detail
-                        : describe_connect_failure(event.code));
-      if (credentials_refused(event.code)) {
+                        : describe(event.failure));
+      if (credentials_refused(event.failure)) {
         // Retrying refused credentials quickly cannot help: wait the longest backoff.
         log(Level::error, "cannot connect: %s; check the device's credentials; retrying in %d s",
             reason, config_.connection.reconnect_max_ms / 1000);

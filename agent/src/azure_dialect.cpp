@@ -2,6 +2,7 @@
 
 #include "agent/sas_token.hpp"
 #include "port/clock.hpp"
+#include "port/log.hpp"
 
 namespace door::agent {
 
@@ -12,7 +13,11 @@ constexpr int64_t kRenewPercent = 80;
 
 AzureDialect::AzureDialect(const ConnectionSettings& settings) : settings_(settings) {
   port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
-  protocol::azure::format_telemetry(telemetry, settings_.device_id);  // the id was validated
+  // The id was validated with the config, so the topic fits.
+  if (!protocol::azure::format_telemetry(telemetry, settings_.device_id)) {
+    port::log(port::Level::error, "azure: no telemetry topic for device id %s",
+              settings_.device_id.c_str());
+  }
 }
 
 SessionOptions AzureDialect::session_options() const {
@@ -21,7 +26,10 @@ SessionOptions AzureDialect::session_options() const {
   o.client_id = settings_.device_id;
   char username[kMaxTopicLength + 256];
   port::TextWriter w(username, sizeof username);
-  protocol::azure::format_username(w, settings_.hub_host_name, settings_.device_id);
+  if (!protocol::azure::format_username(w, settings_.hub_host_name, settings_.device_id)) {
+    port::log(port::Level::error, "azure: the user name does not fit in %zu bytes",
+              sizeof username);
+  }
   o.username = std::string(w.view());
   o.ca_file = settings_.ca_file;
   o.client_cert_file = settings_.client_cert_file;

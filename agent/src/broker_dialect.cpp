@@ -1,6 +1,7 @@
 #include "broker_dialect.hpp"
 
 #include "agent/capacities.hpp"
+#include "port/log.hpp"
 #include "status_document.hpp"
 
 namespace door::agent {
@@ -15,10 +16,13 @@ BrokerDialect::BrokerDialect(const ConnectionSettings& settings) : settings_(set
   port::TextWriter status(status_topic_, sizeof status_topic_);
   port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
   // The device id was validated with the config, so these fit.
-  protocol::broker::format_methods_subscription(methods, settings_.device_id);
-  protocol::broker::format_desired(desired, settings_.device_id);
-  protocol::broker::format_status(status, settings_.device_id);
-  protocol::broker::format_telemetry(telemetry, settings_.device_id);
+  if (!protocol::broker::format_methods_subscription(methods, settings_.device_id) ||
+      !protocol::broker::format_desired(desired, settings_.device_id) ||
+      !protocol::broker::format_status(status, settings_.device_id) ||
+      !protocol::broker::format_telemetry(telemetry, settings_.device_id)) {
+    port::log(port::Level::error, "broker: no topics for device id %s",
+              settings_.device_id.c_str());
+  }
 }
 
 SessionOptions BrokerDialect::session_options() const {
@@ -63,7 +67,7 @@ bool BrokerDialect::format_reported(port::TextWriter& out, std::string_view) con
 }
 
 bool BrokerDialect::publish_status(Publisher& publisher, bool online) {
-  char payload[256];
+  char payload[kMaxStatusDocumentBytes];
   port::TextWriter doc(payload, sizeof payload);
   doc.add(online ? R"({"online":true,)" : R"({"online":false,)");
   if (!add_status_fields(doc, online ? "connectedAt" : "disconnectedAt") || !doc.add('}').ok()) {

@@ -1,6 +1,7 @@
 #include "agent/door_methods.hpp"
 
 #include "port/clock.hpp"
+#include "port/log.hpp"
 #include "protocol/duration.hpp"
 
 namespace door::agent {
@@ -142,11 +143,14 @@ int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& re
   int64_t hold_ms = -1;
   if (!parse_hold(call.payload, lock ? "lockTime" : "unlockTime", hold_ms, response)) return 400;
   if (hold_ms < 0) hold_ms = lock ? default_lock_ms_ : auto_relock_ms_;
-  if (call.reply == kNoReplyHandle || pending_reply_ != kNoReplyHandle) return busy(response);
+  if (pending_) return busy(response);
   switch (lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms)) {
     case hal::CommandResult::done: add_success(response, lock); return 200;
     case hal::CommandResult::pending:
-      pending_reply_ = call.reply;
+      // rid and method were validated by the topic parser, so they fit.
+      port::TextWriter(pending_rid_, sizeof pending_rid_).add(call.rid);
+      port::TextWriter(pending_method_, sizeof pending_method_).add(call.method);
+      pending_ = true;
       pending_lock_ = lock;
       return kReplyLater;
     case hal::CommandResult::door_open:
@@ -181,7 +185,7 @@ int DoorMethods::get_door_state(const MethodCall& call, port::TextWriter& respon
 }
 
 void DoorMethods::on_command_finished(bool confirmed) {
-  if (pending_reply_ == kNoReplyHandle) return;  // the end of a timed state, not a method call
+  if (!pending_) return;  // the end of a timed state, not a method call
   port::TextWriter body(deferred_body_, sizeof deferred_body_);
   int status = 200;
   if (confirmed) {
@@ -194,9 +198,13 @@ void DoorMethods::on_command_finished(bool confirmed) {
     add_state(body);
     body.add('}');
   }
-  const ReplyHandle handle = pending_reply_;
-  pending_reply_ = kNoReplyHandle;
-  replier_.reply(handle, status, body.view());
+  pending_ = false;
+  const port::Status posted =
+      outbox_.post_answer(pending_rid_, pending_method_, status, body.view());
+  if (!posted.is_ok()) {
+    port::log(port::Level::error, "method %s (rid %s): the %d answer was not queued: outbox %s",
+              pending_method_, pending_rid_, status, posted.text());
+  }
 }
 
 void DoorMethods::set_defaults(int64_t lock_seconds, int64_t relock_seconds) {
@@ -215,22 +223,30 @@ void DoorMethods::add_door_report(port::JsonObjectWriter& report) const {
   report.text().add('}');
 }
 
-void DoorMethods::publish(const char* event) {
+void DoorMethods::post_event(const char* event) {
   port::TextWriter body(event_body_, sizeof event_body_);
   body.add(R"({"event":")").add(event).add("\",");
   add_state(body);
   body.add(R"(,"at":")");
   add_utc(body, port::wall_seconds());
   body.add("\"}");
-  if (body.ok()) telemetry_.publish_event(body.view());
+  // A door event that cannot be queued is lost, but the reported door state that follows carries
+  // the state it told.
+  outbox_.post_report_due();
+  const port::Status posted =
+      body.ok() ? outbox_.post_event(body.view()) : port::Status::too_large();
+  if (!posted.is_ok()) {
+    port::log(port::Level::warning, "door event %s not queued (%s); the reported state carries it",
+              event, posted.text());
+  }
 }
 
-void DoorMethods::publish_state() {
-  if (actuator_ != nullptr) publish("state");
+void DoorMethods::post_state() {
+  if (actuator_ != nullptr) post_event("state");
 }
 
 void DoorMethods::on_lock_event(hal::LockEvent event) {
-  publish(hal::to_string(event));
+  post_event(hal::to_string(event));
 }
 
 }  // namespace door::agent

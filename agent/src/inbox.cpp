@@ -72,7 +72,8 @@ Inbox::Taken Inbox::push_message(std::string_view topic, const void* payload,
   return taken;
 }
 
-void Inbox::push_event(SessionEventKind kind, int code, std::string_view detail) {
+void Inbox::push_event(SessionEventKind kind, int code, std::string_view detail,
+                       ConnectFailure failure) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (event_count_ == kSessionEventSlots) {
@@ -81,6 +82,7 @@ void Inbox::push_event(SessionEventKind kind, int code, std::string_view detail)
     }
     SessionEvent& e = events_[(event_head_ + event_count_) % kSessionEventSlots];
     e.kind = kind;
+    e.failure = failure;
     e.code = code;
     copy_text(e.detail, sizeof e.detail, detail);
     ++event_count_;

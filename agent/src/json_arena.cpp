@@ -36,15 +36,26 @@ void JsonArenaBase::release(void* pointer) {
   if (t_active == nullptr) std::free(pointer);  // in a scope the arena is reset as a whole
 }
 
-JsonArenaScope::JsonArenaScope(JsonArenaBase& arena) : arena_(arena) {
-  arena_.used_ = 0;
+JsonArenaScope::JsonArenaScope(JsonArenaBase& arena)
+    : arena_(arena),
+      enclosing_(t_active),
+      enclosing_used_(arena.used_),
+      enclosing_exhausted_(arena.exhausted_) {
+  // A scope nested in one on the same arena allocates after the enclosing scope's documents,
+  // which stay valid; otherwise the arena starts empty.
+  if (enclosing_ != &arena_) {
+    arena_.used_ = 0;
+    enclosing_used_ = 0;
+    enclosing_exhausted_ = false;
+  }
   arena_.exhausted_ = false;
   t_active = &arena_;
 }
 
 JsonArenaScope::~JsonArenaScope() {
-  t_active = nullptr;
-  arena_.used_ = 0;
+  arena_.used_ = enclosing_used_;
+  arena_.exhausted_ = enclosing_exhausted_;
+  t_active = enclosing_;
 }
 
 cJSON* JsonArenaScope::parse(std::string_view text, protocol::JsonRefusal* refusal,

@@ -70,11 +70,9 @@ void MessageHandler::handle_method(const InboxMessage& message,
         .add_uint(kMaxPayloadBytes)
         .add(R"( bytes"})");
   } else if (MethodHandler* handler = methods_.find(topic.method)) {
-    const ReplyHandle handle = reserve_reply(topic.rid, topic.method);
-    status = handler->call(MethodCall{message.payload_view(), handle}, body);
-    if (status == kReplyLater && handle != kNoReplyHandle) return;
-    if (handle != kNoReplyHandle) pending_[handle].used = false;
-    if (status == kReplyLater || !body.ok()) {  // a handler that broke its contract
+    status = handler->call(MethodCall{message.payload_view(), topic.rid, topic.method}, body);
+    if (status == kReplyLater) return;  // the handler posts its answer when the hardware answers
+    if (!body.ok()) {                   // a handler that broke its contract
       body.clear();
       status = 500;
       body.add(R"({"message":"the method did not produce a response"})");
@@ -84,50 +82,12 @@ void MessageHandler::handle_method(const InboxMessage& message,
     status = 404;
     body.add(R"({"message":"unknown method ')").add(topic.method).add(R"('"})");
   }
-  respond(topic.rid, topic.method, status, body.view());
-}
-
-ReplyHandle MessageHandler::reserve_reply(std::string_view rid, std::string_view method) {
-  for (std::size_t i = 0; i < kMaxPendingReplies; ++i) {
-    PendingReply& p = pending_[i];
-    if (p.used) continue;
-    // rid and method were validated by the topic parser, so they fit.
-    port::TextWriter(p.rid, sizeof p.rid).add(rid);
-    port::TextWriter(p.method, sizeof p.method).add(method);
-    p.used = true;
-    return static_cast<ReplyHandle>(i);
-  }
-  return kNoReplyHandle;
-}
-
-void MessageHandler::reply(ReplyHandle handle, int status, std::string_view body) {
-  if (handle < 0 || static_cast<std::size_t>(handle) >= kMaxPendingReplies ||
-      !pending_[handle].used) {
-    return;
-  }
-  PendingReply& p = pending_[handle];
-  p.used = false;
-  respond(p.rid, p.method, status, body);
-}
-
-void MessageHandler::respond(std::string_view rid, std::string_view method, int status,
-                             std::string_view body) {
-  port::log(status < 400 ? port::Level::info : port::Level::warning, "method %.*s (rid %.*s): %d",
-            static_cast<int>(method.size()), method.data(), static_cast<int>(rid.size()),
-            rid.data(), status);
-  port::TextWriter topic(response_topic_, sizeof response_topic_);
-  if (!dialect_.format_method_response(topic, status, rid)) {
-    port::log(port::Level::error, "cannot form the response topic for rid %.*s",
-              static_cast<int>(rid.size()), rid.data());
-    return;
-  }
-  if (!publisher_.publish(topic.c_str(), body.empty() ? std::string_view("{}") : body, 1, false)) {
+  const port::Status posted = outbox_.post_answer(topic.rid, topic.method, status, body.view());
+  if (!posted.is_ok()) {
     // The caller's request times out (IoT Hub: 504); a later answer would come too late to help.
-    ++unsent_responses_;
-    port::log(port::Level::error,
-              "method %.*s (rid %.*s): the %d response could not be sent (%zu unsent so far)",
-              static_cast<int>(method.size()), method.data(), static_cast<int>(rid.size()),
-              rid.data(), status, unsent_responses_);
+    port::log(port::Level::error, "method %.*s (rid %.*s): the %d answer was not queued: outbox %s",
+              static_cast<int>(topic.method.size()), topic.method.data(),
+              static_cast<int>(topic.rid.size()), topic.rid.data(), status, posted.text());
   }
 }
 

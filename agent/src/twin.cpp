@@ -60,8 +60,8 @@ int count_members(const cJSON* object) {
 
 }  // namespace
 
-Twin::Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects)
-    : state_path_(std::move(state_path)), limits_(limits), effects_(effects) {}
+Twin::Twin(std::string state_path, const DeviceLimits& limits, Outbox& outbox)
+    : state_path_(std::move(state_path)), limits_(limits), outbox_(outbox) {}
 
 void Twin::load() {
   if (load_file(state_path_)) return;
@@ -78,7 +78,7 @@ void Twin::load() {
     return;
   }
   log(Level::notice, "desired properties: none applied yet (version 0)");
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
 }
 
 bool Twin::load_file(const std::string& path) {
@@ -111,7 +111,7 @@ bool Twin::load_file(const std::string& path) {
   commit_acks(version_, desired);
   log(Level::notice, "desired properties: version %lld loaded from %s",
       static_cast<long long>(version_), path.c_str());
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
   return true;
 }
 
@@ -284,7 +284,7 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
   commit_acks(version, current);
   log(Level::notice, "desired properties: version %lld applied (%zu keys changed)",
       static_cast<long long>(version), changed);
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
   return Outcome::applied;
 }
 
@@ -315,11 +315,11 @@ Twin::Outcome Twin::retry_save() {
   }
   log(Level::notice, "desired properties: version %lld saved and applied",
       static_cast<long long>(version_));
-  effects_.apply_settings(settings_);
+  outbox_.post_settings_changed();
   return Outcome::applied;
 }
 
-bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view description) {
+void Twin::stage(std::string_view key, int code, bool deleted, std::string_view description) {
   StagedAck* slot = nullptr;
   // A key named twice in one change is acknowledged once, as it was named last.
   for (std::size_t i = 0; i < staged_count_ && slot == nullptr; ++i) {
@@ -337,13 +337,12 @@ bool Twin::stage(std::string_view key, int code, bool deleted, std::string_view 
   }
   if (slot == nullptr) {
     ++unacknowledged_;
-    return false;
+    return;
   }
   slot->key = key;
   slot->code = code;
   slot->deleted = deleted;
   port::TextWriter(slot->description, sizeof slot->description).add(description);
-  return true;
 }
 
 Twin::Ack* Twin::find_ack(std::string_view key, const cJSON* document) {

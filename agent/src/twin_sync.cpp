@@ -25,11 +25,11 @@ constexpr int64_t kSaveRetryMaxMs = 60000;
 
 }  // namespace
 
-TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& publisher, Twin& twin,
+TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
                    DoorMethods& door)
     : loop_(loop),
       dialect_(dialect),
-      publisher_(publisher),
+      outbox_(outbox),
       twin_(twin),
       door_(door),
       retry_(hub_request_backoff(random_)),
@@ -43,7 +43,7 @@ bool TwinSync::start() {
          save_timer_ != port::kNoTimer;
 }
 
-void TwinSync::next_rid(char (&rid)[24]) {
+void TwinSync::next_rid(char (&rid)[kMaxOwnRequestIdLength + 1]) {
   port::TextWriter(rid, sizeof rid).add_uint(next_rid_++);
 }
 
@@ -56,6 +56,7 @@ void TwinSync::on_subscribed() {
 
 void TwinSync::on_disconnected() {
   connected_ = false;
+  report_posted_ = false;
   ready_ = false;
   get_in_flight_ = false;
   report_in_flight_ = false;
@@ -75,10 +76,17 @@ bool TwinSync::send_get() {
   next_rid(get_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
   if (!dialect_.format_twin_get(topic, get_rid_)) return false;
-  get_in_flight_ = publisher_.publish(topic.c_str(), "", 0, false);
   newest_patch_seen_ = -1;
+  // In flight once the runtime has published it (on_get_sent); the timeout covers both.
+  get_in_flight_ = outbox_.post_twin_get(topic.view()).is_ok();
   loop_.arm_timer(get_timer_, get_in_flight_ ? kTwinGetTimeoutMs : retry_.next_delay_ms());
   return true;
+}
+
+void TwinSync::on_get_sent(bool sent) {
+  if (sent || !get_in_flight_) return;
+  get_in_flight_ = false;
+  loop_.arm_timer(get_timer_, retry_.next_delay_ms());
 }
 
 void TwinSync::on_get_timer() {
@@ -86,12 +94,13 @@ void TwinSync::on_get_timer() {
   if (get_in_flight_)
     log(Level::warning, "twin GET unanswered after %lld s; asking again",
         static_cast<long long>(kTwinGetTimeoutMs / 1000));
-  send_get();
+  if (!send_get()) became_ready();  // no twin GET in this dialect: nothing to wait for
 }
 
 void TwinSync::mark_dirty() {
   dirty_ = true;
-  if (connected_ && ready_ && !report_in_flight_ && !loop_.timer_armed(report_timer_)) {
+  if (connected_ && ready_ && !report_in_flight_ && !report_posted_ &&
+      !loop_.timer_armed(report_timer_)) {
     loop_.arm_timer(report_timer_, kReportCoalesceMs);
   }
 }
@@ -104,7 +113,7 @@ void TwinSync::on_report_timer() {
     report_in_flight_ = false;
     dirty_ = true;
   }
-  if (dirty_) send_report();
+  if (dirty_ && !report_posted_) send_report();
 }
 
 void TwinSync::send_report() {
@@ -119,23 +128,36 @@ void TwinSync::send_report() {
         .add_int(twin_.version())
         .add('}');
   }
-  twin_.add_acks(report, patches);
+  const bool acks_fit = twin_.add_acks(report, patches);
   next_rid(report_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!report.close() || !dialect_.format_reported(topic, report_rid_)) {
+  if (!acks_fit || !report.close() || !dialect_.format_reported(topic, report_rid_)) {
     log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
     return;
   }
-  if (!publisher_.publish(topic.c_str(), doc.view(), 1, !patches)) {
+  if (!outbox_.post_report(topic.view(), doc.view(), !patches).is_ok()) {
     loop_.arm_timer(report_timer_, retry_.next_delay_ms());
     return;
   }
-  dirty_ = false;
+  dirty_ = false;  // a change from now on needs another report
+  report_posted_ = true;
+}
+
+void TwinSync::on_report_sent(bool sent) {
+  if (!report_posted_) return;
+  report_posted_ = false;
+  if (!sent) {
+    dirty_ = true;
+    loop_.arm_timer(report_timer_, retry_.next_delay_ms());
+    return;
+  }
+  const bool patches = dialect_.reports_are_patches();
   if (patches) {
     report_in_flight_ = true;
     loop_.arm_timer(report_timer_, kReportTimeoutMs);
   } else {
-    twin_.forget_deleted();  // the full document no longer has them
+    twin_.forget_deleted();    // the full document no longer has them
+    if (dirty_) mark_dirty();  // changed while the report waited to be published
   }
 }
 
@@ -166,7 +188,8 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
     }
     after_apply(outcome);
     if (newest_patch_seen_ > twin_.newest_version()) {
-      send_get();  // a change arrived while the GET was under way and is newer than its answer
+      // A change arrived while the GET was under way and is newer than its answer.
+      if (!send_get()) became_ready();
       return;
     }
     became_ready();

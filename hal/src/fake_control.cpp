@@ -18,7 +18,7 @@ FakeControl::FakeControl(port::EventLoop& loop, FakeGpio& gpio, std::string fifo
 
 FakeControl::~FakeControl() {
   if (fd_ < 0) return;
-  loop_.remove_fd(fd_);
+  loop_.remove_fd(fd_, this);
   close(fd_);
 }
 

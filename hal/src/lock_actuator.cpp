@@ -70,8 +70,8 @@ LockActuator::LockActuator(port::EventLoop& loop, const LockSettings& settings, 
       target_(settings.default_state) {}
 
 LockActuator::~LockActuator() {
-  if (feedback_ != nullptr) loop_.remove_fd(feedback_->event_fd());
-  if (door_input_ != nullptr) loop_.remove_fd(door_input_->event_fd());
+  if (feedback_ != nullptr) loop_.remove_fd(feedback_->event_fd(), &feedback_handler_);
+  if (door_input_ != nullptr) loop_.remove_fd(door_input_->event_fd(), &door_handler_);
 }
 
 bool LockActuator::start() {

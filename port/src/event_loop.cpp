@@ -33,8 +33,11 @@ bool EventLoop::add_fd(int fd, uint32_t epoll_events, FdHandler* handler) {
   return true;
 }
 
-void EventLoop::remove_fd(int fd) {
+void EventLoop::remove_fd(int fd, const FdHandler* handler) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  for (int i = 0; i < batch_size_; ++i) {
+    if (batch_[i] == handler) batch_[i] = nullptr;
+  }
 }
 
 TimerId EventLoop::add_timer(TimerHandler* handler) {
@@ -100,10 +103,19 @@ void EventLoop::run_once(int timeout_ms) {
   epoll_event events[kMaxEventsPerWait];
   const int n = epoll_wait(epoll_fd_, events, kMaxEventsPerWait, next_timeout_ms(timeout_ms));
   if (n < 0 && errno != EINTR) log_errno(Level::error, "epoll_wait");
-  for (int i = 0; i < n; ++i) {
-    static_cast<FdHandler*>(events[i].data.ptr)->on_fd_ready(events[i].events);
+  FdHandler* handlers[kMaxEventsPerWait];
+  for (int i = 0; i < n; ++i) handlers[i] = static_cast<FdHandler*>(events[i].data.ptr);
+  batch_ = handlers;
+  batch_size_ = n < 0 ? 0 : n;
+  for (int i = 0; i < batch_size_; ++i) {
+    FdHandler* handler = handlers[i];
+    handlers[i] = nullptr;  // dispatched: a later removal has nothing left to clear here
+    if (handler != nullptr) handler->on_fd_ready(events[i].events);
   }
+  batch_ = nullptr;
+  batch_size_ = 0;
   fire_due_timers();
+  if (batch_end_ != nullptr) batch_end_->on_timer();
 }
 
 void EventLoop::run() {

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "port/log.hpp"
+
 namespace door::port {
 
 ServiceNotify::ServiceNotify() {
@@ -33,15 +35,18 @@ ServiceNotify::~ServiceNotify() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool ServiceNotify::send(const char* message) {
-  if (fd_ < 0) return false;
+void ServiceNotify::send(const char* message) {
+  if (fd_ < 0) return;  // not run by systemd
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, path_, path_length_);
   const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path_length_);
   const std::size_t length = std::strlen(message);
-  return sendto(fd_, message, length, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address), size) ==
-         static_cast<ssize_t>(length);
+  if (sendto(fd_, message, length, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address), size) !=
+      static_cast<ssize_t>(length)) {
+    // systemd then goes by its timeouts (start, watchdog); the agent carries on.
+    log_errno(Level::warning, "service manager notification not sent");
+  }
 }
 
 }  // namespace door::port

@@ -51,9 +51,10 @@ std::vector<std::string> Fleet::incomplete() const {
 
 bool Fleet::load(BrokerClient& client, std::string& error) {
   const std::string marker = client.private_topic("fleet-loaded");
-  if (!client.subscribe("devices/+/status", 1) || !client.subscribe("devices/+/twin/reported", 1) ||
-      !client.subscribe("devices/+/twin/desired", 1) || !client.subscribe(marker, 1) ||
-      !client.publish(marker, "", 1, false)) {
+  if (!client.subscribe(protocol::broker::kFleetStatusSubscription, 1) ||
+      !client.subscribe(protocol::broker::kFleetReportedSubscription, 1) ||
+      !client.subscribe(protocol::broker::kFleetDesiredSubscription, 1) ||
+      !client.subscribe(marker, 1) || !client.publish(marker, "", 1, false)) {
     error = "cannot subscribe to the fleet's documents (check the scheduler's ACL)";
     return false;
   }

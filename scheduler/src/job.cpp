@@ -48,11 +48,6 @@ void Statistics::count(DeviceStatus status, int delta) {
   }
 }
 
-bool final_status(JobStatus status) {
-  return status == JobStatus::completed || status == JobStatus::failed ||
-         status == JobStatus::cancelled;
-}
-
 bool valid_job_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {

@@ -10,6 +10,7 @@
 #include "port/clock.hpp"
 #include "port/text_writer.hpp"
 #include "protocol/json_document.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/merge_patch.hpp"
 #include "protocol/topics.hpp"
 #include "scheduler/query.hpp"
@@ -137,7 +138,8 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
   cJSON* merged = protocol::merge_patch(desired.release(), patch.get());
   JsonDocument document(merged);
   cJSON_DeleteItemFromObjectCaseSensitive(merged, "$version");
-  cJSON_AddNumberToObject(merged, "$version", static_cast<double>(version));
+  // As text: a double would print versions past 2^53 inexactly, and the agents refuse those.
+  cJSON_AddRawToObject(merged, "$version", std::to_string(version).c_str());
   const std::string text = json_text(merged);
   // Stored before it is published: the broker never holds a version the store lacks.
   if (!store_.save_desired(device_id, JobStore::DesiredDocument{version, text})) {
@@ -145,12 +147,19 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
     error = store_.error();
     return false;
   }
-  if (!client_.publish("devices/" + device_id + "/twin/desired", text, 1, true)) {
+  char topic[protocol::kMaxTopicLength + 1];
+  port::TextWriter topic_text(topic, sizeof topic);
+  if (!protocol::broker::format_desired(topic_text, device_id)) {
+    code = 500;
+    error = "the device id cannot name a topic";
+    return false;
+  }
+  if (!client_.publish(topic, text, 1, true)) {
     code = 500;
     error = "the broker did not take the desired document";
     return false;
   }
-  fleet_.update(Message{"devices/" + device_id + "/twin/desired", text, true});
+  fleet_.update(Message{topic, text, true});
   return true;
 }
 
@@ -198,7 +207,7 @@ void JobRunner::start_device(Job& job, DeviceResult& result) {
       .add_int(job.run)
       .add('.')
       .add_int(++next_request_);
-  char topic[512];
+  char topic[protocol::kMaxTopicLength + 1];
   port::TextWriter t(topic, sizeof topic);
   if (!protocol::broker::format_method_request(t, result.device_id, job.method, rid) ||
       !client_.send(topic, job.payload)) {
@@ -293,8 +302,8 @@ Job JobRunner::run(Job job) {
     }
   }
   for (const auto& [id, r] : results_) statistics_.count(r.status, 1);
-  const bool subscribed =
-      job.type != JobType::device_method || client_.subscribe("devices/+/methods/res/#", 1);
+  const bool subscribed = job.type != JobType::device_method ||
+                          client_.subscribe(protocol::broker::kFleetMethodResponseSubscription, 1);
 
   const int64_t deadline =
       port::monotonic_ms() + (job.started + job.max_execution_s - port::wall_seconds()) * 1000;

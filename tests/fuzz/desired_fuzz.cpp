@@ -40,12 +40,17 @@ bool same(const DesiredSettings& a, const DesiredSettings& b) {
          a.log_level_set == b.log_level_set && a.log_level == b.log_level;
 }
 
-class InForce final : public TwinEffects {
+// The settings the runtime applies: the twin's, taken when its outbox says they changed.
+class InForce final {
  public:
-  void apply_settings(const DesiredSettings& settings) override { settings_ = settings; }
-  const DesiredSettings& settings() const { return settings_; }
+  Outbox& outbox() { return outbox_; }
+  const DesiredSettings& settings(const Twin& twin) {
+    if (outbox_.take_settings_changed()) settings_ = twin.settings();
+    return settings_;
+  }
 
  private:
+  Outbox outbox_;
   DesiredSettings settings_;
 };
 
@@ -147,7 +152,7 @@ void check_acks(Twin& twin, const cJSON* desired) {
   }
 }
 
-void apply_and_check(Twin& twin, const InForce& in_force, const StateFile& state,
+void apply_and_check(Twin& twin, InForce& in_force, const StateFile& state,
                      std::string_view payload, DesiredSource source, int64_t topic_version) {
   const int64_t version = twin.version();
   const DesiredSettings settings = twin.settings();
@@ -157,12 +162,13 @@ void apply_and_check(Twin& twin, const InForce& in_force, const StateFile& state
   } else {
     require(twin.version() == version && same(twin.settings(), settings));
   }
-  require(same(in_force.settings(), twin.settings()));
+  require(same(in_force.settings(twin), twin.settings()));
   JsonPtr desired(nullptr, &cJSON_Delete);
   if (twin.version() > 0) {
     desired = check_saved(state, twin.version());
     InForce reloaded_in_force;
-    const auto reloaded = std::make_unique<Twin>(state.path(), DeviceLimits{}, reloaded_in_force);
+    const auto reloaded =
+        std::make_unique<Twin>(state.path(), DeviceLimits{}, reloaded_in_force.outbox());
     reloaded->load();
     require(reloaded->version() == twin.version() && same(reloaded->settings(), twin.settings()));
   }
@@ -178,7 +184,7 @@ void check_changes(std::string_view input) {
       input.substr(newline == std::string_view::npos ? input.size() : newline + 1);
   const StateFile state;
   InForce in_force;
-  const auto twin = std::make_unique<Twin>(state.path(), DeviceLimits{}, in_force);
+  const auto twin = std::make_unique<Twin>(state.path(), DeviceLimits{}, in_force.outbox());
   twin->load();
   apply_and_check(*twin, in_force, state, document, DesiredSource::document, 1);
   apply_and_check(*twin, in_force, state, patch, DesiredSource::patch, 2);

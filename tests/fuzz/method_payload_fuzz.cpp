@@ -1,5 +1,6 @@
-// libFuzzer target for method payloads: the agent's message path (inbox, message handler, method
-// table, door methods) on a fake door with lock feedback and a door contact, in the broker dialect.
+// libFuzzer target for method payloads: the agent's message path (inbox, the door core built as the
+// agent builds it, its outbox drained as the agent drains it) on a fake door with lock feedback and
+// a door contact, in the broker dialect.
 // The first byte picks the method (lockDoor, unlockDoor, getDoorState or an unknown one), whether
 // the door stands open and whether desired defaults apply; the rest is the payload, which is also
 // read as a duration. Every call gets exactly one answer with a status its method can give and a
@@ -9,20 +10,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
-#include "agent/door_hardware.hpp"
-#include "agent/door_methods.hpp"
+#include "agent/door_core.hpp"
 #include "agent/inbox.hpp"
-#include "agent/message_handler.hpp"
-#include "agent/methods.hpp"
+#include "agent/output_publisher.hpp"
 #include "fuzz_support.hpp"
 #include "port/event_fd.hpp"
 #include "port/event_loop.hpp"
+#include "port/member_handler.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/topics.hpp"
 
@@ -50,17 +53,28 @@ class LastAnswer final : public Publisher {
   int count_ = 0;
 };
 
-class NoTwin final : public TwinListener {
- public:
-  void on_twin_response(int, std::string_view, std::string_view) override {}
-  void on_twin_response_too_large(int, std::string_view) override {}
-  void on_desired(bool, int64_t, std::string_view) override {}
-};
+// The state file, one per process: no desired change is sent, but timed locks are recorded beside
+// it ("<path>.hold"). Removed when the process exits.
+const std::string& state_file() {
+  static const std::string path = [] {
+    const char* tmpdir = std::getenv("TMPDIR");
+    return std::string(tmpdir != nullptr ? tmpdir : "/tmp") + "/method-payload-fuzz-" +
+           std::to_string(getpid()) + ".json";
+  }();
+  return path;
+}
 
-class NoTelemetry final : public TelemetrySink {
- public:
-  void publish_event(std::string_view) override {}
-};
+void remove_state_files() {
+  for (const char* suffix : {"", ".prev", ".hold", ".hold.prev", ".hold.tmp"}) {
+    unlink((state_file() + suffix).c_str());
+  }
+}
+
+std::string state_path() {
+  remove_state_files();
+  std::atexit(&remove_state_files);  // once: the one MethodPath is a static
+  return state_file();
+}
 
 ConnectionSettings device() {
   ConnectionSettings s;
@@ -90,25 +104,31 @@ struct Call {
 class MethodPath {
  public:
   MethodPath() {
-    require(hardware_.start(door_methods_));
-    door_methods_.attach(hardware_.actuator(), "");
-    require(door_methods_.register_in(methods_));
+    require(core_.start().is_ok());
+    require(core_.hardware().actuator() != nullptr);
+    loop_.set_batch_end(&drain_handler_);
+    drain();
   }
 
   // Locked, the door as asked; then the call. Returns the status of the one answer.
   int call(const Call& call) {
     set_door(false);
-    require(hardware_.actuator()->lock(-1) == hal::CommandResult::done);
+    require(core_.hardware().actuator()->lock(-1) == hal::CommandResult::done);
+    drain();
     set_door(call.door_open);
-    door_methods_.set_defaults(call.desired_defaults ? 30 : 0, call.desired_defaults ? 5 : 0);
+    DesiredSettings defaults;
+    defaults.default_lock_seconds = call.desired_defaults ? 30 : 0;
+    defaults.auto_relock_seconds = call.desired_defaults ? 5 : 0;
+    core_.apply_door_settings(defaults, door_.lock_settings.fail_mode);
     const hal::LockState before = lock_state();
     const int answers = answer_.count();
     const std::string topic =
         std::string("devices/door-1/methods/POST/") + call.method + "/?$rid=1";
     require(inbox_.push_message(topic, call.payload.data(), call.payload.size()) ==
             Inbox::Taken::copied);
-    handler_.handle(*inbox_.peek_message());
+    core_.handle(*inbox_.peek_message());
     inbox_.release_message();
+    drain();
     require(answer_.count() == answers + 1);
     const protocol::FleetTopic answered = protocol::broker::parse_fleet_topic(answer_.topic());
     require(answered.kind == protocol::FleetTopicKind::method_response &&
@@ -117,15 +137,18 @@ class MethodPath {
     if (answered.status != 200) require(lock_state() == before);
     return answered.status;
   }
-  hal::LockState lock_state() { return hardware_.actuator()->state(); }
+  hal::LockState lock_state() { return core_.hardware().actuator()->state(); }
 
  private:
-  bool door_open() { return hardware_.actuator()->door() == hal::DoorContact::open; }
+  // Door events are left out (not connected): every answer is published.
+  void drain() { (void)outputs_.drain(core_, false); }
+  bool door_open() { return core_.hardware().actuator()->door() == hal::DoorContact::open; }
 
   void set_door(bool open) {
     if (door_open() == open) return;
     std::string error;
-    require(hardware_.fake_gpio()->execute(open ? "set DOOR active" : "set DOOR inactive", error));
+    require(core_.hardware().fake_gpio()->execute(open ? "set DOOR active" : "set DOOR inactive",
+                                                  error));
     loop_.run_once(0);  // delivers the contact's edge to the lock
     require(door_open() == open);
   }
@@ -148,13 +171,10 @@ class MethodPath {
   DoorSettings door_ = fake_door();
   port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
-  MethodTable methods_;
   LastAnswer answer_;
-  NoTwin twin_;
-  NoTelemetry telemetry_;
-  MessageHandler handler_{*dialect_, methods_, answer_, twin_};
-  DoorMethods door_methods_{handler_, telemetry_};
-  DoorHardware hardware_{loop_, door_};
+  DoorCore core_{loop_, *dialect_, door_, state_path()};
+  OutputPublisher outputs_{*dialect_, answer_};
+  port::MemberTimer<MethodPath, &MethodPath::drain> drain_handler_{*this};
   port::EventFd wake_;
   Inbox inbox_{wake_};
 };

@@ -13,14 +13,11 @@
 
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
-#include "agent/door_hardware.hpp"
-#include "agent/door_methods.hpp"
+#include "agent/door_core.hpp"
 #include "agent/inbox.hpp"
-#include "agent/message_handler.hpp"
-#include "agent/methods.hpp"
-#include "agent/twin.hpp"
-#include "agent/twin_sync.hpp"
+#include "agent/output_publisher.hpp"
 #include "port/event_loop.hpp"
+#include "port/member_handler.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -59,10 +56,15 @@ void* __wrap_realloc(void* p, std::size_t n) {
 namespace door::agent {
 namespace {
 
-// Keeps the last publication in fixed buffers, as the session hands it to Paho.
+// Keeps the last answer or report in fixed buffers, as the session hands it to Paho, and counts
+// door events.
 class RecordingPublisher final : public Publisher {
  public:
   bool publish(const char* topic, std::string_view payload, int, bool) override {
+    if (std::strstr(topic, "/messages/events/") != nullptr) {
+      ++events_;  // counted; topic() and payload() show the last answer or report
+      return true;
+    }
     std::strncpy(topic_, topic, sizeof topic_ - 1);
     const std::size_t n =
         payload.size() < sizeof payload_ - 1 ? payload.size() : sizeof payload_ - 1;
@@ -78,30 +80,18 @@ class RecordingPublisher final : public Publisher {
   const char* topic() const { return topic_; }
   const char* payload() const { return payload_; }
   int count() const { return count_; }
+  int events() const { return events_; }
   // Method answers only: a report can go out while a method waits for its answer.
   int responses() const { return responses_; }
   const char* response_topic() const { return response_topic_; }
 
  private:
+  int events_ = 0;
   char topic_[kMaxTopicLength + 1] = {};
   char payload_[kOutboxPayloadBytes] = {};
   int count_ = 0;
   int responses_ = 0;
   char response_topic_[kMaxTopicLength + 1] = {};
-};
-
-class NoEffects final : public TwinEffects {
- public:
-  void apply_settings(const DesiredSettings&) override {}
-};
-
-class RecordingTelemetry final : public TelemetrySink {
- public:
-  void publish_event(std::string_view) override { ++events_; }
-  int events() const { return events_; }
-
- private:
-  int events_ = 0;
 };
 
 ConnectionSettings broker_settings() {
@@ -132,25 +122,27 @@ std::string fresh_state_path() {
   return path;
 }
 
-// The real message path: broker dialect, door methods, lock actuator on the fake GPIO with
-// feedback, desired properties. Members refer to each other as in the agent, in declaration order.
+// The real message path: broker dialect, the door core (door methods, lock actuator on the fake
+// GPIO with feedback, desired properties) built as the agent builds it, its outbox drained after
+// each message and each loop batch as the agent drains it.
 class MessagePath : public ::testing::Test {
  protected:
   MessagePath() {
-    EXPECT_TRUE(hardware_.start(door_methods_));
-    door_methods_.attach(hardware_.actuator(), "");
-    EXPECT_TRUE(door_methods_.register_in(methods_));
-    EXPECT_TRUE(twin_sync_.start());
-    twin_.load();
-    twin_sync_.on_subscribed();  // connected and ready, as after a connect
+    EXPECT_TRUE(core_.start().is_ok());
+    loop_.set_batch_end(&drain_handler_);
+    drain();
+    core_.twin_sync().on_subscribed();  // connected and ready, as after a connect
   }
+
+  void drain() { (void)outputs_.drain(core_, true); }
 
   // Pushes one message through the inbox and the handler; returns the allocations made.
   long deliver(const std::string& topic, const std::string& payload) {
     const long before = g_allocations.load();
     EXPECT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
-    handler_.handle(*inbox_.peek_message());
+    core_.handle(*inbox_.peek_message());
     inbox_.release_message();
+    drain();
     return g_allocations.load() - before;
   }
 
@@ -158,15 +150,10 @@ class MessagePath : public ::testing::Test {
   DoorSettings door_ = fake_door();
   port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
-  MethodTable methods_;
   RecordingPublisher publisher_;
-  RecordingTelemetry telemetry_;
-  NoEffects effects_;
-  MessageHandler handler_{*dialect_, methods_, publisher_, twin_sync_};
-  DoorMethods door_methods_{handler_, telemetry_};
-  DoorHardware hardware_{loop_, door_, DoorHardware::timed_state_path(fresh_state_path())};
-  Twin twin_{fresh_state_path(), DeviceLimits{}, effects_};
-  TwinSync twin_sync_{loop_, *dialect_, publisher_, twin_, door_methods_};
+  DoorCore core_{loop_, *dialect_, door_, fresh_state_path()};
+  OutputPublisher outputs_{*dialect_, publisher_};
+  port::MemberTimer<MessagePath, &MessagePath::drain> drain_handler_{*this};
   port::EventFd wake_;
   Inbox inbox_{wake_};
 };
@@ -187,7 +174,7 @@ TEST_F(MessagePath, ApplyingAndReportingDesiredPropertiesAllocatesNothing) {
   EXPECT_EQ(g_allocations.load() - before, 0);
   loop_.run_once(50);
   EXPECT_EQ(publisher_.count(), published + 1);  // two changes, one report
-  EXPECT_EQ(twin_.version(), 2);
+  EXPECT_EQ(core_.twin().version(), 2);
   EXPECT_STREQ(publisher_.topic(), "devices/door-1/twin/reported");
   EXPECT_NE(std::strstr(publisher_.payload(), R"("building":{"value":44,"ac":200,"av":2)"), nullptr)
       << publisher_.payload();
@@ -205,12 +192,12 @@ TEST_F(MessagePath, LockAndUnlockAllocateNothing) {
             nullptr)
       << publisher_.payload();
   EXPECT_EQ(deliver("devices/door-1/methods/POST/getDoorState/?$rid=3", "null"), 0);
-  EXPECT_EQ(telemetry_.events(), 2);  // unlocked, locked
+  EXPECT_EQ(publisher_.events(), 2);  // unlocked, locked
 }
 
 TEST_F(MessagePath, ADeferredAnswerAllocatesNothing) {
   std::string error;
-  ASSERT_TRUE(hardware_.fake_gpio()->execute("stick FEEDBACK", error)) << error;
+  ASSERT_TRUE(core_.hardware().fake_gpio()->execute("stick FEEDBACK", error)) << error;
   deliver("devices/door-1/methods/POST/getDoorState/?$rid=0", "");
   const std::string topic = "devices/door-1/methods/POST/unlockDoor/?$rid=7";
   const std::string payload = "{}";

@@ -90,6 +90,37 @@ TEST(EventLoop, NoArmedTimerMeansTheWaitHasNoTimeout) {
   EXPECT_EQ(handler.calls, 1);
 }
 
+// Removes the other descriptor when it runs, as a lock actuator's owner may when a line fails.
+struct RemovesOther final : FdHandler {
+  EventLoop& loop;
+  int other_fd = -1;
+  FdHandler* other = nullptr;
+  int* calls;
+  RemovesOther(EventLoop& l, int* c) : loop(l), calls(c) {}
+  void on_fd_ready(uint32_t) override {
+    ++*calls;
+    loop.remove_fd(other_fd, other);
+  }
+};
+
+TEST(EventLoop, ADescriptorRemovedEarlierInTheBatchIsNotDispatched) {
+  EventLoop loop;
+  EventFd first, second;
+  int calls = 0;
+  RemovesOther a(loop, &calls), b(loop, &calls);
+  a.other_fd = second.fd();
+  a.other = &b;
+  b.other_fd = first.fd();
+  b.other = &a;
+  ASSERT_TRUE(loop.add_fd(first.fd(), EPOLLIN, &a));
+  ASSERT_TRUE(loop.add_fd(second.fd(), EPOLLIN, &b));
+  first.signal();
+  second.signal();
+  // Both are ready in one epoll_wait; whichever runs first removes the other, which must not run.
+  loop.run_once(-1);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(EventLoop, TimerTableIsBounded) {
   EventLoop loop;
   std::vector<int> order;

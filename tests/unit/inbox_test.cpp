@@ -148,11 +148,12 @@ TEST(Inbox, APayloadOverASlotStaysLentUntilHandledUpToTheLargestTwin) {
 TEST(Inbox, EventsCarryTheirDetailText) {
   port::EventFd wake;
   Inbox inbox(wake);
-  inbox.push_event(SessionEventKind::connect_failed, 5, "not authorised");
+  inbox.push_event(SessionEventKind::connect_failed, 0, "not authorised",
+                   ConnectFailure::refused_not_authorised);
   SessionEvent e;
   ASSERT_TRUE(inbox.pop_event(e));
   EXPECT_EQ(e.kind, SessionEventKind::connect_failed);
-  EXPECT_EQ(e.code, 5);
+  EXPECT_EQ(e.failure, ConnectFailure::refused_not_authorised);
   EXPECT_STREQ(e.detail, "not authorised");
   EXPECT_FALSE(inbox.pop_event(e));
 }

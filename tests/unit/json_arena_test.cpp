@@ -63,6 +63,38 @@ TEST(JsonArena, EachThreadParsesIntoItsOwnScopesArena) {
   other.join();
 }
 
+TEST(JsonArena, ANestedScopeRestoresTheEnclosingArena) {
+  auto outer_arena = std::make_unique<JsonArena>();
+  auto inner_arena = std::make_unique<JsonArena>();
+  JsonArenaScope outer(*outer_arena);
+  const cJSON* before = outer.parse(R"({"building":"43"})");
+  ASSERT_NE(before, nullptr);
+  {
+    JsonArenaScope inner(*inner_arena);
+    EXPECT_TRUE(inside(inner.parse(R"({"floor":3})"), *inner_arena));
+  }
+  // Back in the enclosing scope: cJSON allocates from its arena again, not from the heap.
+  const cJSON* after = outer.parse(R"({"floor":4})");
+  ASSERT_NE(after, nullptr);
+  EXPECT_TRUE(inside(after, *outer_arena));
+  EXPECT_STREQ(cJSON_GetObjectItemCaseSensitive(before, "building")->valuestring, "43");
+}
+
+TEST(JsonArena, ANestedScopeOnTheSameArenaKeepsTheEnclosingDocuments) {
+  auto arena = std::make_unique<JsonArena>();
+  JsonArenaScope outer(*arena);
+  const cJSON* kept = outer.parse(R"({"building":"43"})");
+  ASSERT_NE(kept, nullptr);
+  {
+    JsonArenaScope inner(*arena);
+    // Would overwrite the enclosing document if the nested scope restarted the arena.
+    EXPECT_NE(inner.parse(R"({"zzzzzzzz":"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"})"),
+              nullptr);
+  }
+  EXPECT_STREQ(cJSON_GetObjectItemCaseSensitive(kept, "building")->valuestring, "43");
+  EXPECT_TRUE(inside(outer.parse("{}"), *arena));
+}
+
 TEST(JsonArena, OutsideAScopeCJsonUsesTheHeap) {
   auto arena = std::make_unique<JsonArena>();
   {

@@ -1,66 +1,136 @@
-// The message path's answers when the session cannot take them.
+// The dispatcher: each method call's answer (rid, status, body) is posted to the outbox, never
+// published from here; refusals say why.
 #include "agent/message_handler.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
-#include <vector>
 
 #include "agent/dialect.hpp"
 #include "agent/inbox.hpp"
+#include "agent/outbox.hpp"
 #include "port/event_fd.hpp"
 
 namespace door::agent {
 namespace {
 
-// A session that refuses every message, as Paho does when its client is gone or its queue full.
-class RefusingPublisher final : public Publisher {
- public:
-  bool publish(const char* topic, std::string_view, int, bool) override {
-    topics.emplace_back(topic);
-    return false;
-  }
-  std::vector<std::string> topics;
-};
-
 class NoTwin final : public TwinListener {
  public:
   void on_twin_response(int, std::string_view, std::string_view) override {}
   void on_twin_response_too_large(int, std::string_view) override {}
-  void on_desired(bool, int64_t, std::string_view) override {}
+  void on_desired(bool, int64_t, std::string_view) override { ++desired; }
+  int desired = 0;
 };
 
 class Answers final : public MethodHandler {
  public:
-  int call(const MethodCall&, port::TextWriter& response) override {
-    response.add("{}");
+  int call(const MethodCall& call, port::TextWriter& response) override {
+    response.add(R"({"echo":")").add(call.payload).add("\"}");
     return 200;
   }
 };
 
-TEST(MessageHandler, AResponseTheSessionRefusesIsCountedAndTheNextOneStillGoesOut) {
-  ConnectionSettings settings;
-  settings.hub = HubDialect::mqtt;
-  settings.device_id = "door-1";
-  settings.host = "localhost";
-  const std::unique_ptr<Dialect> dialect = make_dialect(settings);
-  MethodTable methods;
-  Answers answers;
-  ASSERT_TRUE(methods.add("ping", answers));
-  RefusingPublisher publisher;
-  NoTwin twin;
-  MessageHandler handler(*dialect, methods, publisher, twin);
-  port::EventFd wake;
-  Inbox inbox(wake);
-  for (const char* rid : {"1", "2"}) {
-    const std::string topic = std::string("devices/door-1/methods/POST/ping/?$rid=") + rid;
-    ASSERT_EQ(inbox.push_message(topic, "{}", 2), Inbox::Taken::copied);
-    handler.handle(*inbox.peek_message());
-    inbox.release_message();
+// Claims to answer later but never does, or writes more than fits: a broken handler.
+class Broken final : public MethodHandler {
+ public:
+  int call(const MethodCall&, port::TextWriter& response) override {
+    response.add(std::string(kOutboxPayloadBytes + 1, 'x'));
+    return 200;
   }
-  EXPECT_EQ(publisher.topics, (std::vector<std::string>{"devices/door-1/methods/res/200/?$rid=1",
-                                                        "devices/door-1/methods/res/200/?$rid=2"}));
-  EXPECT_EQ(handler.unsent_responses(), 2u);
+};
+
+class Later final : public MethodHandler {
+ public:
+  int call(const MethodCall& call, port::TextWriter&) override {
+    rid = std::string(call.rid);
+    return kReplyLater;
+  }
+  std::string rid;
+};
+
+ConnectionSettings broker_device() {
+  ConnectionSettings s;
+  s.hub = HubDialect::mqtt;
+  s.device_id = "door-1";
+  s.host = "localhost";
+  return s;
+}
+
+class MessageHandlerTest : public ::testing::Test {
+ protected:
+  MessageHandlerTest() {
+    EXPECT_TRUE(methods_.add("ping", answers_));
+    EXPECT_TRUE(methods_.add("broken", broken_));
+    EXPECT_TRUE(methods_.add("later", later_));
+  }
+
+  void deliver(const std::string& topic, const std::string& payload) {
+    ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
+    handler_.handle(*inbox_.peek_message());
+    inbox_.release_message();
+  }
+
+  ConnectionSettings settings_ = broker_device();
+  std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
+  MethodTable methods_;
+  Answers answers_;
+  Broken broken_;
+  Later later_;
+  Outbox outbox_;
+  NoTwin twin_;
+  MessageHandler handler_{*dialect_, methods_, outbox_, twin_};
+  port::EventFd wake_;
+  Inbox inbox_{wake_};
+};
+
+TEST_F(MessageHandlerTest, AnAnswerIsPostedWithItsRidMethodStatusAndBody) {
+  deliver("devices/door-1/methods/POST/ping/?$rid=41", "hi");
+  const Output* answer = outbox_.peek();
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->kind, OutputKind::method_answer);
+  EXPECT_EQ(answer->rid_view(), "41");
+  EXPECT_EQ(answer->method_view(), "ping");
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->body_view(), R"({"echo":"hi"})");
+  outbox_.pop();
+  EXPECT_EQ(outbox_.peek(), nullptr);
+}
+
+TEST_F(MessageHandlerTest, AnUnknownMethodIsAnswered404NamingIt) {
+  deliver("devices/door-1/methods/POST/openWide/?$rid=1", "{}");
+  const Output* answer = outbox_.peek();
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->status, 404);
+  EXPECT_EQ(answer->body_view(), R"({"message":"unknown method 'openWide'"})");
+}
+
+TEST_F(MessageHandlerTest, AnOversizePayloadIsAnswered413WithoutCallingTheHandler) {
+  deliver("devices/door-1/methods/POST/ping/?$rid=2", std::string(kMaxPayloadBytes + 1, 'x'));
+  const Output* answer = outbox_.peek();
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->status, 413);
+  EXPECT_NE(answer->body_view().find("larger than the limit"), std::string_view::npos);
+}
+
+TEST_F(MessageHandlerTest, AHandlerWhoseAnswerDoesNotFitIsAnswered500) {
+  deliver("devices/door-1/methods/POST/broken/?$rid=3", "{}");
+  const Output* answer = outbox_.peek();
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->status, 500);
+  EXPECT_EQ(answer->body_view(), R"({"message":"the method did not produce a response"})");
+}
+
+TEST_F(MessageHandlerTest, ADeferredCallPostsNothingAndHandsTheRidToItsHandler) {
+  deliver("devices/door-1/methods/POST/later/?$rid=9", "{}");
+  EXPECT_EQ(outbox_.peek(), nullptr);
+  EXPECT_EQ(later_.rid, "9");
+}
+
+TEST_F(MessageHandlerTest, TwinMessagesGoToTheTwinAndForeignTopicsAreIgnored) {
+  deliver("devices/door-1/twin/desired", R"({"$version":1})");
+  deliver("devices/door-2/methods/POST/ping/?$rid=1", "{}");
+  EXPECT_EQ(twin_.desired, 1);
+  EXPECT_TRUE(outbox_.empty());
 }
 
 }  // namespace

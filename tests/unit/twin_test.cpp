@@ -13,16 +13,6 @@
 namespace door::agent {
 namespace {
 
-class RecordingEffects final : public TwinEffects {
- public:
-  void apply_settings(const DesiredSettings& s) override {
-    last = s;
-    ++calls;
-  }
-  DesiredSettings last;
-  int calls = 0;
-};
-
 // The whole file, or empty when it cannot be read.
 std::string slurp(const std::string& path) {
   std::string text, error;
@@ -35,7 +25,7 @@ class TwinTest : public ::testing::Test {
     path_ = ::testing::TempDir() + "twin-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
     for (const char* suffix : {"", ".prev", ".tmp", ".broken"}) unlink((path_ + suffix).c_str());
-    twin_ = std::make_unique<Twin>(path_, limits_, effects_);
+    twin_ = std::make_unique<Twin>(path_, limits_, outbox_);
     twin_->load();
   }
 
@@ -52,7 +42,14 @@ class TwinTest : public ::testing::Test {
 
   std::string path_;
   DeviceLimits limits_;
-  RecordingEffects effects_;
+  // The settings the runtime applies: the twin's, taken when its outbox says they changed.
+  const DesiredSettings& in_force() {
+    if (outbox_.take_settings_changed()) in_force_ = twin_->settings();
+    return in_force_;
+  }
+
+  Outbox outbox_;
+  DesiredSettings in_force_;
   std::unique_ptr<Twin> twin_;
 };
 
@@ -60,8 +57,8 @@ TEST_F(TwinTest, AppliesPersistsAndAcknowledgesThePatch) {
   EXPECT_EQ(twin_->apply(R"({"building":43,"floor":3,"$version":2})", DesiredSource::patch, 2),
             Twin::Outcome::applied);
   EXPECT_EQ(twin_->version(), 2);
-  EXPECT_EQ(effects_.last.building, 43);
-  EXPECT_EQ(effects_.last.floor, 3);
+  EXPECT_EQ(in_force().building, 43);
+  EXPECT_EQ(in_force().floor, 3);
   EXPECT_EQ(slurp(path_), R"({"$version":2,"desired":{"building":43,"floor":3}})");
   EXPECT_EQ(acks(), R"({"building":{"value":43,"ac":200,"av":2,"ad":"applied"},)"
                     R"("floor":{"value":3,"ac":200,"av":2,"ad":"applied"}})");
@@ -77,15 +74,15 @@ TEST_F(TwinTest, StaleAndMalformedChangesAreIgnored) {
   EXPECT_EQ(twin_->apply("{nope", DesiredSource::patch, 9), Twin::Outcome::malformed);
   EXPECT_EQ(twin_->apply(R"({"floor":4,"$version":"7"})", DesiredSource::patch, 9),
             Twin::Outcome::malformed);
-  EXPECT_EQ(effects_.last.floor, 3);
+  EXPECT_EQ(in_force().floor, 3);
 }
 
 TEST_F(TwinTest, ABadValueIsRefusedAndTheOldValueStays) {
   ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
   ASSERT_EQ(twin_->apply(R"({"floor":"third","building":7})", DesiredSource::patch, 2),
             Twin::Outcome::applied);
-  EXPECT_EQ(effects_.last.floor, 3);
-  EXPECT_EQ(effects_.last.building, 7);
+  EXPECT_EQ(in_force().floor, 3);
+  EXPECT_EQ(in_force().building, 7);
   EXPECT_NE(
       acks().find(
           R"("floor":{"value":3,"ac":400,"av":2,"ad":"must be a whole number from -20 to 999"})"),
@@ -101,7 +98,7 @@ TEST_F(TwinTest, MergePatchNullDeletesAndNestedObjectsMerge) {
                          DesiredSource::patch, 2),
             Twin::Outcome::applied);
   EXPECT_EQ(slurp(path_), R"({"$version":2,"desired":{"site":{"zone":{"id":2}}}})");
-  EXPECT_EQ(effects_.last.floor, INT64_MIN);  // back to "not set"
+  EXPECT_EQ(in_force().floor, INT64_MIN);  // back to "not set"
   EXPECT_NE(acks(true).find(R"("floor":null)"), std::string::npos);
   twin_->forget_deleted();
   EXPECT_EQ(acks(true).find("floor"), std::string::npos);
@@ -113,11 +110,11 @@ TEST_F(TwinTest, AFullDocumentReplacesWhatWasApplied) {
   ASSERT_EQ(twin_->apply(R"({"$version":3,"floor":5})", DesiredSource::document, -1),
             Twin::Outcome::applied);
   EXPECT_EQ(slurp(path_), R"({"$version":3,"desired":{"floor":5}})");
-  EXPECT_EQ(effects_.last.building, -1);
+  EXPECT_EQ(in_force().building, -1);
   ASSERT_EQ(twin_->apply(R"({"desired":{"$version":4,"floor":6},"reported":{"$version":9}})",
                          DesiredSource::twin_response, -1),
             Twin::Outcome::applied);
-  EXPECT_EQ(effects_.last.floor, 6);
+  EXPECT_EQ(in_force().floor, 6);
 }
 
 TEST_F(TwinTest, UnknownKeysAreKeptWithinLimitsAndRefusedBeyond) {
@@ -222,8 +219,8 @@ TEST_F(TwinTest, AKeyNamedTwiceIsRefusedAndTheOldValueStays) {
     SCOPED_TRACE(change);
     const int64_t version = twin_->version() + 1;
     ASSERT_EQ(twin_->apply(change, DesiredSource::patch, version), Twin::Outcome::applied);
-    EXPECT_EQ(effects_.last.floor, 5);
-    EXPECT_EQ(effects_.last.building, 7);
+    EXPECT_EQ(in_force().floor, 5);
+    EXPECT_EQ(in_force().building, 7);
     const std::string a = acks();
     EXPECT_NE(a.find(R"("floor":{"value":5,"ac":400,"av":)" + std::to_string(version) +
                      R"(,"ad":"refused: named more than once in one change"})"),
@@ -239,7 +236,7 @@ TEST_F(TwinTest, AKeyNamedTwiceIsRefusedAndTheOldValueStays) {
   EXPECT_EQ(twin_->apply(R"({"desired":{"$version":12},"desired":{"$version":13,"floor":1}})",
                          DesiredSource::twin_response, -1),
             Twin::Outcome::malformed);
-  EXPECT_EQ(effects_.last.floor, 5);
+  EXPECT_EQ(in_force().floor, 5);
   EXPECT_EQ(slurp(path_), R"({"$version":9,"desired":{"floor":5,"note":"a","building":7}})");
 }
 
@@ -268,7 +265,7 @@ TEST_F(TwinTest, VersionsAreExactAroundTwoToThe53rdAndThe63rd) {
     EXPECT_EQ(twin_->version(), s.applied) << s.version;
   }
   EXPECT_EQ(slurp(path_), R"({"$version":9223372036854775807,"desired":{"floor":1}})");
-  Twin restarted(path_, limits_, effects_);
+  Twin restarted(path_, limits_, outbox_);
   restarted.load();
   EXPECT_EQ(restarted.version(), INT64_MAX);
 }
@@ -281,18 +278,18 @@ TEST_F(TwinTest, AStateFileVersionMustBeAnExactInteger) {
     SCOPED_TRACE(version);
     std::ofstream(path_ + ".prev") << R"({"$version":7,"desired":{"floor":2}})";
     std::ofstream(path_) << R"({"$version":)" << version << R"(,"desired":{"floor":3}})";
-    Twin restarted(path_, limits_, effects_);
+    Twin restarted(path_, limits_, outbox_);
     restarted.load();
     EXPECT_EQ(restarted.version(), 7);
     EXPECT_EQ(restarted.settings().floor, 2);
     EXPECT_EQ(restarted.apply(R"({"floor":4})", DesiredSource::patch, 100), Twin::Outcome::applied);
   }
   std::ofstream(path_) << R"({"$version":8,"desired":{"floor":2,"floor":3}})";  // named twice
-  Twin twice(path_, limits_, effects_);
+  Twin twice(path_, limits_, outbox_);
   twice.load();
   EXPECT_EQ(twice.version(), 7);
   std::ofstream(path_) << R"({"$version":9007199254740993,"desired":{"floor":3}})";
-  Twin exact(path_, limits_, effects_);
+  Twin exact(path_, limits_, outbox_);
   exact.load();
   EXPECT_EQ(exact.version(), 9007199254740993);
 }
@@ -334,33 +331,33 @@ TEST_F(TwinTest, KnownKeysChangeTheSettings) {
                          R"("telemetryIntervalSeconds":60,"failMode":"safe","logLevel":"debug"})",
                          DesiredSource::patch, 1),
             Twin::Outcome::applied);
-  EXPECT_EQ(effects_.last.default_lock_seconds, 600);
-  EXPECT_EQ(effects_.last.auto_relock_seconds, 5);
-  EXPECT_EQ(effects_.last.telemetry_interval_seconds, 60);
-  EXPECT_TRUE(effects_.last.fail_mode_set);
-  EXPECT_EQ(effects_.last.fail_mode, hal::FailMode::safe);
-  EXPECT_EQ(effects_.last.log_level, port::Level::debug);
+  EXPECT_EQ(in_force().default_lock_seconds, 600);
+  EXPECT_EQ(in_force().auto_relock_seconds, 5);
+  EXPECT_EQ(in_force().telemetry_interval_seconds, 60);
+  EXPECT_TRUE(in_force().fail_mode_set);
+  EXPECT_EQ(in_force().fail_mode, hal::FailMode::safe);
+  EXPECT_EQ(in_force().log_level, port::Level::debug);
 }
 
 TEST_F(TwinTest, AMaglockCannotBeMadeFailSecure) {
   limits_.energized_unlocks = false;
-  twin_ = std::make_unique<Twin>(path_, limits_, effects_);
+  twin_ = std::make_unique<Twin>(path_, limits_, outbox_);
   ASSERT_EQ(twin_->apply(R"({"failMode":"secure"})", DesiredSource::patch, 1),
             Twin::Outcome::applied);
-  EXPECT_FALSE(effects_.last.fail_mode_set);
+  EXPECT_FALSE(in_force().fail_mode_set);
   EXPECT_NE(acks().find("cannot fail secure"), std::string::npos);
 }
 
 TEST_F(TwinTest, RestartLoadsTheStateAndFallsBackToTheLastGoodCopy) {
   ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
   ASSERT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::applied);
-  Twin restarted(path_, limits_, effects_);
+  Twin restarted(path_, limits_, outbox_);
   restarted.load();
   EXPECT_EQ(restarted.version(), 2);
   EXPECT_EQ(restarted.settings().floor, 4);
 
   std::ofstream(path_) << R"({"$version":2,"desired":{"floor":)";  // a torn or damaged file
-  Twin recovered(path_, limits_, effects_);
+  Twin recovered(path_, limits_, outbox_);
   recovered.load();
   EXPECT_EQ(recovered.version(), 1);
   EXPECT_EQ(recovered.settings().floor, 3);
@@ -372,7 +369,7 @@ TEST_F(TwinTest, TheLastGoodCopyOutlivesABrokenFile) {
   ASSERT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::applied);
   ASSERT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::applied);
   std::ofstream(path_) << "{broken";
-  Twin recovered(path_, limits_, effects_);
+  Twin recovered(path_, limits_, outbox_);
   recovered.load();
   ASSERT_EQ(recovered.version(), 1);
   ASSERT_EQ(recovered.apply(R"({"floor":5})", DesiredSource::patch, 3), Twin::Outcome::applied);
@@ -390,7 +387,7 @@ TEST_F(TwinTest, AFifoAtTheStatePathIsRefusedWithoutBlocking) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     alarm(10);
-    Twin restarted(path_, limits_, effects_);
+    Twin restarted(path_, limits_, outbox_);
     restarted.load();
     _exit(restarted.version() == 7 ? 0 : 1);
   }
@@ -409,7 +406,7 @@ TEST_F(TwinTest, AFailedSaveIsAcknowledgedWith500AndSavedWhenItCanBe) {
   EXPECT_EQ(twin_->apply(R"({"floor":4})", DesiredSource::patch, 2), Twin::Outcome::save_pending);
   EXPECT_EQ(twin_->version(), 1);
   EXPECT_EQ(twin_->newest_version(), 2);
-  EXPECT_EQ(effects_.last.floor, 3);
+  EXPECT_EQ(in_force().floor, 3);
   std::string a = acks();
   EXPECT_NE(
       a.find(R"("floor":{"value":3,"ac":500,"av":2,"ad":"not saved: Is a directory; retrying"})"),
@@ -428,8 +425,8 @@ TEST_F(TwinTest, AFailedSaveIsAcknowledgedWith500AndSavedWhenItCanBe) {
   ASSERT_EQ(rmdir((path_ + ".tmp").c_str()), 0);
   EXPECT_EQ(twin_->retry_save(), Twin::Outcome::applied);
   EXPECT_EQ(twin_->version(), 3);
-  EXPECT_EQ(effects_.last.floor, 4);
-  EXPECT_EQ(effects_.last.building, -1);
+  EXPECT_EQ(in_force().floor, 4);
+  EXPECT_EQ(in_force().building, -1);
   EXPECT_EQ(slurp(path_), R"({"$version":3,"desired":{"floor":4}})");
   a = acks(true);
   EXPECT_NE(a.find(R"("floor":{"value":4,"ac":200,"av":2,"ad":"applied"})"), std::string::npos)
@@ -439,8 +436,7 @@ TEST_F(TwinTest, AFailedSaveIsAcknowledgedWith500AndSavedWhenItCanBe) {
 }
 
 TEST_F(TwinTest, ASaveThatFailsAppliesNothing) {
-  twin_ =
-      std::make_unique<Twin>(::testing::TempDir() + "no-such-dir/state.json", limits_, effects_);
+  twin_ = std::make_unique<Twin>(::testing::TempDir() + "no-such-dir/state.json", limits_, outbox_);
   EXPECT_EQ(twin_->apply(R"({"floor":3})", DesiredSource::patch, 1), Twin::Outcome::save_pending);
   EXPECT_EQ(twin_->version(), 0);
   EXPECT_EQ(twin_->settings().floor, INT64_MIN);

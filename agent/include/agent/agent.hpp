@@ -7,14 +7,10 @@
 #include "agent/backoff.hpp"
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
-#include "agent/door_hardware.hpp"
-#include "agent/door_methods.hpp"
+#include "agent/door_core.hpp"
 #include "agent/inbox.hpp"
-#include "agent/message_handler.hpp"
-#include "agent/methods.hpp"
 #include "agent/mqtt_session.hpp"
-#include "agent/twin.hpp"
-#include "agent/twin_sync.hpp"
+#include "agent/output_publisher.hpp"
 #include "port/event_fd.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
@@ -24,7 +20,7 @@
 
 namespace door::agent {
 
-class Agent final : public TelemetrySink, public TwinEffects {
+class Agent final {
  public:
   // config_path is re-read on SIGHUP.
   Agent(AgentConfig config, std::string config_path, port::SignalFd& signals);
@@ -32,10 +28,11 @@ class Agent final : public TelemetrySink, public TwinEffects {
   // Runs until SIGTERM or SIGINT; returns the process exit code.
   int run();
 
-  void publish_event(std::string_view body) override;
-  void apply_settings(const DesiredSettings& settings) override;
-
  private:
+  // Publishes what the door core posted to its outbox, and applies changed settings.
+  void drain_outbox();
+  void apply_settings(const DesiredSettings& settings);
+
   enum class State { idle, waiting_for_clock, connecting, subscribing, online, renewing, stopping };
 
   void start_connecting();
@@ -63,12 +60,8 @@ class Agent final : public TelemetrySink, public TwinEffects {
   std::unique_ptr<Dialect> dialect_;
   SessionOptions session_options_;
   MqttSession session_{inbox_};
-  MethodTable methods_;
-  MessageHandler messages_;
-  DoorHardware door_hardware_;
-  DoorMethods door_methods_{messages_, *this};
-  Twin twin_;
-  TwinSync twin_sync_;
+  DoorCore core_;
+  OutputPublisher outputs_;
   int64_t telemetry_interval_ms_ = 0;
   port::ServiceNotify service_;
   bool told_online_ = false;  // STATUS= says online
@@ -86,6 +79,7 @@ class Agent final : public TelemetrySink, public TwinEffects {
   port::MemberTimer<Agent, &Agent::on_stop_timer> stop_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_telemetry_timer> telemetry_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_watchdog_timer> watchdog_handler_{*this};
+  port::MemberTimer<Agent, &Agent::drain_outbox> batch_end_handler_{*this};
   port::TimerId reconnect_timer_ = port::kNoTimer;
   port::TimerId renew_timer_ = port::kNoTimer;
   port::TimerId stop_timer_ = port::kNoTimer;

@@ -20,7 +20,6 @@ class Backoff {
   // The ceiling the next delay is drawn under.
   int64_t current_cap_ms() const;
   void reset() { attempt_ = 0; }
-  int attempt() const { return attempt_; }
 
  private:
   int64_t min_ms_;

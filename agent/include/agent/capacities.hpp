@@ -7,9 +7,8 @@
 
 namespace door::agent {
 
-// Longest topic we accept or send: "devices/{id}/methods/POST/{name}/?$rid={rid}" with the longest
-// id, name and rid is 285 bytes; longer topics are not ours and are refused.
-constexpr std::size_t kMaxTopicLength = 320;
+// Longest topic accepted or sent (protocol/limits.hpp, shared with the scheduler).
+using protocol::kMaxTopicLength;
 
 // Method payloads, and what an inbox slot holds. A method payload over this is answered with 413,
 // never truncated. A door's desired keys are short, but a twin the hub accepts can be larger: a
@@ -47,6 +46,21 @@ constexpr std::size_t kEventDetailLength = 200;
 // Responses and reports the agent publishes.
 constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
 
+// A door event on the telemetry topic: {"event":…,"at":…} and the door's state, a handful of
+// short words and one timestamp, under 300 bytes.
+constexpr std::size_t kMaxDoorEventBytes = 512;
+// The broker dialect's retained status document: {"online":…,"connectedAt":…,"version":…}.
+constexpr std::size_t kMaxStatusDocumentBytes = 256;
+// Request ids the agent makes for its own twin requests: a decimal 64-bit counter (20 digits).
+constexpr std::size_t kMaxOwnRequestIdLength = 23;
+// Why a desired value was refused or not saved ("ad" of an acknowledgement): one short sentence
+// naming the key's range or the failed save.
+constexpr std::size_t kMaxAckDescriptionLength = 159;
+
+// Topics the agent subscribes to on each connect: IoT Hub allows 5 per connection; the Azure
+// dialect needs 3 (methods, twin answers, desired patches), the broker dialect 2.
+constexpr std::size_t kMaxSubscriptions = 5;
+
 // "SharedAccessSignature sr=<url-encoded host/devices/id>&sig=<url-encoded base64>&se=<digits>":
 // host and id encode to at most 3 x 380 bytes; 2 KiB leaves room for any valid hub host name.
 constexpr std::size_t kMaxSasTokenLength = 2048;
@@ -64,9 +78,11 @@ constexpr std::size_t kJsonArenaBytes = 64 * 1024;
 // memory.
 constexpr std::size_t kTwinJsonArenaBytes = 512 * 1024;
 
-// Method calls whose answer waits for the hardware (lock feedback). Commands to the lock are
-// sequential, so one would do; a few leave room for other deferred methods.
-constexpr std::size_t kMaxPendingReplies = 4;
+// Outputs of the door core waiting for the runtime (method answers, door events). The runtime
+// drains the outbox after each message and each batch of timers and descriptors; one message or
+// batch posts an answer and at most a couple of door events (unlocked, then opened), so 8 slots
+// never fill. A post to a full outbox fails and is logged.
+constexpr std::size_t kOutboxSlots = 8;
 
 // The applied desired properties, as JSON text (persisted in the state file). Known keys are a
 // handful of numbers and words; other keys are kept within the limits below, so the whole set stays

@@ -18,6 +18,7 @@ struct ConnectionString {
 };
 
 // On failure returns false with a one-line reason in error. Secrets are never copied into error.
-bool parse_connection_string(std::string_view text, ConnectionString& out, std::string& error);
+[[nodiscard]] bool parse_connection_string(std::string_view text, ConnectionString& out,
+                                           std::string& error);
 
 }  // namespace door::agent

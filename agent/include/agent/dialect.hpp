@@ -7,9 +7,10 @@
 #include <memory>
 #include <string_view>
 
+#include "agent/capacities.hpp"
 #include "agent/config.hpp"
-#include "agent/mqtt_session.hpp"
 #include "agent/publisher.hpp"
+#include "agent/session_types.hpp"
 #include "port/text_writer.hpp"
 #include "protocol/topics.hpp"
 
@@ -17,27 +18,25 @@ namespace door::agent {
 
 class Dialect {
  public:
-  static constexpr std::size_t kMaxSubscriptions = 3;
-
   virtual ~Dialect() = default;
   virtual const char* name() const = 0;
   virtual SessionOptions session_options() const = 0;
   // The password for the next connect: a fresh SAS token (Azure) or the configured password.
-  virtual bool make_password(port::TextWriter& out) const = 0;
+  [[nodiscard]] virtual bool make_password(port::TextWriter& out) const = 0;
   // How long after connecting the credential must be renewed by reconnecting; -1 for never.
   virtual int64_t renew_after_ms() const = 0;
   virtual std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const = 0;
   virtual protocol::InboundTopic parse(std::string_view topic) const = 0;
-  virtual bool format_method_response(port::TextWriter& out, int status,
-                                      std::string_view rid) const = 0;
+  [[nodiscard]] virtual bool format_method_response(port::TextWriter& out, int status,
+                                                    std::string_view rid) const = 0;
   // Where door events go (the same topic in both dialects, but each formats its own).
   virtual const char* telemetry_topic() const = 0;
   // IoT Hub's twin GET (the full twin, fetched after every connect); false for a broker, where the
   // retained desired document arrives with the subscription.
-  virtual bool format_twin_get(port::TextWriter& out, std::string_view rid) const = 0;
+  [[nodiscard]] virtual bool format_twin_get(port::TextWriter& out, std::string_view rid) const = 0;
   // Where reported properties go: IoT Hub's reported PATCH (merged by the hub, answered with 204,
   // null deletes), or the broker's retained full reported document.
-  virtual bool format_reported(port::TextWriter& out, std::string_view rid) const = 0;
+  [[nodiscard]] virtual bool format_reported(port::TextWriter& out, std::string_view rid) const = 0;
   virtual bool reports_are_patches() const = 0;
   // Tells the service the agent is online (after subscribing) or going offline (clean stop).
   // False when the announcement could not be queued for sending.

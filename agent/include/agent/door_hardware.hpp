@@ -26,7 +26,7 @@ class DoorHardware {
   // timed state recorded before the last stop, while it lasts, else of the default state: the
   // line never shows the other level on the way. False when the hardware is unavailable;
   // unavailable_reason() then says why.
-  bool start(hal::LockObserver& observer);
+  [[nodiscard]] bool start(hal::LockObserver& observer);
   // The file of a state file's timed lock state: "<state file>.hold".
   static std::string timed_state_path(const std::string& state_file);
   hal::LockActuator* actuator() { return actuator_.get(); }

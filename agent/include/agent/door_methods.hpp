@@ -1,31 +1,23 @@
 #pragma once
-// The door's direct methods (DESIGN.md 5.3): lockDoor, unlockDoor, getDoorState, and the door
-// events they and the door contact cause, published as telemetry.
+// The door's direct methods (DESIGN.md 5.3): lockDoor, unlockDoor, getDoorState. Answers and the
+// door events they and the door contact cause are posted to the outbox.
 #include <cstdint>
 #include <string_view>
 
 #include "agent/capacities.hpp"
 #include "agent/json_arena.hpp"
 #include "agent/methods.hpp"
+#include "agent/outbox.hpp"
 #include "hal/lock_actuator.hpp"
 #include "port/json_object_writer.hpp"
 
 namespace door::agent {
 
-class TelemetrySink {
- public:
-  virtual void publish_event(std::string_view body) = 0;
-
- protected:
-  ~TelemetrySink() = default;
-};
-
 class DoorMethods final : public hal::LockObserver {
  public:
-  DoorMethods(Replier& replier, TelemetrySink& telemetry)
-      : replier_(replier), telemetry_(telemetry) {}
+  explicit DoorMethods(Outbox& outbox) : outbox_(outbox) {}
 
-  bool register_in(MethodTable& table);
+  [[nodiscard]] bool register_in(MethodTable& table);
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
   void attach(hal::LockActuator* actuator, const char* unavailable_reason);
 
@@ -35,7 +27,7 @@ class DoorMethods final : public hal::LockObserver {
   // Appends "door":{...} for the reported properties.
   void add_door_report(port::JsonObjectWriter& report) const;
   // A periodic "state" event on the telemetry topic.
-  void publish_state();
+  void post_state();
 
   void on_lock_event(hal::LockEvent event) override;
   void on_command_finished(bool confirmed) override;
@@ -67,19 +59,21 @@ class DoorMethods final : public hal::LockObserver {
   // 503: the lock line or the timed-state store failed; outcome says what became of the lock.
   int refused(port::TextWriter& response, const char* outcome) const;
   static int busy(port::TextWriter& response);  // 409
-  void publish(const char* event);
+  void post_event(const char* event);
 
   hal::LockActuator* actuator_ = nullptr;
   const char* unavailable_reason_ = "not set up";
-  Replier& replier_;
-  TelemetrySink& telemetry_;
+  Outbox& outbox_;
   JsonArena arena_;
-  ReplyHandle pending_reply_ = kNoReplyHandle;
+  // The call whose answer waits for the lock's feedback (one at a time: the lock is sequential).
+  bool pending_ = false;
   bool pending_lock_ = false;
+  char pending_rid_[protocol::kMaxRequestIdLength + 1] = {};
+  char pending_method_[protocol::kMaxMethodNameLength + 1] = {};
   int64_t default_lock_ms_ = -1;
   int64_t auto_relock_ms_ = -1;
   char deferred_body_[kOutboxPayloadBytes];
-  char event_body_[512];
+  char event_body_[kMaxDoorEventBytes];
 
   Handler<&DoorMethods::lock_door> lock_door_handler_{*this};
   Handler<&DoorMethods::unlock_door> unlock_door_handler_{*this};

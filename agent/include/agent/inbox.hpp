@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "agent/capacities.hpp"
+#include "agent/session_types.hpp"
 #include "port/event_fd.hpp"
 
 namespace door::agent {
@@ -44,20 +45,10 @@ struct InboxMessage {
   }
 };
 
-enum class SessionEventKind {
-  connected,
-  connect_failed,
-  connection_lost,
-  subscribed,
-  subscribe_failed,
-  disconnected,
-  delivered,  // a message was acknowledged while the session waits to disconnect
-  tls_error,
-};
-
 struct SessionEvent {
   SessionEventKind kind;
-  int code;
+  ConnectFailure failure;  // connect_failed and tls_error: why
+  int code;                // the server's code where it gave one (a refused subscription)
   char detail[kEventDetailLength];
 };
 
@@ -78,7 +69,8 @@ class Inbox {
   [[nodiscard]] Taken push_message(std::string_view topic, const void* payload,
                                    std::size_t payload_length, const Loan& loan = {});
   // Any thread. When the event queue is full the event is dropped and counted.
-  void push_event(SessionEventKind kind, int code, std::string_view detail);
+  void push_event(SessionEventKind kind, int code, std::string_view detail,
+                  ConnectFailure failure = ConnectFailure::none);
 
   // Loop thread: the oldest message, or nullptr. It stays valid until release_message().
   const InboxMessage* peek_message();

@@ -1,8 +1,10 @@
 #pragma once
 // cJSON on a fixed arena: while a JsonArenaScope lives, cJSON on that thread allocates by bumping
-// a pointer through a preallocated buffer and frees nothing; the scope's end resets the arena and
-// gives cJSON back the C heap (for start-up work such as loading the config). Each thread has its
-// own scope, so agents on several threads of one process each use their own arena.
+// a pointer through a preallocated buffer and frees nothing; the scope's end gives back what it
+// took and restores whatever was open before it: an enclosing scope's arena (scopes nest, as when
+// settings are applied inside the twin's open scope), or the C heap (for start-up work such as
+// loading the config). Each thread has its own scopes, so agents on several threads of one process
+// each use their own arena.
 #include <cjson/cJSON.h>
 
 #include <cstddef>
@@ -65,6 +67,9 @@ class JsonArenaScope {
 
  private:
   JsonArenaBase& arena_;
+  JsonArenaBase* enclosing_;    // the thread's arena before this scope opened, or nullptr
+  std::size_t enclosing_used_;  // what an enclosing scope on the same arena had taken
+  bool enclosing_exhausted_;
 };
 
 }  // namespace door::agent

@@ -1,13 +1,13 @@
 #pragma once
 // The message path: an inbox message is decoded by the dialect, a method request is dispatched and
-// answered from preallocated buffers. Nothing here allocates.
+// its answer posted to the outbox; twin messages go to the twin's listener. Nothing here allocates.
 #include <cstddef>
 
 #include "agent/capacities.hpp"
 #include "agent/dialect.hpp"
 #include "agent/inbox.hpp"
 #include "agent/methods.hpp"
-#include "agent/publisher.hpp"
+#include "agent/outbox.hpp"
 
 namespace door::agent {
 
@@ -24,37 +24,22 @@ class TwinListener {
   ~TwinListener() = default;
 };
 
-class MessageHandler final : public Replier {
+class MessageHandler final {
  public:
-  MessageHandler(const Dialect& dialect, const MethodTable& methods, Publisher& publisher,
+  MessageHandler(const Dialect& dialect, const MethodTable& methods, Outbox& outbox,
                  TwinListener& twin)
-      : dialect_(dialect), methods_(methods), publisher_(publisher), twin_(twin) {}
+      : dialect_(dialect), methods_(methods), outbox_(outbox), twin_(twin) {}
 
   void handle(const InboxMessage& message);
-  // Answers a method call that its handler deferred.
-  void reply(ReplyHandle handle, int status, std::string_view body) override;
-  // Method responses the publisher refused since the start.
-  std::size_t unsent_responses() const { return unsent_responses_; }
 
  private:
-  struct PendingReply {
-    bool used = false;
-    char rid[protocol::kMaxRequestIdLength + 1];
-    char method[protocol::kMaxMethodNameLength + 1];
-  };
-
   void handle_method(const InboxMessage& message, const protocol::InboundTopic& topic);
-  ReplyHandle reserve_reply(std::string_view rid, std::string_view method);
-  void respond(std::string_view rid, std::string_view method, int status, std::string_view body);
 
   const Dialect& dialect_;
   const MethodTable& methods_;
-  Publisher& publisher_;
+  Outbox& outbox_;
   TwinListener& twin_;
-  PendingReply pending_[kMaxPendingReplies];
-  char response_topic_[kMaxTopicLength + 1];
   char response_body_[kOutboxPayloadBytes];
-  std::size_t unsent_responses_ = 0;
 };
 
 }  // namespace door::agent

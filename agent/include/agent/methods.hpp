@@ -1,6 +1,7 @@
 #pragma once
 // Direct methods: a fixed table from method name to handler. A handler answers at once, or, when
-// the answer waits for the hardware, returns kReplyLater and answers through the Replier.
+// the answer waits for the hardware, returns kReplyLater, keeps the call's rid and method, and
+// posts the answer to the outbox itself when the hardware has answered.
 #include <cstddef>
 #include <string_view>
 
@@ -8,15 +9,14 @@
 
 namespace door::agent {
 
-using ReplyHandle = int;
-constexpr ReplyHandle kNoReplyHandle = -1;
-// Returned by a handler that will answer later through Replier::reply.
+// Returned by a handler that will post its answer to the outbox later.
 constexpr int kReplyLater = 0;
 
 struct MethodCall {
   std::string_view payload;
-  // Where a later answer goes; kNoReplyHandle when no reply slot is free (then answer now).
-  ReplyHandle reply;
+  // Validated by the topic parser; valid only during the call (a deferring handler copies them).
+  std::string_view rid;
+  std::string_view method;
 };
 
 class MethodHandler {
@@ -28,20 +28,12 @@ class MethodHandler {
   ~MethodHandler() = default;
 };
 
-class Replier {
- public:
-  virtual void reply(ReplyHandle handle, int status, std::string_view body) = 0;
-
- protected:
-  ~Replier() = default;
-};
-
 class MethodTable {
  public:
   static constexpr std::size_t kMaxMethods = 8;
 
   // name must outlive the table (a string literal). False when full or the name is taken.
-  bool add(std::string_view name, MethodHandler& handler);
+  [[nodiscard]] bool add(std::string_view name, MethodHandler& handler);
   MethodHandler* find(std::string_view name) const;
 
  private:

@@ -12,6 +12,7 @@
 #include "agent/capacities.hpp"
 #include "agent/desired_settings.hpp"
 #include "agent/json_arena.hpp"
+#include "agent/outbox.hpp"
 #include "port/json_object_writer.hpp"
 #include "port/text_writer.hpp"
 
@@ -19,23 +20,16 @@ namespace door::agent {
 
 enum class DesiredSource { patch, document, twin_response };
 
-class TwinEffects {
- public:
-  // The settings in force changed (at start, or after an applied change).
-  virtual void apply_settings(const DesiredSettings& settings) = 0;
-
- protected:
-  ~TwinEffects() = default;
-};
-
 class Twin {
  public:
   // not_saved: the change cannot be kept (too large) and is dropped. save_pending: the state file
   // could not be written; the keys of that version are acknowledged with 500 and retry_save()
   // must be called until it succeeds.
-  enum class Outcome { applied, stale, malformed, not_saved, save_pending };
+  enum class [[nodiscard]] Outcome{applied, stale, malformed, not_saved, save_pending};
 
-  Twin(std::string state_path, const DeviceLimits& limits, TwinEffects& effects);
+  // The outbox is told when the settings in force change (at start, or after an applied change):
+  // the runtime then applies settings().
+  Twin(std::string state_path, const DeviceLimits& limits, Outbox& outbox);
 
   // At start: the state file, or its last good copy when the file is broken, or nothing.
   void load();
@@ -53,7 +47,7 @@ class Twin {
   // Writes the acknowledgement of every key as a member of the report; a name the report has
   // already is logged and left out. With include_deleted, keys deleted since the last
   // forget_deleted() appear as null, which removes them from an IoT Hub twin.
-  bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
+  [[nodiscard]] bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
   void forget_deleted();
 
  private:
@@ -64,20 +58,21 @@ class Twin {
     char key[kMaxDesiredKeyLength + 1];
     int code = 0;
     int64_t version = 0;
-    char description[160];
+    char description[kMaxAckDescriptionLength + 1];
   };
   struct StagedAck {
     std::string_view key;
     int code;
     bool deleted;
-    char description[160];
+    char description[kMaxAckDescriptionLength + 1];
   };
 
-  bool load_file(const std::string& path);
+  [[nodiscard]] bool load_file(const std::string& path);
   Outcome merge_and_save(const cJSON* desired, bool full, int64_t version);
   // Writes document (the desired properties) with version to the state file.
-  bool save(const char* document, int64_t version);
-  bool stage(std::string_view key, int code, bool deleted, std::string_view description);
+  [[nodiscard]] bool save(const char* document, int64_t version);
+  // Without a free slot the acknowledgement is counted as unacknowledged (and logged) instead.
+  void stage(std::string_view key, int code, bool deleted, std::string_view description);
   // document: the desired properties now applied.
   void commit_acks(int64_t version, const cJSON* document, bool unsaved = false);
   Ack* find_ack(std::string_view key, const cJSON* document);
@@ -85,7 +80,7 @@ class Twin {
 
   std::string state_path_;
   DeviceLimits limits_;
-  TwinEffects& effects_;
+  Outbox& outbox_;
   FixedJsonArena<kTwinJsonArenaBytes> arena_;
   int64_t version_ = 0;
   DesiredSettings settings_;

@@ -3,7 +3,8 @@
 // answered or retried; broker: the retained desired document that comes with the subscription),
 // applies desired changes (a change the state file could not take is saved again with backoff
 // until it is), and sends reported properties: coalesced, and with IoT Hub tracked to their 204
-// and retried on 429 and 5xx.
+// and retried on 429 and 5xx. Its GETs and reports are posted to the outbox; the runtime publishes
+// them and says whether they went out.
 #include <cstdint>
 #include <string_view>
 
@@ -21,10 +22,10 @@ namespace door::agent {
 
 class TwinSync final : public TwinListener {
  public:
-  TwinSync(port::EventLoop& loop, const Dialect& dialect, Publisher& publisher, Twin& twin,
+  TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
            DoorMethods& door);
 
-  bool start();
+  [[nodiscard]] bool start();
   // Subscribed after a connect: fetch (IoT Hub) and report. ready() turns true once reconciled.
   void on_subscribed();
   void on_disconnected();
@@ -32,18 +33,22 @@ class TwinSync final : public TwinListener {
   // Something in the reported document changed (an applied key, the door state).
   void mark_dirty();
 
+  // The runtime published (sent true) or could not publish the GET or report posted last.
+  void on_get_sent(bool sent);
+  void on_report_sent(bool sent);
+
   void on_twin_response(int status, std::string_view rid, std::string_view payload) override;
   void on_twin_response_too_large(int status, std::string_view rid) override;
   void on_desired(bool full_document, int64_t version, std::string_view payload) override;
 
  private:
   // False when the dialect has no twin GET.
-  bool send_get();
+  [[nodiscard]] bool send_get();
   void send_report();
   // A 200 answer to the twin GET: its desired part, without the reported part, goes to the twin.
   Twin::Outcome apply_twin_answer(std::string_view payload);
   void became_ready();
-  void next_rid(char (&rid)[24]);
+  void next_rid(char (&rid)[kMaxOwnRequestIdLength + 1]);
   void on_get_timer();
   void on_report_timer();
   // After a change was applied or could not be saved.
@@ -52,7 +57,7 @@ class TwinSync final : public TwinListener {
 
   port::EventLoop& loop_;
   const Dialect& dialect_;
-  Publisher& publisher_;
+  Outbox& outbox_;
   Twin& twin_;
   DoorMethods& door_;
   port::JitterRandom random_;
@@ -62,11 +67,12 @@ class TwinSync final : public TwinListener {
   bool ready_ = false;
   bool dirty_ = false;
   bool report_in_flight_ = false;
+  bool report_posted_ = false;  // in the outbox, not yet published
   bool get_in_flight_ = false;
   int64_t newest_patch_seen_ = -1;  // while a GET is under way
   uint64_t next_rid_ = 1;
-  char get_rid_[24] = {};
-  char report_rid_[24] = {};
+  char get_rid_[kMaxOwnRequestIdLength + 1] = {};
+  char report_rid_[kMaxOwnRequestIdLength + 1] = {};
   char topic_[kMaxTopicLength + 1];
   char report_[kMaxReportedBytes];
   char answer_[kMaxDesiredMessageBytes + 16];  // {"desired":...} from a twin GET answer

@@ -21,7 +21,8 @@ class ChardevBackend final : public GpioBackend {
 
  private:
   // Resolves "17" or a line name to an offset on the chip.
-  bool find_offset(int chip_fd, const std::string& line, uint32_t& offset, std::string& error);
+  [[nodiscard]] bool find_offset(int chip_fd, const std::string& line, uint32_t& offset,
+                                 std::string& error);
   int request(const LineSpec& spec, uint64_t flags, bool initial_active, std::string& error);
 
   std::string chip_path_;

@@ -17,7 +17,7 @@ class FakeControl final : public port::FdHandler {
   FakeControl& operator=(const FakeControl&) = delete;
 
   // Makes the FIFO (mode 0600) if needed and listens on it.
-  bool start(std::string& error);
+  [[nodiscard]] bool start(std::string& error);
   void on_fd_ready(uint32_t events) override;
 
  private:

@@ -23,7 +23,7 @@ enum class LockEvent { locked, unlocked, fault, opened, closed };
 // write_failed: the lock line refused the write (the lock is in fault, see problem());
 // not_stored: a timed state could not be recorded (or the last one forgotten); the lock did not
 // move (see problem()).
-enum class CommandResult { done, pending, door_open, busy, write_failed, not_stored };
+enum class [[nodiscard]] CommandResult{done, pending, door_open, busy, write_failed, not_stored};
 
 const char* to_string(LockState state);
 const char* to_string(DoorContact contact);
@@ -89,7 +89,7 @@ class LockActuator {
   CommandResult command(LockState target, int64_t hold_ms);
   CommandResult drive(LockState target, int64_t hold_ms);
   // Records the timed state about to begin (hold_ms >= 0), or forgets the one that is replaced.
-  bool record_timed_state(LockState target, int64_t hold_ms);
+  [[nodiscard]] bool record_timed_state(LockState target, int64_t hold_ms);
   // The timed state has ended or cannot go on: forget it, logging a failure.
   void forget_timed_state();
   // The lock line refused a write while driving target: a fault.

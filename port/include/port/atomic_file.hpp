@@ -8,6 +8,6 @@
 namespace door::port {
 
 // False with errno set when any step fails; the old file is then untouched.
-bool replace_file(const char* path, std::string_view data);
+[[nodiscard]] bool replace_file(const char* path, std::string_view data);
 
 }  // namespace door::port

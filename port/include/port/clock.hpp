@@ -13,6 +13,6 @@ int64_t wall_ms();
 // True when the wall clock reads earlier than the build, i.e. it has obviously not been set yet.
 bool wall_clock_unset();
 // Writes "YYYY-MM-DDTHH:MM:SSZ" (20 bytes with NUL) for the given Unix time; false if it won't fit.
-bool format_utc(int64_t unix_seconds, char* out, std::size_t capacity);
+[[nodiscard]] bool format_utc(int64_t unix_seconds, char* out, std::size_t capacity);
 
 }  // namespace door::port

@@ -38,14 +38,20 @@ class EventLoop {
 
   bool valid() const { return epoll_fd_ >= 0; }
 
-  bool add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
-  void remove_fd(int fd);
+  [[nodiscard]] bool add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
+  // handler: the one add_fd registered. An event of the batch being dispatched that is still
+  // waiting for it is dropped, so a handler is never called after its descriptor was removed.
+  void remove_fd(int fd, const FdHandler* handler);
 
   // A timer slot is reserved once and armed any number of times.
   TimerId add_timer(TimerHandler* handler);
   void arm_timer(TimerId id, int64_t delay_ms);
   void cancel_timer(TimerId id);
   bool timer_armed(TimerId id) const;
+
+  // Called after each batch of descriptors and due timers (one per run_once): the runtime drains
+  // what the batch's handlers left for it. nullptr for none.
+  void set_batch_end(TimerHandler* handler) { batch_end_ = handler; }
 
   // Runs until stop() is called from a handler.
   void run();
@@ -65,6 +71,11 @@ class EventLoop {
 
   int epoll_fd_ = -1;
   bool running_ = false;
+  // The batch of events run_once is dispatching (nullptr outside it): remove_fd clears the entries
+  // of a removed handler that are still to come.
+  FdHandler** batch_ = nullptr;
+  int batch_size_ = 0;
+  TimerHandler* batch_end_ = nullptr;
   Timer timers_[kMaxTimers];
   std::size_t timer_count_ = 0;
 };

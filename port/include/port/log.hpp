@@ -11,7 +11,7 @@ enum class Level { error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 void set_log_level(Level level);
 Level log_level();
 // Parses "error", "warning", "notice", "info", "debug"; false if the name is not one of them.
-bool parse_log_level(const char* name, Level& out);
+[[nodiscard]] bool parse_log_level(const char* name, Level& out);
 
 void log(Level level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void vlog(Level level, const char* format, va_list args);

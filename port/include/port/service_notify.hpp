@@ -14,9 +14,9 @@ class ServiceNotify {
   ServiceNotify(const ServiceNotify&) = delete;
   ServiceNotify& operator=(const ServiceNotify&) = delete;
 
-  bool enabled() const { return fd_ >= 0; }
-  // Sends one notification, e.g. "READY=1\nSTATUS=online"; false when it could not be sent.
-  bool send(const char* message);
+  // Sends one notification, e.g. "READY=1\nSTATUS=online"; a failure is logged (systemd then
+  // goes by its timeouts), nothing to do for the caller.
+  void send(const char* message);
   // How often to send WATCHDOG=1 (half the service's WatchdogSec), or 0 when no watchdog is set.
   int64_t watchdog_interval_ms() const { return watchdog_interval_ms_; }
 

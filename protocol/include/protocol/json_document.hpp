@@ -39,7 +39,7 @@ cJSON* parse_json_document(std::string_view text, JsonRefusal* refusal = nullptr
 const cJSON* find_repeated_member(const cJSON* item, bool nested = true);
 
 // An integer written without fraction or exponent that fits in 64 bits, read from its text.
-bool exact_integer(const cJSON* item, int64_t& out);
+[[nodiscard]] bool exact_integer(const cJSON* item, int64_t& out);
 
 // The first number in item or at any depth below it that cJSON would not print back with the value
 // it was written with (more than 15 significant digits, or beyond the normal range of a double);

@@ -38,12 +38,13 @@ constexpr std::string_view kDesiredPatchSubscription = "$iothub/twin/PATCH/prope
 
 InboundTopic parse(std::string_view topic);
 
-bool format_method_response(port::TextWriter& out, int status, std::string_view rid);
-bool format_twin_get(port::TextWriter& out, std::string_view rid);
-bool format_reported_patch(port::TextWriter& out, std::string_view rid);
-bool format_telemetry(port::TextWriter& out, std::string_view device_id);
+[[nodiscard]] bool format_method_response(port::TextWriter& out, int status, std::string_view rid);
+[[nodiscard]] bool format_twin_get(port::TextWriter& out, std::string_view rid);
+[[nodiscard]] bool format_reported_patch(port::TextWriter& out, std::string_view rid);
+[[nodiscard]] bool format_telemetry(port::TextWriter& out, std::string_view device_id);
 // "{host}/{deviceId}/?api-version=2021-04-12"
-bool format_username(port::TextWriter& out, std::string_view host, std::string_view device_id);
+[[nodiscard]] bool format_username(port::TextWriter& out, std::string_view host,
+                                   std::string_view device_id);
 
 }  // namespace azure
 
@@ -59,20 +60,26 @@ struct FleetTopic {
 
 namespace broker {
 
+// The service's subscriptions to every device's documents and method answers.
+constexpr const char* kFleetStatusSubscription = "devices/+/status";
+constexpr const char* kFleetReportedSubscription = "devices/+/twin/reported";
+constexpr const char* kFleetDesiredSubscription = "devices/+/twin/desired";
+constexpr const char* kFleetMethodResponseSubscription = "devices/+/methods/res/#";
+
 InboundTopic parse(std::string_view topic, std::string_view device_id);
 // devices/{id}/status, devices/{id}/twin/reported, devices/{id}/twin/desired,
 // devices/{id}/methods/res/{status}/?$rid={rid}.
 FleetTopic parse_fleet_topic(std::string_view topic);
-bool format_method_request(port::TextWriter& out, std::string_view device_id,
-                           std::string_view method, std::string_view rid);
+[[nodiscard]] bool format_method_request(port::TextWriter& out, std::string_view device_id,
+                                         std::string_view method, std::string_view rid);
 
-bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
-bool format_desired(port::TextWriter& out, std::string_view device_id);
-bool format_method_response(port::TextWriter& out, std::string_view device_id, int status,
-                            std::string_view rid);
-bool format_reported(port::TextWriter& out, std::string_view device_id);
-bool format_status(port::TextWriter& out, std::string_view device_id);
-bool format_telemetry(port::TextWriter& out, std::string_view device_id);
+[[nodiscard]] bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
+[[nodiscard]] bool format_desired(port::TextWriter& out, std::string_view device_id);
+[[nodiscard]] bool format_method_response(port::TextWriter& out, std::string_view device_id,
+                                          int status, std::string_view rid);
+[[nodiscard]] bool format_reported(port::TextWriter& out, std::string_view device_id);
+[[nodiscard]] bool format_status(port::TextWriter& out, std::string_view device_id);
+[[nodiscard]] bool format_telemetry(port::TextWriter& out, std::string_view device_id);
 
 }  // namespace broker
 

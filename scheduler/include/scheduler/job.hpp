@@ -16,7 +16,6 @@ const char* to_string(JobStatus status);
 const char* to_string(DeviceStatus status);
 bool parse_job_status(const std::string& text, JobStatus& out);
 bool parse_device_status(const std::string& text, DeviceStatus& out);
-bool final_status(JobStatus status);
 
 // Job ids as IoT Hub allows them: 1 to 64 letters, digits and '-'.
 bool valid_job_id(const std::string& id);

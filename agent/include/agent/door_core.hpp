@@ -1,0 +1,63 @@
+#pragma once
+// The door core: the dispatcher, the door methods, the lock (on the configured GPIO backend), the
+// twin engine and the outbox they post to, built from their ports in one place. The agent, the
+// unit tests, the fuzz targets and the allocation test construct it the same way.
+#include <string>
+
+#include "agent/config.hpp"
+#include "agent/dialect.hpp"
+#include "agent/door_hardware.hpp"
+#include "agent/door_methods.hpp"
+#include "agent/inbox.hpp"
+#include "agent/message_handler.hpp"
+#include "agent/methods.hpp"
+#include "agent/outbox.hpp"
+#include "agent/twin.hpp"
+#include "agent/twin_sync.hpp"
+#include "port/event_loop.hpp"
+#include "port/status.hpp"
+
+namespace door::agent {
+
+class DoorCore {
+ public:
+  // loop: clock and timers; dialect: topics; door: the GPIO backend and the lock's settings;
+  // state_file: the applied desired properties (and, beside it, the lock's timed state).
+  // Everything the core sends goes to its outbox.
+  DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSettings& door,
+           const std::string& state_file);
+  DoorCore(const DoorCore&) = delete;
+  DoorCore& operator=(const DoorCore&) = delete;
+
+  // Reserves the timers, starts the lock (without hardware the door methods answer 503 with the
+  // reason), registers the methods and loads the desired properties applied before the last stop
+  // (the outbox then says the settings changed). Fails only when a fixed table is full.
+  [[nodiscard]] port::Status start();
+
+  // A message from the inbox: a method call (its answer goes to the outbox) or a twin message.
+  void handle(const InboxMessage& message) { messages_.handle(message); }
+
+  // The door's part of the desired settings in force: default hold times and the fail mode
+  // (configured_fail_mode when the desired properties set none).
+  void apply_door_settings(const DesiredSettings& settings, hal::FailMode configured_fail_mode);
+  // A periodic "state" event.
+  void post_state() { door_methods_.post_state(); }
+  // Clean stop: the lock goes to its fail-mode state.
+  void shut_down() { hardware_.shut_down(); }
+
+  Outbox& outbox() { return outbox_; }
+  Twin& twin() { return twin_; }
+  TwinSync& twin_sync() { return twin_sync_; }
+  DoorHardware& hardware() { return hardware_; }
+
+ private:
+  Outbox outbox_;
+  MethodTable methods_;
+  DoorMethods door_methods_{outbox_};
+  DoorHardware hardware_;
+  Twin twin_;
+  TwinSync twin_sync_;
+  MessageHandler messages_;
+};
+
+}  // namespace door::agent

@@ -1,0 +1,32 @@
+#include "agent/door_core.hpp"
+
+namespace door::agent {
+
+DoorCore::DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSettings& door,
+                   const std::string& state_file)
+    : hardware_(loop, door, DoorHardware::timed_state_path(state_file)),
+      twin_(state_file, DeviceLimits{door.lock_settings.energized_unlocks}, outbox_),
+      twin_sync_(loop, dialect, outbox_, twin_, door_methods_),
+      messages_(dialect, methods_, outbox_, twin_sync_) {}
+
+port::Status DoorCore::start() {
+  if (!twin_sync_.start()) return port::Status::full();
+  // The door comes first: its lock holds its state whatever the network does.
+  if (hardware_.start(door_methods_)) {
+    door_methods_.attach(hardware_.actuator(), "");
+  } else {
+    door_methods_.attach(nullptr, hardware_.unavailable_reason());
+  }
+  if (!door_methods_.register_in(methods_)) return port::Status::full();
+  twin_.load();
+  return port::Status::ok();
+}
+
+void DoorCore::apply_door_settings(const DesiredSettings& s, hal::FailMode configured_fail_mode) {
+  door_methods_.set_defaults(s.default_lock_seconds, s.auto_relock_seconds);
+  if (hal::LockActuator* actuator = hardware_.actuator()) {
+    actuator->set_fail_mode(s.fail_mode_set ? s.fail_mode : configured_fail_mode);
+  }
+}
+
+}  // namespace door::agent

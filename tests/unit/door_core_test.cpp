@@ -1,0 +1,164 @@
+// The door core built from its ports as the agent builds it (fake GPIO, a recording session), and
+// the runtime's end of its outbox: what the door methods answer, the order answers and door events
+// go out in, and that a hardware error is never answered as success.
+#include "agent/door_core.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "agent/output_publisher.hpp"
+#include "port/event_fd.hpp"
+#include "port/member_handler.hpp"
+
+namespace door::agent {
+namespace {
+
+struct Published {
+  std::string topic;
+  std::string payload;
+};
+
+class RecordingSession final : public Publisher {
+ public:
+  bool publish(const char* topic, std::string_view payload, int, bool) override {
+    messages.push_back({topic, std::string(payload)});
+    return accept;
+  }
+  std::vector<Published> messages;
+  bool accept = true;
+};
+
+DoorSettings fake_door() {
+  DoorSettings d;
+  d.configured = true;
+  d.fake_gpio = true;
+  d.lock.spec.line = "LOCK";
+  d.feedback.spec.line = "FEEDBACK";
+  d.contact.spec.line = "DOOR";
+  d.lock_settings.feedback_timeout_ms = 10;
+  return d;
+}
+
+ConnectionSettings broker_device() {
+  ConnectionSettings s;
+  s.hub = HubDialect::mqtt;
+  s.device_id = "door-1";
+  s.host = "localhost";
+  return s;
+}
+
+class DoorCoreTest : public ::testing::Test {
+ protected:
+  std::string state_path() const {
+    const std::string path = ::testing::TempDir() + "door-core-" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                             ".json";
+    for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
+    return path;
+  }
+
+  void start() {
+    ASSERT_TRUE(core_.start().is_ok());
+    loop_.set_batch_end(&drain_handler_);
+    drain();
+  }
+  void drain() { settings_changed_ |= outputs_.drain(core_, true); }
+
+  void call(const std::string& method, const std::string& rid, const std::string& payload) {
+    const std::string topic = "devices/door-1/methods/POST/" + method + "/?$rid=" + rid;
+    ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
+    core_.handle(*inbox_.peek_message());
+    inbox_.release_message();
+    drain();
+  }
+  void gpio(const char* command) {
+    std::string error;
+    ASSERT_TRUE(core_.hardware().fake_gpio()->execute(command, error)) << error;
+  }
+  std::vector<std::string> topics() const {
+    std::vector<std::string> out;
+    for (const Published& m : session_.messages) out.push_back(m.topic);
+    return out;
+  }
+
+  ConnectionSettings settings_ = broker_device();
+  std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
+  DoorSettings door_ = fake_door();
+  port::EventLoop loop_;
+  RecordingSession session_;
+  DoorCore core_{loop_, *dialect_, door_, state_path()};
+  OutputPublisher outputs_{*dialect_, session_};
+  bool settings_changed_ = false;
+  port::MemberTimer<DoorCoreTest, &DoorCoreTest::drain> drain_handler_{*this};
+  port::EventFd wake_;
+  Inbox inbox_{wake_};
+};
+
+TEST_F(DoorCoreTest, AnAnswerGoesOutBeforeTheDoorEventItCaused) {
+  start();
+  call("unlockDoor", "1", "{}");
+  ASSERT_EQ(topics(), (std::vector<std::string>{"devices/door-1/methods/res/200/?$rid=1",
+                                                "devices/door-1/messages/events/"}));
+  EXPECT_NE(session_.messages[0].payload.find(R"("Response":"unlockDoor called successfully")"),
+            std::string::npos);
+  EXPECT_NE(session_.messages[1].payload.find(R"("event":"unlocked")"), std::string::npos);
+}
+
+TEST_F(DoorCoreTest, AnUnconfirmedCommandIsAnswered500WhenTheFeedbackTimesOut) {
+  start();
+  gpio("stick FEEDBACK");
+  call("unlockDoor", "7", "{}");
+  EXPECT_TRUE(session_.messages.empty());  // waiting for the feedback
+  while (session_.messages.empty()) loop_.run_once(-1);
+  EXPECT_EQ(session_.messages.front().topic, "devices/door-1/methods/res/500/?$rid=7");
+  EXPECT_NE(session_.messages.front().payload.find("did not confirm unlocked in time"),
+            std::string::npos);
+  call("getDoorState", "8", "");  // the lock takes commands again
+  EXPECT_EQ(session_.messages.back().topic.rfind("devices/door-1/methods/res/200/?$rid=8", 0), 0u);
+}
+
+TEST_F(DoorCoreTest, AFailedLockLineIsAnswered503NeverSuccess) {
+  start();
+  gpio("fail LOCK");
+  call("unlockDoor", "2", "{}");
+  ASSERT_FALSE(session_.messages.empty());
+  EXPECT_EQ(session_.messages.front().topic, "devices/door-1/methods/res/503/?$rid=2");
+}
+
+TEST_F(DoorCoreTest, WithoutHardwareTheDoorMethodsAnswer503WithTheReason) {
+  door_.configured = false;
+  start();
+  call("lockDoor", "3", "{}");
+  ASSERT_EQ(session_.messages.size(), 1u);
+  EXPECT_EQ(session_.messages[0].topic, "devices/door-1/methods/res/503/?$rid=3");
+  EXPECT_NE(session_.messages[0].payload.find("door hardware unavailable"), std::string::npos);
+}
+
+TEST_F(DoorCoreTest, AnAnswerTheSessionRefusesDoesNotStopTheNextOne) {
+  start();
+  session_.accept = false;
+  call("getDoorState", "1", "");
+  call("getDoorState", "2", "");
+  EXPECT_EQ(topics(), (std::vector<std::string>{"devices/door-1/methods/res/200/?$rid=1",
+                                                "devices/door-1/methods/res/200/?$rid=2"}));
+  EXPECT_TRUE(core_.outbox().empty());
+}
+
+TEST_F(DoorCoreTest, AnAppliedDesiredChangeTellsTheRuntimeTheSettingsChanged) {
+  start();
+  settings_changed_ = false;
+  const std::string desired = R"({"$version":1,"defaultLockTime":"30s"})";
+  ASSERT_EQ(inbox_.push_message("devices/door-1/twin/desired", desired.data(), desired.size()),
+            Inbox::Taken::copied);
+  core_.handle(*inbox_.peek_message());
+  inbox_.release_message();
+  drain();
+  EXPECT_TRUE(settings_changed_);
+  EXPECT_EQ(core_.twin().settings().default_lock_seconds, 30);
+}
+
+}  // namespace
+}  // namespace door::agent
