@@ -16,6 +16,7 @@
 #include "agent/door_core.hpp"
 #include "agent/inbox.hpp"
 #include "agent/output_publisher.hpp"
+#include "core_test_support.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
 
@@ -94,25 +95,6 @@ class RecordingPublisher final : public Publisher {
   char response_topic_[kMaxTopicLength + 1] = {};
 };
 
-ConnectionSettings broker_settings() {
-  ConnectionSettings s;
-  s.hub = HubDialect::mqtt;
-  s.device_id = "door-1";
-  s.host = "localhost";
-  return s;
-}
-
-DoorSettings fake_door() {
-  DoorSettings d;
-  d.configured = true;
-  d.fake_gpio = true;
-  d.lock.spec.line = "LOCK";
-  d.feedback.spec.line = "FEEDBACK";
-  d.contact.spec.line = "DOOR";
-  d.lock_settings.feedback_timeout_ms = 10;
-  return d;
-}
-
 std::string fresh_state_path() {
   // Unique per test: ctest runs the cases in parallel processes.
   const std::string path = ::testing::TempDir() + "allocation-state-" +
@@ -146,7 +128,7 @@ class MessagePath : public ::testing::Test {
     return g_allocations.load() - before;
   }
 
-  ConnectionSettings settings_ = broker_settings();
+  ConnectionSettings settings_ = broker_device();
   DoorSettings door_ = fake_door();
   port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);

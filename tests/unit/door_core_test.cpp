@@ -10,45 +10,12 @@
 #include <vector>
 
 #include "agent/output_publisher.hpp"
+#include "core_test_support.hpp"
 #include "port/event_fd.hpp"
 #include "port/member_handler.hpp"
 
 namespace door::agent {
 namespace {
-
-struct Published {
-  std::string topic;
-  std::string payload;
-};
-
-class RecordingSession final : public Publisher {
- public:
-  bool publish(const char* topic, std::string_view payload, int, bool) override {
-    messages.push_back({topic, std::string(payload)});
-    return accept;
-  }
-  std::vector<Published> messages;
-  bool accept = true;
-};
-
-DoorSettings fake_door() {
-  DoorSettings d;
-  d.configured = true;
-  d.fake_gpio = true;
-  d.lock.spec.line = "LOCK";
-  d.feedback.spec.line = "FEEDBACK";
-  d.contact.spec.line = "DOOR";
-  d.lock_settings.feedback_timeout_ms = 10;
-  return d;
-}
-
-ConnectionSettings broker_device() {
-  ConnectionSettings s;
-  s.hub = HubDialect::mqtt;
-  s.device_id = "door-1";
-  s.host = "localhost";
-  return s;
-}
 
 class DoorCoreTest : public ::testing::Test {
  protected:

@@ -9,6 +9,7 @@
 #include "agent/dialect.hpp"
 #include "agent/inbox.hpp"
 #include "agent/outbox.hpp"
+#include "core_test_support.hpp"
 #include "port/event_fd.hpp"
 
 namespace door::agent {
@@ -47,14 +48,6 @@ class Later final : public MethodHandler {
   }
   std::string rid;
 };
-
-ConnectionSettings broker_device() {
-  ConnectionSettings s;
-  s.hub = HubDialect::mqtt;
-  s.device_id = "door-1";
-  s.host = "localhost";
-  return s;
-}
 
 class MessageHandlerTest : public ::testing::Test {
  protected:

@@ -11,25 +11,12 @@
 
 #include "agent/door_core.hpp"
 #include "agent/output_publisher.hpp"
+#include "core_test_support.hpp"
 #include "port/event_fd.hpp"
 #include "port/member_handler.hpp"
 
 namespace door::agent {
 namespace {
-
-struct Published {
-  std::string topic;
-  std::string payload;
-};
-
-class RecordingSession final : public Publisher {
- public:
-  bool publish(const char* topic, std::string_view payload, int, bool) override {
-    messages.push_back({topic, std::string(payload)});
-    return true;
-  }
-  std::vector<Published> messages;
-};
 
 ConnectionSettings azure_device() {
   ConnectionSettings s;

@@ -1,0 +1,48 @@
+#pragma once
+// What the agent core's unit tests build the core from: a broker-dialect device, a door on the fake
+// GPIO with lock feedback and a door contact, and a session that records what is published.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config.hpp"
+#include "agent/publisher.hpp"
+
+namespace door::agent {
+
+inline ConnectionSettings broker_device() {
+  ConnectionSettings s;
+  s.hub = HubDialect::mqtt;
+  s.device_id = "door-1";
+  s.host = "localhost";
+  return s;
+}
+
+inline DoorSettings fake_door() {
+  DoorSettings d;
+  d.configured = true;
+  d.fake_gpio = true;
+  d.lock.spec.line = "LOCK";
+  d.feedback.spec.line = "FEEDBACK";
+  d.contact.spec.line = "DOOR";
+  d.lock_settings.feedback_timeout_ms = 10;
+  return d;
+}
+
+struct Published {
+  std::string topic;
+  std::string payload;
+};
+
+// Keeps every publication (it allocates: not for the allocation test); refuses them when told.
+class RecordingSession final : public Publisher {
+ public:
+  bool publish(const char* topic, std::string_view payload, int, bool) override {
+    messages.push_back({topic, std::string(payload)});
+    return accept;
+  }
+  std::vector<Published> messages;
+  bool accept = true;
+};
+
+}  // namespace door::agent
