@@ -31,38 +31,38 @@ struct StopOnReady final : FdHandler {
   }
 };
 
-TEST(EventLoop, TimersFireInDeadlineOrderAndOnlyOnce) {
-  EventLoop loop;
-  std::vector<int> order;
-  Recorder a(&order, 1), b(&order, 2), c(&order, 3);
-  const TimerId ta = loop.add_timer(&a);
-  const TimerId tb = loop.add_timer(&b);
-  const TimerId tc = loop.add_timer(&c);
-  loop.arm_timer(ta, 30);
-  loop.arm_timer(tb, 10);
-  loop.arm_timer(tc, 20);
-  while (order.size() < 3) loop.run_once(-1);  // blocks until the next deadline each time
-  EXPECT_EQ(order, (std::vector<int>{2, 3, 1}));
-  EXPECT_FALSE(loop.timer_armed(ta));
+// Three timers added as 1, 2, 3 and armed to be due in the order 2, 3, 1.
+class ThreeTimers : public ::testing::Test {
+ protected:
+  void arm(int64_t unit_ms) {
+    loop_.arm_timer(ta_, 3 * unit_ms);
+    loop_.arm_timer(tb_, unit_ms);
+    loop_.arm_timer(tc_, 2 * unit_ms);
+  }
+  EventLoop loop_;
+  std::vector<int> order_;
+  Recorder a_{&order_, 1}, b_{&order_, 2}, c_{&order_, 3};
+  const TimerId ta_ = loop_.add_timer(&a_);
+  const TimerId tb_ = loop_.add_timer(&b_);
+  const TimerId tc_ = loop_.add_timer(&c_);
+};
+
+TEST_F(ThreeTimers, FireInDeadlineOrderAndOnlyOnce) {
+  arm(10);
+  while (order_.size() < 3) loop_.run_once(-1);  // blocks until the next deadline each time
+  EXPECT_EQ(order_, (std::vector<int>{2, 3, 1}));
+  EXPECT_FALSE(loop_.timer_armed(ta_));
 }
 
 // A wake-up that comes late (a loaded machine, qemu) finds several timers due at once: they still
 // fire in the order they were due, not in the order they were added.
-TEST(EventLoop, TimersDueTogetherFireInDeadlineOrder) {
-  EventLoop loop;
-  std::vector<int> order;
-  Recorder a(&order, 1), b(&order, 2), c(&order, 3);
-  const TimerId ta = loop.add_timer(&a);
-  const TimerId tb = loop.add_timer(&b);
-  const TimerId tc = loop.add_timer(&c);
-  loop.arm_timer(ta, 3);
-  loop.arm_timer(tb, 1);
-  loop.arm_timer(tc, 2);
+TEST_F(ThreeTimers, DueTogetherFireInDeadlineOrder) {
+  arm(1);
   const int64_t all_due = monotonic_ms() + 3;
   while (monotonic_ms() <= all_due) {
   }
-  loop.run_once(0);
-  EXPECT_EQ(order, (std::vector<int>{2, 3, 1}));
+  loop_.run_once(0);
+  EXPECT_EQ(order_, (std::vector<int>{2, 3, 1}));
 }
 
 TEST(EventLoop, CancelledTimerDoesNotFire) {
