@@ -6,7 +6,7 @@ DoorCore::DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSett
                    const std::string& state_file)
     : hardware_(loop, door, DoorHardware::timed_state_path(state_file)),
       twin_(state_file, DeviceLimits{door.lock_settings.energized_unlocks}, outbox_),
-      twin_sync_(loop, dialect, outbox_, twin_, door_methods_),
+      twin_sync_(loop, dialect, outbox_, twin_, door_snapshot_),
       messages_(dialect, methods_, outbox_, twin_sync_) {}
 
 port::Status DoorCore::start() {
@@ -23,10 +23,10 @@ port::Status DoorCore::start() {
 }
 
 void DoorCore::apply_door_settings(const DesiredSettings& s, hal::FailMode configured_fail_mode) {
-  door_methods_.set_defaults(s.default_lock_seconds, s.auto_relock_seconds);
   if (hal::LockActuator* actuator = hardware_.actuator()) {
     actuator->set_fail_mode(s.fail_mode_set ? s.fail_mode : configured_fail_mode);
   }
+  door_methods_.set_defaults(s.default_lock_seconds, s.auto_relock_seconds);
 }
 
 }  // namespace door::agent

@@ -38,6 +38,7 @@ bool plain_name(std::string_view name) {
 void DoorMethods::attach(hal::LockActuator* actuator, const char* unavailable_reason) {
   actuator_ = actuator;
   unavailable_reason_ = unavailable_reason;
+  update_snapshot();
 }
 
 bool DoorMethods::register_in(MethodTable& table) {
@@ -144,7 +145,9 @@ int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& re
   if (!parse_hold(call.payload, lock ? "lockTime" : "unlockTime", hold_ms, response)) return 400;
   if (hold_ms < 0) hold_ms = lock ? default_lock_ms_ : auto_relock_ms_;
   if (pending_) return busy(response);
-  switch (lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms)) {
+  const hal::CommandResult result = lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms);
+  update_snapshot();  // a new hold changes "until" without a lock event
+  switch (result) {
     case hal::CommandResult::done: add_success(response, lock); return 200;
     case hal::CommandResult::pending:
       // rid and method were validated by the topic parser, so they fit.
@@ -185,6 +188,7 @@ int DoorMethods::get_door_state(const MethodCall& call, port::TextWriter& respon
 }
 
 void DoorMethods::on_command_finished(bool confirmed) {
+  update_snapshot();
   if (!pending_) return;  // the end of a timed state, not a method call
   port::TextWriter body(deferred_body_, sizeof deferred_body_);
   int status = 200;
@@ -210,20 +214,23 @@ void DoorMethods::on_command_finished(bool confirmed) {
 void DoorMethods::set_defaults(int64_t lock_seconds, int64_t relock_seconds) {
   default_lock_ms_ = lock_seconds > 0 ? lock_seconds * 1000 : -1;
   auto_relock_ms_ = relock_seconds > 0 ? relock_seconds * 1000 : -1;
+  update_snapshot();  // after a fail mode change
 }
 
-void DoorMethods::add_door_report(port::JsonObjectWriter& report) const {
-  if (!report.member("door")) return;
+void DoorMethods::update_snapshot() {
+  port::TextWriter state = snapshot_.writer();
   if (actuator_ == nullptr) {
-    report.text().add(R"({"lock":"unavailable"})");
-    return;
+    state.add(R"({"lock":"unavailable"})");
+  } else {
+    state.add('{');
+    add_state(state);
+    state.add('}');
   }
-  report.text().add('{');
-  add_state(report.text());
-  report.text().add('}');
+  snapshot_.commit(state);
 }
 
 void DoorMethods::post_event(const char* event) {
+  update_snapshot();
   port::TextWriter body(event_body_, sizeof event_body_);
   body.add(R"({"event":")").add(event).add("\",");
   add_state(body);

@@ -26,7 +26,7 @@ constexpr int64_t kSaveRetryMaxMs = 60000;
 }  // namespace
 
 TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
-                   DoorMethods& door)
+                   const DoorSnapshot& door)
     : loop_(loop),
       dialect_(dialect),
       outbox_(outbox),
@@ -122,7 +122,7 @@ void TwinSync::send_report() {
   // The device's own members first: a key of the same name can never displace them.
   std::string_view names[kMaxDesiredAcks + 2];
   port::JsonObjectWriter report(doc, names, std::size(names));
-  door_.add_door_report(report);
+  if (report.member("door")) doc.add(door_.json());
   if (report.member("agent")) {
     doc.add(R"({"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
         .add_int(twin_.version())

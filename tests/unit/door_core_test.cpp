@@ -127,5 +127,38 @@ TEST_F(DoorCoreTest, AnAppliedDesiredChangeTellsTheRuntimeTheSettingsChanged) {
   EXPECT_EQ(core_.twin().settings().default_lock_seconds, 30);
 }
 
+// The twin engine reads the door's state from the snapshot the door methods write: each report
+// carries the lock's state and hold as they are when it is built.
+TEST_F(DoorCoreTest, TheReportedDoorStateFollowsTheLockAndItsHold) {
+  start();
+  core_.twin_sync().on_subscribed();  // a broker: ready at once, a report follows
+  const std::string reported = "devices/door-1/twin/reported";
+  const auto next_report = [&]() -> std::string {
+    for (;;) {
+      for (std::size_t i = session_.messages.size(); i-- > 0;) {
+        if (session_.messages[i].topic == reported) {
+          std::string payload = session_.messages[i].payload;
+          session_.messages.clear();
+          return payload;
+        }
+      }
+      loop_.run_once(-1);
+    }
+  };
+  std::string report = next_report();
+  EXPECT_NE(report.find(R"("door":{"lock":"locked")"), std::string::npos) << report;
+  EXPECT_EQ(report.find(R"("until")"), std::string::npos) << report;
+
+  call("unlockDoor", "1", "{}");
+  report = next_report();
+  EXPECT_NE(report.find(R"("door":{"lock":"unlocked")"), std::string::npos) << report;
+  EXPECT_EQ(report.find(R"("until")"), std::string::npos) << report;
+
+  call("lockDoor", "2", R"({"lockTime":"10m"})");
+  report = next_report();
+  EXPECT_NE(report.find(R"("door":{"lock":"locked")"), std::string::npos) << report;
+  EXPECT_NE(report.find(R"("until")"), std::string::npos) << report;
+}
+
 }  // namespace
 }  // namespace door::agent

@@ -49,6 +49,9 @@ constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
 // A door event on the telemetry topic: {"event":…,"at":…} and the door's state, a handful of
 // short words and one timestamp, under 300 bytes.
 constexpr std::size_t kMaxDoorEventBytes = 512;
+// The door's state alone, as the reported properties carry it: the state part of a door event, so
+// it fits wherever the event does.
+constexpr std::size_t kMaxDoorStateBytes = kMaxDoorEventBytes;
 // The broker dialect's retained status document: {"online":…,"connectedAt":…,"version":…}.
 constexpr std::size_t kMaxStatusDocumentBytes = 256;
 // Request ids the agent makes for its own twin requests: a decimal 64-bit counter (20 digits).

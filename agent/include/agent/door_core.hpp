@@ -8,6 +8,7 @@
 #include "agent/dialect.hpp"
 #include "agent/door_hardware.hpp"
 #include "agent/door_methods.hpp"
+#include "agent/door_snapshot.hpp"
 #include "agent/inbox.hpp"
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
@@ -53,7 +54,8 @@ class DoorCore {
  private:
   Outbox outbox_;
   MethodTable methods_;
-  DoorMethods door_methods_{outbox_};
+  DoorSnapshot door_snapshot_;  // written by the door methods, read by the twin engine
+  DoorMethods door_methods_{outbox_, door_snapshot_};
   DoorHardware hardware_;
   Twin twin_;
   TwinSync twin_sync_;

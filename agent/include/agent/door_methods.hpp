@@ -5,27 +5,27 @@
 #include <string_view>
 
 #include "agent/capacities.hpp"
+#include "agent/door_snapshot.hpp"
 #include "agent/json_arena.hpp"
 #include "agent/methods.hpp"
 #include "agent/outbox.hpp"
 #include "hal/lock_actuator.hpp"
-#include "port/json_object_writer.hpp"
 
 namespace door::agent {
 
 class DoorMethods final : public hal::LockObserver {
  public:
-  explicit DoorMethods(Outbox& outbox) : outbox_(outbox) {}
+  // Answers and door events go to outbox; the door's state, for the reported properties, to
+  // snapshot.
+  DoorMethods(Outbox& outbox, DoorSnapshot& snapshot) : outbox_(outbox), snapshot_(snapshot) {}
 
   [[nodiscard]] bool register_in(MethodTable& table);
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
   void attach(hal::LockActuator* actuator, const char* unavailable_reason);
 
   // Applied desired properties: the hold of lockDoor and unlockDoor when the call gives none
-  // (0: until told otherwise), and the fail mode.
+  // (0: until told otherwise). Called after the fail mode is set, which the state then shows.
   void set_defaults(int64_t lock_seconds, int64_t relock_seconds);
-  // Appends "door":{...} for the reported properties.
-  void add_door_report(port::JsonObjectWriter& report) const;
   // A periodic "state" event on the telemetry topic.
   void post_state();
 
@@ -60,10 +60,13 @@ class DoorMethods final : public hal::LockObserver {
   int refused(port::TextWriter& response, const char* outcome) const;
   static int busy(port::TextWriter& response);  // 409
   void post_event(const char* event);
+  // After anything that may have changed the lock or the door contact.
+  void update_snapshot();
 
   hal::LockActuator* actuator_ = nullptr;
   const char* unavailable_reason_ = "not set up";
   Outbox& outbox_;
+  DoorSnapshot& snapshot_;
   JsonArena arena_;
   // The call whose answer waits for the lock's feedback (one at a time: the lock is sequential).
   bool pending_ = false;

@@ -11,7 +11,7 @@
 #include "agent/backoff.hpp"
 #include "agent/capacities.hpp"
 #include "agent/dialect.hpp"
-#include "agent/door_methods.hpp"
+#include "agent/door_snapshot.hpp"
 #include "agent/message_handler.hpp"
 #include "agent/twin.hpp"
 #include "port/event_loop.hpp"
@@ -23,7 +23,7 @@ namespace door::agent {
 class TwinSync final : public TwinListener {
  public:
   TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
-           DoorMethods& door);
+           const DoorSnapshot& door);
 
   [[nodiscard]] bool start();
   // Subscribed after a connect: fetch (IoT Hub) and report. ready() turns true once reconciled.
@@ -59,7 +59,7 @@ class TwinSync final : public TwinListener {
   const Dialect& dialect_;
   Outbox& outbox_;
   Twin& twin_;
-  DoorMethods& door_;
+  const DoorSnapshot& door_;  // the door's state, read when a report is built
   port::JitterRandom random_;
   Backoff retry_;
   Backoff save_retry_;  // a state file that cannot be written: tried again until it can
