@@ -32,7 +32,7 @@ std::string json_text(const cJSON* json) {
 
 }  // namespace
 
-JobRunner::JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress,
+JobRunner::JobRunner(BrokerLink& client, Fleet& fleet, JobStore& store, ProgressFn progress,
                      NoticeFn notice)
     : client_(client),
       fleet_(fleet),

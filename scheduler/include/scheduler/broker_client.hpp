@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "scheduler/broker_link.hpp"
+
 namespace door::scheduler {
 
 struct BrokerSettings {
@@ -21,16 +23,10 @@ struct BrokerSettings {
   std::string client_id;  // empty: door-scheduler-<pid>
 };
 
-struct Message {
-  std::string topic;
-  std::string payload;
-  bool retained = false;
-};
-
-class BrokerClient {
+class BrokerClient final : public BrokerLink {
  public:
   explicit BrokerClient(const BrokerSettings& settings);
-  ~BrokerClient();
+  ~BrokerClient() override;
   BrokerClient(const BrokerClient&) = delete;
   BrokerClient& operator=(const BrokerClient&) = delete;
 
@@ -38,14 +34,15 @@ class BrokerClient {
   bool connect(std::string& error);
   // False once the connection is lost (the broker stopped, the network failed), until connect()
   // succeeds again.
-  bool connected() const;
-  bool subscribe(const std::string& filter, int qos);
+  bool connected() const override;
+  bool subscribe(const std::string& filter, int qos) override;
   // At QoS 1, waits until the broker has taken the message (10 s at most).
-  bool publish(const std::string& topic, const std::string& payload, int qos, bool retained);
+  bool publish(const std::string& topic, const std::string& payload, int qos,
+               bool retained) override;
   // QoS 1 without waiting for the broker, for requests whose answer confirms them: many go out
   // back to back. The broker's acknowledgements are handled by receive().
-  bool send(const std::string& topic, const std::string& payload);
-  std::optional<Message> receive(std::chrono::milliseconds timeout);
+  bool send(const std::string& topic, const std::string& payload) override;
+  std::optional<Message> receive(std::chrono::milliseconds timeout) override;
   // A topic only this connection uses, for markers that order its own messages.
   std::string private_topic(const std::string& leaf) const;
 

@@ -14,7 +14,7 @@
 #include <set>
 #include <string>
 
-#include "scheduler/broker_client.hpp"
+#include "scheduler/broker_link.hpp"
 #include "scheduler/fleet.hpp"
 #include "scheduler/job.hpp"
 #include "scheduler/job_store.hpp"
@@ -29,7 +29,7 @@ using NoticeFn = std::function<void(const Job&, const std::string&)>;
 
 class JobRunner {
  public:
-  JobRunner(BrokerClient& client, Fleet& fleet, JobStore& store, ProgressFn progress = {},
+  JobRunner(BrokerLink& client, Fleet& fleet, JobStore& store, ProgressFn progress = {},
             NoticeFn notice = {});
 
   // The job must be claimed (running, with its run number). Returns it as it ended.
@@ -61,7 +61,7 @@ class JobRunner {
   bool write_desired(const Job& job, const std::string& device_id, int64_t& version, int& code,
                      std::string& error);
 
-  BrokerClient& client_;
+  BrokerLink& client_;
   Fleet& fleet_;
   JobStore& store_;
   ProgressFn progress_;
