@@ -199,7 +199,8 @@ void Agent::on_probe_timer() {
   probe_out_ = false;
   Subscription subscriptions[kMaxSubscriptions];
   dialect_->subscriptions(subscriptions);  // the method subscription comes first
-  char problem[2 * kMaxTopicLength + 200];
+  // Room for both topics of the longest device id, and within what tell_status() sends.
+  char problem[kEventDetailLength * 2 + 96];
   std::snprintf(problem, sizeof problem,
                 "subscription to %s was granted but the broker delivers nothing on it (or it "
                 "refuses the probe's write to %s): check the broker's ACL for this device",
