@@ -23,6 +23,9 @@ constexpr int64_t kClockRecheckMs = 5000;
 // A clean stop waits this long for the offline announcement to be delivered.
 constexpr int kDisconnectTimeoutMs = 2000;
 constexpr int64_t kStopDeadlineMs = 3000;
+// The subscription probe comes back within milliseconds from a broker that serves the
+// subscription; after this long the broker does not, and the agent says so.
+constexpr int64_t kProbeWaitMs = 3000;
 
 }  // namespace
 
@@ -47,6 +50,7 @@ int Agent::run() {
   stop_timer_ = loop_.add_timer(&stop_handler_);
   telemetry_timer_ = loop_.add_timer(&telemetry_handler_);
   watchdog_timer_ = loop_.add_timer(&watchdog_handler_);
+  probe_timer_ = loop_.add_timer(&probe_handler_);
   // The watchdog keep-alive comes from the loop itself: a stuck loop stops it, and systemd
   // restarts the agent.
   if (service_.watchdog_interval_ms() > 0) loop_.arm_timer(watchdog_timer_, 0);
@@ -107,6 +111,7 @@ void Agent::start_connecting() {
 
 void Agent::schedule_reconnect(const char* what, const char* detail) {
   loop_.cancel_timer(renew_timer_);
+  if (probe_out_) give_up_probe();
   core_.twin_sync().on_disconnected();
   const int64_t delay = backoff_.next_delay_ms();
   const char* tls = last_tls_error_[0] != '\0' ? last_tls_error_ : nullptr;
@@ -164,6 +169,56 @@ void Agent::apply_settings(const DesiredSettings& s) {
 void Agent::on_telemetry_timer() {
   core_.post_state();
   if (telemetry_interval_ms_ > 0) loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);
+}
+
+void Agent::start_probe() {
+  const char* topic = dialect_->probe_topic();
+  if (topic == nullptr || probe_off_) return;
+  if (!session_.publish(topic, "", 0, false)) {
+    log(Level::warning, "the subscription probe could not be sent; the check is skipped");
+    return;
+  }
+  probe_out_ = true;
+  loop_.arm_timer(probe_timer_, kProbeWaitMs);
+}
+
+bool Agent::is_probe(const InboxMessage& message) const {
+  const char* topic = dialect_->probe_topic();
+  return topic != nullptr && message.topic_view() == topic;
+}
+
+void Agent::on_probe_returned() {
+  if (!probe_out_) return;  // only the device may write its probe topic; nothing to answer
+  probe_out_ = false;
+  loop_.cancel_timer(probe_timer_);
+  log(Level::info, "subscription check passed: the broker delivers method requests");
+}
+
+void Agent::on_probe_timer() {
+  if (!probe_out_ || state_ == State::stopping) return;
+  probe_out_ = false;
+  Subscription subscriptions[kMaxSubscriptions];
+  dialect_->subscriptions(subscriptions);  // the method subscription comes first
+  // Room for both topics of the longest device id, and within what tell_status() sends.
+  char problem[kEventDetailLength * 2 + 96];
+  std::snprintf(problem, sizeof problem,
+                "subscription to %s was granted but the broker delivers nothing on it (or it "
+                "refuses the probe's write to %s): check the broker's ACL for this device",
+                subscriptions[0].topic, dialect_->probe_topic());
+  log(Level::error, "%s", problem);
+  tell_status("online but unreachable for methods: ", problem);
+  told_online_ = true;  // the reconciled twin does not make the door answerable
+}
+
+void Agent::give_up_probe() {
+  probe_out_ = false;
+  probe_off_ = true;
+  loop_.cancel_timer(probe_timer_);
+  log(Level::error,
+      "the connection ended while the subscription probe on %s was out: the broker may refuse "
+      "the device's write to it; add \"pattern write devices/%%u/methods/POST/$probe\" to the "
+      "broker's ACL (deploy/mosquitto/door-acl.conf). No more probes until the agent restarts",
+      dialect_->probe_topic());
 }
 
 void Agent::begin_stop(int signal_number) {
@@ -224,7 +279,11 @@ void Agent::on_wake(uint32_t) {
   SessionEvent event;
   while (inbox_.pop_event(event)) handle_event(event);
   while (const InboxMessage* message = inbox_.peek_message()) {
-    if (state_ != State::stopping) core_.handle(*message);
+    if (is_probe(*message)) {
+      on_probe_returned();
+    } else if (state_ != State::stopping) {
+      core_.handle(*message);
+    }
     inbox_.release_message();
     drain_outbox();  // each message's answer goes out before the next message is handled
   }
@@ -282,6 +341,7 @@ void Agent::handle_event(const SessionEvent& event) {
       log(Level::notice, "online: device %s on %s", config_.connection.device_id.c_str(),
           session_options_.server_uri.c_str());
       core_.twin_sync().on_subscribed();
+      start_probe();
       return;
     case SessionEventKind::subscribe_failed:
       log(Level::error, "subscribing failed (code %d): %s", event.code, event.detail);

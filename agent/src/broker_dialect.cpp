@@ -12,11 +12,13 @@ constexpr std::string_view kOfflineWill = R"({"online":false})";
 
 BrokerDialect::BrokerDialect(const ConnectionSettings& settings) : settings_(settings) {
   port::TextWriter methods(methods_topic_, sizeof methods_topic_);
+  port::TextWriter probe(probe_topic_, sizeof probe_topic_);
   port::TextWriter desired(desired_topic_, sizeof desired_topic_);
   port::TextWriter status(status_topic_, sizeof status_topic_);
   port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
   // The device id was validated with the config, so these fit.
   if (!protocol::broker::format_methods_subscription(methods, settings_.device_id) ||
+      !protocol::broker::format_method_probe(probe, settings_.device_id) ||
       !protocol::broker::format_desired(desired, settings_.device_id) ||
       !protocol::broker::format_status(status, settings_.device_id) ||
       !protocol::broker::format_telemetry(telemetry, settings_.device_id)) {

@@ -14,6 +14,7 @@ class BrokerDialect final : public Dialect {
   bool make_password(port::TextWriter& out) const override;
   int64_t renew_after_ms() const override { return -1; }
   std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const override;
+  const char* probe_topic() const override { return probe_topic_; }
   protocol::InboundTopic parse(std::string_view topic) const override;
   bool format_method_response(port::TextWriter& out, int status,
                               std::string_view rid) const override;
@@ -29,6 +30,7 @@ class BrokerDialect final : public Dialect {
 
   const ConnectionSettings& settings_;
   char methods_topic_[kMaxTopicLength + 1];
+  char probe_topic_[kMaxTopicLength + 1];
   char desired_topic_[kMaxTopicLength + 1];
   char status_topic_[kMaxTopicLength + 1];
   char telemetry_topic_[kMaxTopicLength + 1];

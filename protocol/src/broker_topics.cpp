@@ -64,6 +64,10 @@ bool format_methods_subscription(port::TextWriter& out, std::string_view device_
   return device_prefix(out, device_id) && out.add("methods/POST/#").ok();
 }
 
+bool format_method_probe(port::TextWriter& out, std::string_view device_id) {
+  return device_prefix(out, device_id) && out.add("methods/POST/$probe").ok();
+}
+
 bool format_desired(port::TextWriter& out, std::string_view device_id) {
   return device_prefix(out, device_id) && out.add("twin/desired").ok();
 }

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "test_pki.hpp"
@@ -22,6 +24,10 @@ std::string current_user() {
 Broker::Broker(const std::string& server_cert, Persistence persistence,
                const std::vector<std::string>& more_devices, Kind kind)
     : kind_(kind) {
+  std::ifstream shipped(DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf");
+  std::stringstream acl;
+  acl << shipped.rdbuf();
+  dir_.write("acl.conf", acl.str());
   if (kind_ == Kind::aedes) {
     write_aedes_config(server_cert, persistence, more_devices);
   } else {
@@ -45,7 +51,7 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
   Process hash({"mosquitto_passwd", "-U", dir_.file("passwords")});
   if (hash.wait_exit(30s) != 0) throw std::runtime_error("mosquitto_passwd failed");
 
-  const std::string acl = DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf";
+  const std::string acl = dir_.file("acl.conf");
   const auto listener = [&](int port, const std::string& settings) {
     return "\nlistener " + std::to_string(port) + " 127.0.0.1\n" + "cafile " + pki.file("ca.pem") +
            "\n" + "certfile " + pki.file(server_cert + ".pem") + "\n" + "keyfile " +
@@ -85,13 +91,18 @@ void Broker::write_aedes_config(const std::string& server_cert, Persistence pers
   std::string config = "{\"port\":" + std::to_string(port_.number()) +
                        ",\"certPort\":" + std::to_string(cert_port_.number()) + ",\"ca\":\"" +
                        pki.file("ca.pem") + "\",\"cert\":\"" + pki.file(server_cert + ".pem") +
-                       "\",\"key\":\"" + pki.file(server_cert + ".key") +
-                       "\",\"acl\":\"" DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf\"" +
-                       ",\"noDelay\":true,\"passwords\":{" + passwords + "}";
+                       "\",\"key\":\"" + pki.file(server_cert + ".key") + "\",\"acl\":\"" +
+                       dir_.file("acl.conf") + "\"" + ",\"noDelay\":true,\"passwords\":{" +
+                       passwords + "}";
   if (persistence == Persistence::on_disk) {
     config += ",\"retainedFile\":\"" + dir_.file("retained.json") + "\"";
   }
   dir_.write("aedes.json", config + "}");
+}
+
+void Broker::use_acl(const std::string& acl) {
+  dir_.write("acl.conf", acl);
+  restart();
 }
 
 void Broker::start() {

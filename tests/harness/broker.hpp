@@ -43,6 +43,9 @@ class Broker {
 
   void start();
   void stop();
+  // Restarts with this ACL (Mosquitto's format) instead of the shipped one, on every listener
+  // that has the ACL.
+  void use_acl(const std::string& acl);
   // Starts again on the same ports.
   void restart() {
     stop();

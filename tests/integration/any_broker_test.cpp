@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <vector>
 
 #include "agent_process.hpp"
@@ -225,6 +227,87 @@ TEST_P(AnyBrokerDemo, TheDemoScenarioRunsAsOnMosquitto) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Brokers, AnyBrokerDemo,
+                         ::testing::Values(Broker::Kind::mosquitto, Broker::Kind::aedes),
+                         [](const auto& param_info) { return Broker::name(param_info.param); });
+
+// The subscription check: a device whose broker grants its method subscription but delivers
+// nothing on it says so; a correctly configured one passes and answers; a broker with the ACL from
+// before the probe (no write to the probe topic) does not make the agent reconnect in a loop.
+class AnyBrokerSubscriptionCheck : public ::testing::TestWithParam<Broker::Kind> {
+ protected:
+  AnyBrokerSubscriptionCheck() : broker_(GetParam()), cli_(broker_) {}
+
+  // The shipped ACL without one of its lines.
+  static std::string shipped_acl_without(const std::string& line) {
+    std::ifstream file(DOOR_SOURCE_DIR "/deploy/mosquitto/door-acl.conf");
+    std::stringstream text;
+    text << file.rdbuf();
+    std::string acl = text.str();
+    const std::size_t at = acl.find(line + "\n");
+    EXPECT_NE(at, std::string::npos) << line;
+    if (at != std::string::npos) acl.erase(at, line.size() + 1);
+    return acl;
+  }
+
+  std::unique_ptr<AgentProcess> start_agent() {
+    return std::make_unique<AgentProcess>(broker_dialect_config(
+        broker_.port(), "door-1", "",
+        R"("stateFile":")" + dir_.file("desired.json") + "\"," + fake_door_section(dir_)));
+  }
+
+  CliResult lock_door() {
+    return cli_.run({"schedule", "method", "--query", "deviceId = 'door-1'", "--method", "lockDoor",
+                     "--timeout", "10", "--wait"});
+  }
+
+  Broker broker_;
+  SchedulerCli cli_;
+  TempDir dir_;
+};
+
+TEST_P(AnyBrokerSubscriptionCheck, AGrantedMethodSubscriptionThatDeliversNothingIsAClearError) {
+  broker_.use_acl(shipped_acl_without("pattern read devices/%u/methods/POST/#"));
+  auto agent = start_agent();
+  // Mosquitto grants the refused subscription and delivers nothing; Aedes refuses it (0x80).
+  const std::string expected =
+      GetParam() == Broker::Kind::mosquitto
+          ? "subscription to devices/door-1/methods/POST/# was granted but the broker delivers "
+            "nothing on it"
+          : "subscribing failed";
+  EXPECT_TRUE(agent->process().wait_for_output(expected, 20s)) << agent->process().output();
+}
+
+TEST_P(AnyBrokerSubscriptionCheck, ACorrectlyConfiguredDevicePassesTheCheckAndAnswers) {
+  auto agent = start_agent();
+  ASSERT_TRUE(agent->wait_online()) << agent->process().output();
+  EXPECT_TRUE(agent->process().wait_for_output("subscription check passed", 20s))
+      << agent->process().output();
+  const CliResult lock = lock_door();
+  EXPECT_EQ(lock.exit_code, 0) << lock.output;
+  EXPECT_TRUE(has(lock.output, "deviceCount 1, succeeded 1, failed 0")) << lock.output;
+  EXPECT_EQ(agent->process().count_output("delivers nothing"), 0u) << agent->process().output();
+}
+
+TEST_P(AnyBrokerSubscriptionCheck, ABrokerWithoutTheProbeLineGetsAClearErrorAndNoReconnectLoop) {
+  broker_.use_acl(shipped_acl_without("pattern write devices/%u/methods/POST/$probe"));
+  auto agent = start_agent();
+  // Mosquitto drops the refused probe: no answer in time. Aedes disconnects the device for it:
+  // the agent stops probing and connects again once.
+  const std::string expected = GetParam() == Broker::Kind::mosquitto
+                                   ? "refuses the probe's write"
+                                   : "No more probes until the agent restarts";
+  const auto error_line = agent->process().wait_for_line(expected, 20s);
+  ASSERT_TRUE(error_line) << agent->process().output();
+  if (GetParam() == Broker::Kind::aedes) {
+    ASSERT_TRUE(agent->wait_online(20s, *error_line)) << agent->process().output();
+  }
+  const CliResult lock = lock_door();
+  EXPECT_EQ(lock.exit_code, 0) << lock.output;
+  EXPECT_TRUE(has(lock.output, "deviceCount 1, succeeded 1, failed 0")) << lock.output;
+  EXPECT_LE(agent->process().count_output("connected to"), 2u) << agent->process().output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Brokers, AnyBrokerSubscriptionCheck,
                          ::testing::Values(Broker::Kind::mosquitto, Broker::Kind::aedes),
                          [](const auto& param_info) { return Broker::name(param_info.param); });
 

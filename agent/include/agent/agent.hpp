@@ -39,6 +39,15 @@ class Agent final {
   void schedule_reconnect(const char* what, const char* detail);
   // STATUS= for systemctl status: the uplink's state and, when offline, why.
   void tell_status(const char* state, const char* reason);
+  // The subscription check (broker dialect): a probe published on the device's own method topics
+  // must come back, or the broker granted a subscription it does not serve (Mosquitto grants what
+  // its ACL refuses and then delivers nothing).
+  void start_probe();
+  void on_probe_returned();
+  void on_probe_timer();
+  // A connection that ended while a probe was out: the broker may have refused the probe's write
+  // (Aedes disconnects for that); no more probes in this process, so it cannot loop.
+  void give_up_probe();
   void begin_stop(int signal_number);
   void reload();
 
@@ -49,6 +58,7 @@ class Agent final {
   void on_stop_timer();
   void on_telemetry_timer();
   void on_watchdog_timer();
+  bool is_probe(const InboxMessage& message) const;
   void handle_event(const SessionEvent& event);
 
   AgentConfig config_;
@@ -71,6 +81,8 @@ class Agent final {
   bool clock_warning_logged_ = false;
   int exit_code_ = 0;
   char last_tls_error_[kEventDetailLength] = {};
+  bool probe_out_ = false;
+  bool probe_off_ = false;
 
   port::MemberFd<Agent, &Agent::on_wake> wake_handler_{*this};
   port::MemberFd<Agent, &Agent::on_signal> signal_handler_{*this};
@@ -79,12 +91,14 @@ class Agent final {
   port::MemberTimer<Agent, &Agent::on_stop_timer> stop_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_telemetry_timer> telemetry_handler_{*this};
   port::MemberTimer<Agent, &Agent::on_watchdog_timer> watchdog_handler_{*this};
+  port::MemberTimer<Agent, &Agent::on_probe_timer> probe_handler_{*this};
   port::MemberTimer<Agent, &Agent::drain_outbox> batch_end_handler_{*this};
   port::TimerId reconnect_timer_ = port::kNoTimer;
   port::TimerId renew_timer_ = port::kNoTimer;
   port::TimerId stop_timer_ = port::kNoTimer;
   port::TimerId telemetry_timer_ = port::kNoTimer;
   port::TimerId watchdog_timer_ = port::kNoTimer;
+  port::TimerId probe_timer_ = port::kNoTimer;
 };
 
 }  // namespace door::agent

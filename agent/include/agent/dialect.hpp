@@ -26,6 +26,10 @@ class Dialect {
   // How long after connecting the credential must be renewed by reconnecting; -1 for never.
   virtual int64_t renew_after_ms() const = 0;
   virtual std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const = 0;
+  // Where the agent publishes a probe after subscribing, to confirm the broker delivers what it
+  // granted on the method subscription; nullptr when no probe is needed (IoT Hub delivers what it
+  // grants).
+  virtual const char* probe_topic() const { return nullptr; }
   virtual protocol::InboundTopic parse(std::string_view topic) const = 0;
   [[nodiscard]] virtual bool format_method_response(port::TextWriter& out, int status,
                                                     std::string_view rid) const = 0;

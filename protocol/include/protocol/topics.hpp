@@ -74,6 +74,10 @@ FleetTopic parse_fleet_topic(std::string_view topic);
                                          std::string_view method, std::string_view rid);
 
 [[nodiscard]] bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
+// The device's own probe of its method subscription: under methods/POST/ so that subscription
+// delivers it, without "/?$rid=" so it is never taken for a method request, and writable by the
+// device alone (deploy/mosquitto/door-acl.conf).
+[[nodiscard]] bool format_method_probe(port::TextWriter& out, std::string_view device_id);
 [[nodiscard]] bool format_desired(port::TextWriter& out, std::string_view device_id);
 [[nodiscard]] bool format_method_response(port::TextWriter& out, std::string_view device_id,
                                           int status, std::string_view rid);
