@@ -95,15 +95,6 @@ class RecordingPublisher final : public Publisher {
   char response_topic_[kMaxTopicLength + 1] = {};
 };
 
-std::string fresh_state_path() {
-  // Unique per test: ctest runs the cases in parallel processes.
-  const std::string path = ::testing::TempDir() + "allocation-state-" +
-                           ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                           ".json";
-  for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
-  return path;
-}
-
 // The real message path: broker dialect, the door core (door methods, lock actuator on the fake
 // GPIO with feedback, desired properties) built as the agent builds it, its outbox drained after
 // each message and each loop batch as the agent drains it.
@@ -133,7 +124,7 @@ class MessagePath : public ::testing::Test {
   port::EventLoop loop_;
   std::unique_ptr<Dialect> dialect_ = make_dialect(settings_);
   RecordingPublisher publisher_;
-  DoorCore core_{loop_, *dialect_, door_, fresh_state_path()};
+  DoorCore core_{loop_, *dialect_, door_, fresh_state_path("allocation-state-")};
   OutputPublisher outputs_{*dialect_, publisher_};
   port::MemberTimer<MessagePath, &MessagePath::drain> drain_handler_{*this};
   port::EventFd wake_;

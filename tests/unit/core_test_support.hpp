@@ -1,6 +1,9 @@
 #pragma once
 // What the agent core's unit tests build the core from: a broker-dialect device, a door on the fake
 // GPIO with lock feedback and a door contact, and a session that records what is published.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +30,16 @@ inline DoorSettings fake_door() {
   d.contact.spec.line = "DOOR";
   d.lock_settings.feedback_timeout_ms = 10;
   return d;
+}
+
+// A state file path of this test's own, with no state file, last good copy or timed state left
+// from an earlier run (ctest runs the cases in parallel processes).
+inline std::string fresh_state_path(const std::string& prefix) {
+  const std::string path = ::testing::TempDir() + prefix +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           ".json";
+  for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
+  return path;
 }
 
 struct Published {

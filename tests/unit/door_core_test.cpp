@@ -19,13 +19,7 @@ namespace {
 
 class DoorCoreTest : public ::testing::Test {
  protected:
-  std::string state_path() const {
-    const std::string path = ::testing::TempDir() + "door-core-" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                             ".json";
-    for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
-    return path;
-  }
+  std::string state_path() const { return fresh_state_path("door-core-"); }
 
   void start() {
     ASSERT_TRUE(core_.start().is_ok());

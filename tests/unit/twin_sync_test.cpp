@@ -36,13 +36,7 @@ class TwinSyncTest : public ::testing::Test {
     drain();
   }
 
-  static std::string state_path() {
-    const std::string path = ::testing::TempDir() + "twin-sync-" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                             ".json";
-    for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
-    return path;
-  }
+  static std::string state_path() { return fresh_state_path("twin-sync-"); }
   void drain() { (void)outputs_.drain(core_, true); }
   void deliver(const std::string& topic, const std::string& payload) {
     ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
