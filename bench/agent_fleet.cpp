@@ -23,14 +23,14 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<door::agent::Agent>> agents;
   for (int i = 1; i < argc; ++i) {
-    door::agent::AgentConfig config;
-    std::string error;
-    if (!door::agent::load_config(argv[i], config, error)) {
-      std::fprintf(stderr, "agent_fleet: %s\n", error.c_str());
+    door::port::Result<door::agent::AgentConfig> config = door::agent::load_config(argv[i]);
+    if (!config.is_ok()) {
+      std::fprintf(stderr, "agent_fleet: %s\n", config.status().reason());
       return 2;
     }
-    door::port::set_log_level(config.log_level);
-    agents.push_back(std::make_unique<door::agent::Agent>(std::move(config), argv[i], signals));
+    door::port::set_log_level(config.value().log_level);
+    agents.push_back(
+        std::make_unique<door::agent::Agent>(std::move(config).value(), argv[i], signals));
   }
   std::vector<std::thread> threads;
   for (auto& agent : agents) threads.emplace_back([&agent] { agent->run(); });

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   const std::string path = std::string(dir) + "/desired.json";
   const std::string a = document(1);
   const std::string b = document(2);
-  if (!door::port::replace_file(path.c_str(), a)) return 1;
+  if (!door::port::replace_file(path.c_str(), a).is_ok()) return 1;
 
   std::mt19937 random(std::random_device{}());
   std::uniform_int_distribution<int> delay_us(0, 20000);
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       close(pipe_fds[0]);
       for (long long n = 0;; ++n) {
         // A write that fails ends the child: the parent then finds no write under way.
-        if (!door::port::replace_file(path.c_str(), n % 2 == 0 ? b : a)) _exit(2);
+        if (!door::port::replace_file(path.c_str(), n % 2 == 0 ? b : a).is_ok()) _exit(2);
         if (n == 0) (void)!write(pipe_fds[1], "x", 1);  // the first write is under way
       }
     }

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "agent/capacities.hpp"
 #include "port/clock.hpp"
@@ -41,22 +42,30 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
 
 int Agent::run() {
   if (!loop_.valid() || wake_.fd() < 0 || signals_.fd() < 0 ||
-      !loop_.add_fd(wake_.fd(), EPOLLIN, &wake_handler_) ||
-      !loop_.add_fd(signals_.fd(), EPOLLIN, &signal_handler_)) {
+      !loop_.add_fd(wake_.fd(), EPOLLIN, &wake_handler_).is_ok() ||
+      !loop_.add_fd(signals_.fd(), EPOLLIN, &signal_handler_).is_ok()) {
     return 1;
   }
-  reconnect_timer_ = loop_.add_timer(&reconnect_handler_);
-  renew_timer_ = loop_.add_timer(&renew_handler_);
-  stop_timer_ = loop_.add_timer(&stop_handler_);
-  telemetry_timer_ = loop_.add_timer(&telemetry_handler_);
-  watchdog_timer_ = loop_.add_timer(&watchdog_handler_);
-  probe_timer_ = loop_.add_timer(&probe_handler_);
+  // A timer without a slot would never fire: the agent does not start without all of them.
+  const std::pair<port::TimerId*, port::TimerHandler*> timers[] = {
+      {&reconnect_timer_, &reconnect_handler_}, {&renew_timer_, &renew_handler_},
+      {&stop_timer_, &stop_handler_},           {&telemetry_timer_, &telemetry_handler_},
+      {&watchdog_timer_, &watchdog_handler_},   {&probe_timer_, &probe_handler_}};
+  for (const auto& [id, handler] : timers) {
+    const port::Result<port::TimerId> added = loop_.add_timer(handler);
+    if (!added.is_ok()) return 1;  // logged by the loop
+    *id = added.value();
+  }
   // The watchdog keep-alive comes from the loop itself: a stuck loop stops it, and systemd
   // restarts the agent.
   if (service_.watchdog_interval_ms() > 0) loop_.arm_timer(watchdog_timer_, 0);
   if (!session_.create(session_options_)) return 1;
   // The door comes first: its lock holds its state whatever the network does.
-  if (!core_.start().is_ok()) return 1;
+  const port::Status started = core_.start();
+  if (!started.is_ok()) {
+    log(Level::error, "cannot start the door core: %s", started.reason());
+    return 1;
+  }
   loop_.set_batch_end(&batch_end_handler_);
   drain_outbox();  // the desired properties applied before the last stop
 
@@ -94,7 +103,7 @@ void Agent::start_connecting() {
   }
   char password[kMaxSasTokenLength];
   port::TextWriter password_text(password, sizeof password);
-  if (!dialect_->make_password(password_text)) {
+  if (!dialect_->make_password(password_text).is_ok()) {
     log(Level::error, "cannot make the connection credential (SAS token)");
     schedule_reconnect("credential", "");
     return;
@@ -237,7 +246,7 @@ void Agent::begin_stop(int signal_number) {
     loop_.stop();
     return;
   }
-  if (!dialect_->announce_offline(session_)) {
+  if (!dialect_->announce_offline(session_).is_ok()) {
     // A clean disconnect would cancel the last will, the only other way to say "offline".
     log(Level::error, "the offline announcement could not be sent; leaving it to the last will");
     loop_.stop();
@@ -251,13 +260,12 @@ void Agent::begin_stop(int signal_number) {
 }
 
 void Agent::reload() {
-  AgentConfig fresh;
-  std::string error;
-  if (!load_config(config_path_, fresh, error)) {
-    log(Level::error, "SIGHUP: config not reloaded: %s", error.c_str());
+  const port::Result<AgentConfig> fresh = load_config(config_path_);
+  if (!fresh.is_ok()) {
+    log(Level::error, "SIGHUP: config not reloaded: %s", fresh.status().reason());
     return;
   }
-  config_.log_level = fresh.log_level;
+  config_.log_level = fresh.value().log_level;
   apply_settings(core_.twin().settings());  // a desired logLevel still wins over the file's
   log(Level::notice,
       "SIGHUP: config reloaded (log level applied; connection changes take effect "
@@ -330,7 +338,7 @@ void Agent::handle_event(const SessionEvent& event) {
     }
     case SessionEventKind::subscribed:
       if (state_ != State::subscribing) return;
-      if (!dialect_->announce_online(session_)) {
+      if (!dialect_->announce_online(session_).is_ok()) {
         // The service would go on showing the device offline: connect again and announce then.
         log(Level::error, "the online announcement could not be sent; reconnecting");
         state_ = State::idle;

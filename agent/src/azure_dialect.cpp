@@ -14,7 +14,7 @@ constexpr int64_t kRenewPercent = 80;
 AzureDialect::AzureDialect(const ConnectionSettings& settings) : settings_(settings) {
   port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
   // The id was validated with the config, so the topic fits.
-  if (!protocol::azure::format_telemetry(telemetry, settings_.device_id)) {
+  if (!protocol::azure::format_telemetry(telemetry, settings_.device_id).is_ok()) {
     port::log(port::Level::error, "azure: no telemetry topic for device id %s",
               settings_.device_id.c_str());
   }
@@ -26,7 +26,7 @@ SessionOptions AzureDialect::session_options() const {
   o.client_id = settings_.device_id;
   char username[kMaxTopicLength + 256];
   port::TextWriter w(username, sizeof username);
-  if (!protocol::azure::format_username(w, settings_.hub_host_name, settings_.device_id)) {
+  if (!protocol::azure::format_username(w, settings_.hub_host_name, settings_.device_id).is_ok()) {
     port::log(port::Level::error, "azure: the user name does not fit in %zu bytes",
               sizeof username);
   }
@@ -39,14 +39,16 @@ SessionOptions AzureDialect::session_options() const {
   return o;
 }
 
-bool AzureDialect::make_password(port::TextWriter& out) const {
+port::Status AzureDialect::make_password(port::TextWriter& out) const {
   if (!settings_.shared_access_signature.empty()) {
-    return out.add(settings_.shared_access_signature).ok();
+    return port::Status::from(out.add(settings_.shared_access_signature).ok(),
+                              port::Status::Code::too_large);
   }
-  if (settings_.shared_access_key.empty()) return true;  // X.509: no password
+  if (settings_.shared_access_key.empty()) return port::Status::ok();  // X.509: no password
   const int64_t expiry = port::wall_seconds() + settings_.sas_token_seconds;
-  return make_sas_token(settings_.hub_host_name, settings_.device_id, settings_.shared_access_key,
-                        expiry, out);
+  return port::Status::from(make_sas_token(settings_.hub_host_name, settings_.device_id,
+                                           settings_.shared_access_key, expiry, out),
+                            port::Status::Code::invalid);
 }
 
 int64_t AzureDialect::renew_after_ms() const {
@@ -66,16 +68,16 @@ protocol::InboundTopic AzureDialect::parse(std::string_view topic) const {
   return protocol::azure::parse(topic);
 }
 
-bool AzureDialect::format_method_response(port::TextWriter& out, int status,
-                                          std::string_view rid) const {
+port::Status AzureDialect::format_method_response(port::TextWriter& out, int status,
+                                                  std::string_view rid) const {
   return protocol::azure::format_method_response(out, status, rid);
 }
 
-bool AzureDialect::format_twin_get(port::TextWriter& out, std::string_view rid) const {
+port::Status AzureDialect::format_twin_get(port::TextWriter& out, std::string_view rid) const {
   return protocol::azure::format_twin_get(out, rid);
 }
 
-bool AzureDialect::format_reported(port::TextWriter& out, std::string_view rid) const {
+port::Status AzureDialect::format_reported(port::TextWriter& out, std::string_view rid) const {
   return protocol::azure::format_reported_patch(out, rid);
 }
 

@@ -17,11 +17,11 @@ BrokerDialect::BrokerDialect(const ConnectionSettings& settings) : settings_(set
   port::TextWriter status(status_topic_, sizeof status_topic_);
   port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
   // The device id was validated with the config, so these fit.
-  if (!protocol::broker::format_methods_subscription(methods, settings_.device_id) ||
-      !protocol::broker::format_method_probe(probe, settings_.device_id) ||
-      !protocol::broker::format_desired(desired, settings_.device_id) ||
-      !protocol::broker::format_status(status, settings_.device_id) ||
-      !protocol::broker::format_telemetry(telemetry, settings_.device_id)) {
+  if (!protocol::broker::format_methods_subscription(methods, settings_.device_id).is_ok() ||
+      !protocol::broker::format_method_probe(probe, settings_.device_id).is_ok() ||
+      !protocol::broker::format_desired(desired, settings_.device_id).is_ok() ||
+      !protocol::broker::format_status(status, settings_.device_id).is_ok() ||
+      !protocol::broker::format_telemetry(telemetry, settings_.device_id).is_ok()) {
     port::log(port::Level::error, "broker: no topics for device id %s",
               settings_.device_id.c_str());
   }
@@ -42,8 +42,8 @@ SessionOptions BrokerDialect::session_options() const {
   return o;
 }
 
-bool BrokerDialect::make_password(port::TextWriter& out) const {
-  return out.add(settings_.password).ok();
+port::Status BrokerDialect::make_password(port::TextWriter& out) const {
+  return port::Status::from(out.add(settings_.password).ok(), port::Status::Code::too_large);
 }
 
 std::size_t BrokerDialect::subscriptions(Subscription (&out)[kMaxSubscriptions]) const {
@@ -59,30 +59,31 @@ protocol::InboundTopic BrokerDialect::parse(std::string_view topic) const {
   return protocol::broker::parse(topic, settings_.device_id);
 }
 
-bool BrokerDialect::format_method_response(port::TextWriter& out, int status,
-                                           std::string_view rid) const {
+port::Status BrokerDialect::format_method_response(port::TextWriter& out, int status,
+                                                   std::string_view rid) const {
   return protocol::broker::format_method_response(out, settings_.device_id, status, rid);
 }
 
-bool BrokerDialect::format_reported(port::TextWriter& out, std::string_view) const {
+port::Status BrokerDialect::format_reported(port::TextWriter& out, std::string_view) const {
   return protocol::broker::format_reported(out, settings_.device_id);
 }
 
-bool BrokerDialect::publish_status(Publisher& publisher, bool online) {
+port::Status BrokerDialect::publish_status(Publisher& publisher, bool online) {
   char payload[kMaxStatusDocumentBytes];
   port::TextWriter doc(payload, sizeof payload);
   doc.add(online ? R"({"online":true,)" : R"({"online":false,)");
-  if (!add_status_fields(doc, online ? "connectedAt" : "disconnectedAt") || !doc.add('}').ok()) {
-    return false;
-  }
-  return publisher.publish(status_topic_, doc.view(), 1, true);
+  const port::Status fields = add_status_fields(doc, online ? "connectedAt" : "disconnectedAt");
+  if (!fields.is_ok()) return fields;
+  if (!doc.add('}').ok()) return port::Status::too_large();
+  return port::Status::from(publisher.publish(status_topic_, doc.view(), 1, true),
+                            port::Status::Code::unavailable);
 }
 
-bool BrokerDialect::announce_online(Publisher& publisher) {
+port::Status BrokerDialect::announce_online(Publisher& publisher) {
   return publish_status(publisher, true);
 }
 
-bool BrokerDialect::announce_offline(Publisher& publisher) {
+port::Status BrokerDialect::announce_offline(Publisher& publisher) {
   return publish_status(publisher, false);
 }
 

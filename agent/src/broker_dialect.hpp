@@ -11,22 +11,24 @@ class BrokerDialect final : public Dialect {
 
   const char* name() const override { return "mqtt"; }
   SessionOptions session_options() const override;
-  bool make_password(port::TextWriter& out) const override;
+  port::Status make_password(port::TextWriter& out) const override;
   int64_t renew_after_ms() const override { return -1; }
   std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const override;
   const char* probe_topic() const override { return probe_topic_; }
   protocol::InboundTopic parse(std::string_view topic) const override;
-  bool format_method_response(port::TextWriter& out, int status,
-                              std::string_view rid) const override;
+  port::Status format_method_response(port::TextWriter& out, int status,
+                                      std::string_view rid) const override;
   const char* telemetry_topic() const override { return telemetry_topic_; }
-  bool format_twin_get(port::TextWriter&, std::string_view) const override { return false; }
-  bool format_reported(port::TextWriter& out, std::string_view rid) const override;
+  port::Status format_twin_get(port::TextWriter&, std::string_view) const override {
+    return port::Status::unavailable();  // the retained desired document comes by itself
+  }
+  port::Status format_reported(port::TextWriter& out, std::string_view rid) const override;
   bool reports_are_patches() const override { return false; }
-  [[nodiscard]] bool announce_online(Publisher& publisher) override;
-  [[nodiscard]] bool announce_offline(Publisher& publisher) override;
+  port::Status announce_online(Publisher& publisher) override;
+  port::Status announce_offline(Publisher& publisher) override;
 
  private:
-  bool publish_status(Publisher& publisher, bool online);
+  port::Status publish_status(Publisher& publisher, bool online);
 
   const ConnectionSettings& settings_;
   char methods_topic_[kMaxTopicLength + 1];

@@ -39,14 +39,18 @@ std::string shown(std::string_view text) {
 // first one is the error a failed start reports.
 class Reader {
  public:
-  Reader(const std::string& path, std::string& error, std::vector<std::string>* all)
-      : path_(path), error_(error), all_(all) {}
+  Reader(const std::string& path, std::vector<std::string>* all) : path_(path), all_(all) {}
 
   bool fail(const std::string& where, const std::string& what) {
     const std::string problem = path_ + ": " + where + ": " + what;
-    if (error_.empty()) error_ = problem;
+    if (first_.empty()) first_ = problem;
     if (all_ != nullptr) all_->push_back(problem);
     return false;
+  }
+
+  // The first problem, the one a failed start reports.
+  port::Status refusal() const {
+    return port::Status::failure(port::Status::Code::invalid, "%s", first_.c_str());
   }
 
   bool only_keys(const cJSON* object, const std::string& where,
@@ -115,7 +119,7 @@ class Reader {
 
  private:
   const std::string& path_;
-  std::string& error_;
+  std::string first_;
   std::vector<std::string>* all_;
 };
 
@@ -146,9 +150,9 @@ std::string line_and_column(std::string_view text, std::size_t offset) {
 }
 
 bool apply_connection_string(Reader& r, const std::string& text, ConnectionSettings& c) {
-  ConnectionString cs;
-  std::string why;
-  if (!parse_connection_string(text, cs, why)) return r.fail("connection.connectionString", why);
+  const port::Result<ConnectionString> parsed = parse_connection_string(text);
+  if (!parsed.is_ok()) return r.fail("connection.connectionString", parsed.status().reason());
+  const ConnectionString& cs = parsed.value();
   c.hub_host_name = cs.host_name;
   c.host = cs.gateway_host_name.empty() ? cs.host_name : cs.gateway_host_name;
   c.device_id = cs.device_id;
@@ -312,21 +316,25 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
 
 }  // namespace
 
-bool parse_config(const std::string& text, const std::string& path, AgentConfig& out,
-                  std::string& error, std::vector<std::string>* problems) {
-  error.clear();
-  Reader r(path, error, problems);
+port::Result<AgentConfig> parse_config(const std::string& text, const std::string& path,
+                                       std::vector<std::string>* problems) {
+  Reader r(path, problems);
   protocol::JsonRefusal refusal;
   JsonPtr root(protocol::parse_json_document(text, &refusal), &cJSON_Delete);
   if (!root && refusal.repeated_member) {
-    return r.fail("JSON", std::string("a member is named twice in one object") +
-                              (refusal.member[0] != '\0' ? ": \"" + shown(refusal.member) + "\""
-                                                         : std::string()));
+    r.fail("JSON",
+           std::string("a member is named twice in one object") +
+               (refusal.member[0] != '\0' ? ": \"" + shown(refusal.member) + "\"" : std::string()));
+    return r.refusal();
   }
   if (!root) {
-    return r.fail("JSON", "not valid JSON (near " + line_and_column(text, refusal.offset) + ")");
+    r.fail("JSON", "not valid JSON (near " + line_and_column(text, refusal.offset) + ")");
+    return r.refusal();
   }
-  if (!cJSON_IsObject(root.get())) return r.fail("JSON", "the top level must be an object");
+  if (!cJSON_IsObject(root.get())) {
+    r.fail("JSON", "the top level must be an object");
+    return r.refusal();
+  }
   // Each part is checked even when an earlier one has problems, so every problem is named.
   bool ok =
       r.only_keys(root.get(), "top level", {"hub", "connection", "logLevel", "door", "stateFile"});
@@ -345,8 +353,13 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
                            ? "required: \"azure\" or \"mqtt\""
                            : "unknown hub \"" + shown(hub) + "\" (use \"azure\" or \"mqtt\")");
   }
-  if (!level.empty() && !port::parse_log_level(level.c_str(), config.log_level)) {
-    ok = r.fail("logLevel", "use error, warning, notice, info or debug");
+  if (!level.empty()) {
+    const port::Result<port::Level> parsed = port::parse_log_level(level.c_str());
+    if (parsed.is_ok()) {
+      config.log_level = parsed.value();
+    } else {
+      ok = r.fail("logLevel", "use error, warning, notice, info or debug");
+    }
   }
   const cJSON* conn = cJSON_GetObjectItemCaseSensitive(root.get(), "connection");
   if (!cJSON_IsObject(conn)) {
@@ -356,19 +369,17 @@ bool parse_config(const std::string& text, const std::string& path, AgentConfig&
   }
   const cJSON* door = cJSON_GetObjectItemCaseSensitive(root.get(), "door");
   if (door != nullptr) ok = read_door(r, door, config.door) && ok;
-  if (!ok) return false;
-  out = std::move(config);
-  return true;
+  if (!ok) return r.refusal();
+  return config;
 }
 
-bool load_config(const std::string& path, AgentConfig& out, std::string& error,
-                 std::vector<std::string>* problems) {
-  std::string text;
-  if (!port::read_small_file(path, kMaxConfigFileBytes, text, error)) {
-    if (problems != nullptr) problems->push_back(error);
-    return false;
+port::Result<AgentConfig> load_config(const std::string& path, std::vector<std::string>* problems) {
+  const port::Result<std::string> text = port::read_small_file(path, kMaxConfigFileBytes);
+  if (!text.is_ok()) {
+    if (problems != nullptr) problems->push_back(text.status().reason());
+    return text.status();
   }
-  return parse_config(text, path, out, error, problems);
+  return parse_config(text.value(), path, problems);
 }
 
 }  // namespace door::agent

@@ -9,18 +9,23 @@ namespace door::agent {
 
 namespace {
 
-bool set_once(std::string& field, std::string_view value, std::string_view key,
-              std::string& error) {
+port::Status refused(const char* reason) {
+  return port::Status::failure(port::Status::Code::invalid, "connection string: %s", reason);
+}
+
+port::Status set_once(std::string& field, std::string_view value, std::string_view key) {
+  const int key_length = static_cast<int>(key.size());
   if (!field.empty()) {
-    error = "connection string: " + std::string(key) + " appears more than once";
-    return false;
+    return port::Status::failure(port::Status::Code::invalid,
+                                 "connection string: %.*s appears more than once", key_length,
+                                 key.data());
   }
   if (value.empty()) {
-    error = "connection string: " + std::string(key) + " is empty";
-    return false;
+    return port::Status::failure(port::Status::Code::invalid, "connection string: %.*s is empty",
+                                 key_length, key.data());
   }
   field = std::string(value);
-  return true;
+  return port::Status::ok();
 }
 
 // A DNS host name or IPv4 address: the server URI, the user name and the SAS token are made from
@@ -51,8 +56,8 @@ bool valid_base64_key(const std::string& key) {
 
 }  // namespace
 
-bool parse_connection_string(std::string_view text, ConnectionString& out, std::string& error) {
-  out = ConnectionString{};
+port::Result<ConnectionString> parse_connection_string(std::string_view text) {
+  ConnectionString out;
   bool x509_seen = false;
   while (!text.empty()) {
     const auto semi = text.find(';');
@@ -61,76 +66,68 @@ bool parse_connection_string(std::string_view text, ConnectionString& out, std::
     if (part.empty()) continue;
     const auto eq = part.find('=');  // values (base64 keys) may themselves contain '='
     if (eq == std::string_view::npos || eq == 0) {
-      error = "connection string: expected Key=Value segments separated by ';'";
-      return false;
+      return refused("expected Key=Value segments separated by ';'");
     }
     const std::string_view key = part.substr(0, eq);
     const std::string_view value = part.substr(eq + 1);
-    bool ok = true;
+    port::Status set;
     if (key == "HostName") {
-      ok = set_once(out.host_name, value, key, error);
+      set = set_once(out.host_name, value, key);
     } else if (key == "DeviceId") {
-      ok = set_once(out.device_id, value, key, error);
+      set = set_once(out.device_id, value, key);
     } else if (key == "SharedAccessKey") {
-      ok = set_once(out.shared_access_key, value, key, error);
+      set = set_once(out.shared_access_key, value, key);
     } else if (key == "SharedAccessSignature") {
-      ok = set_once(out.shared_access_signature, value, key, error);
+      set = set_once(out.shared_access_signature, value, key);
     } else if (key == "GatewayHostName") {
-      ok = set_once(out.gateway_host_name, value, key, error);
+      set = set_once(out.gateway_host_name, value, key);
     } else if (key == "x509") {
       if (x509_seen || value != "true") {
-        error = "connection string: x509 must appear once, as x509=true";
-        return false;
+        return refused("x509 must appear once, as x509=true");
       }
       x509_seen = out.x509 = true;
     } else if (key == "ModuleId") {
-      error =
-          "connection string: module identities (ModuleId) are not supported; use the device's "
-          "own connection string";
-      return false;
+      return refused(
+          "module identities (ModuleId) are not supported; use the device's own connection "
+          "string");
     } else if (key == "SharedAccessKeyName") {
-      error =
-          "connection string: this is a hub policy (SharedAccessKeyName), not a device "
-          "connection string";
-      return false;
+      return refused(
+          "this is a hub policy (SharedAccessKeyName), not a device "
+          "connection string");
     } else {
-      error = printable(key) ? "connection string: unknown key '" + std::string(key) + "'"
-                             : std::string("connection string: unknown key (not printable text)");
-      return false;
+      if (!printable(key)) return refused("unknown key (not printable text)");
+      return port::Status::failure(port::Status::Code::invalid,
+                                   "connection string: unknown key '%.*s'",
+                                   static_cast<int>(key.size()), key.data());
     }
-    if (!ok) return false;
+    if (!set.is_ok()) return set;
   }
 
   if (out.host_name.empty() || out.device_id.empty()) {
-    error = "connection string: HostName and DeviceId are required";
-    return false;
+    return refused("HostName and DeviceId are required");
   }
   if (!valid_host_name(out.host_name) ||
       (!out.gateway_host_name.empty() && !valid_host_name(out.gateway_host_name))) {
-    error =
-        "connection string: HostName and GatewayHostName are host names: letters, digits, - and ., "
-        "at most 253";
-    return false;
+    return refused(
+        "HostName and GatewayHostName are host names: letters, digits, - and ., "
+        "at most 253");
   }
   if (!protocol::valid_device_id(out.device_id)) {
-    error =
-        "connection string: DeviceId has characters other than letters, digits and -._:@, or "
-        "is longer than 128";
-    return false;
+    return refused(
+        "DeviceId has characters other than letters, digits and -._:@, or "
+        "is longer than 128");
   }
   const int credentials =
       !out.shared_access_key.empty() + !out.shared_access_signature.empty() + out.x509;
   if (credentials != 1) {
-    error =
-        "connection string: give exactly one of SharedAccessKey, SharedAccessSignature or "
-        "x509=true";
-    return false;
+    return refused(
+        "give exactly one of SharedAccessKey, SharedAccessSignature or "
+        "x509=true");
   }
   if (!out.shared_access_key.empty() && !valid_base64_key(out.shared_access_key)) {
-    error = "connection string: SharedAccessKey is not valid base64";
-    return false;
+    return refused("SharedAccessKey is not valid base64");
   }
-  return true;
+  return out;
 }
 
 }  // namespace door::agent

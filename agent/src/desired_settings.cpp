@@ -44,16 +44,19 @@ KeyCheck check_desired_key(std::string_view key, const cJSON* value, const Devic
     return number_key(value, 0, 86400, s.telemetry_interval_seconds, reason);
   }
   if (key == "defaultLockTime") {
-    int64_t seconds = -1;
-    if (cJSON_IsNumber(value) && value->valuedouble == 0) seconds = 0;  // until told otherwise
-    if (cJSON_IsNumber(value) && seconds < 0) seconds = duration_from_number(value->valuedouble);
+    port::Result<int64_t> seconds = port::Status::invalid();
+    if (cJSON_IsNumber(value) && value->valuedouble == 0) {
+      seconds = int64_t{0};  // until told otherwise
+    } else if (cJSON_IsNumber(value)) {
+      seconds = duration_from_number(value->valuedouble);
+    }
     if (cJSON_IsString(value)) seconds = parse_duration(value->valuestring);
-    if (seconds < 0) {
+    if (!seconds.is_ok()) {
       return refuse(reason,
                     "must be a duration such as \\\"30s\\\", \\\"10m\\\", \\\"2h\\\", "
                     "whole seconds up to 7 days, or 0 for no limit");
     }
-    s.default_lock_seconds = seconds;
+    s.default_lock_seconds = seconds.value();
     return KeyCheck::accepted;
   }
   if (key == "failMode") {
@@ -72,9 +75,10 @@ KeyCheck check_desired_key(std::string_view key, const cJSON* value, const Devic
     return KeyCheck::accepted;
   }
   if (key == "logLevel") {
-    if (!cJSON_IsString(value) || !port::parse_log_level(value->valuestring, s.log_level)) {
-      return refuse(reason, "must be error, warning, notice, info or debug");
-    }
+    const port::Result<port::Level> level =
+        cJSON_IsString(value) ? port::parse_log_level(value->valuestring) : port::Status::invalid();
+    if (!level.is_ok()) return refuse(reason, "must be error, warning, notice, info or debug");
+    s.log_level = level.value();
     s.log_level_set = true;
     return KeyCheck::accepted;
   }

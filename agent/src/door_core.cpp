@@ -10,14 +10,17 @@ DoorCore::DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSett
       messages_(dialect, methods_, outbox_, twin_sync_) {}
 
 port::Status DoorCore::start() {
-  if (!twin_sync_.start()) return port::Status::full();
-  // The door comes first: its lock holds its state whatever the network does.
-  if (hardware_.start(door_methods_)) {
+  const port::Status twin_started = twin_sync_.start();
+  if (!twin_started.is_ok()) return twin_started;
+  // The door comes first: its lock holds its state whatever the network does. Hardware that is
+  // unavailable is no reason to stop: the door methods answer 503 with its reason.
+  if (hardware_.start(door_methods_).is_ok()) {
     door_methods_.attach(hardware_.actuator(), "");
   } else {
     door_methods_.attach(nullptr, hardware_.unavailable_reason());
   }
-  if (!door_methods_.register_in(methods_)) return port::Status::full();
+  const port::Status registered = door_methods_.register_in(methods_);
+  if (!registered.is_ok()) return registered;
   twin_.load();
   return port::Status::ok();
 }

@@ -10,11 +10,10 @@
 
 namespace door::agent {
 
-bool DoorHardware::fail(const std::string& why) {
+port::Status DoorHardware::fail(const char* why) {
   reason_ = why;
-  port::log(port::Level::error, "door hardware unavailable: %s; door methods answer 503",
-            why.c_str());
-  return false;
+  port::log(port::Level::error, "door hardware unavailable: %s; door methods answer 503", why);
+  return port::Status::failure(port::Status::Code::unavailable, "%s", why);
 }
 
 std::string DoorHardware::timed_state_path(const std::string& state_file) {
@@ -23,8 +22,9 @@ std::string DoorHardware::timed_state_path(const std::string& state_file) {
 
 bool DoorHardware::timed_state_to_resume(hal::LockState& state, int64_t& remaining_ms) {
   if (timed_states_.path().empty()) return false;
-  TimedStateFile::Saved saved;
-  if (!timed_states_.load(saved)) return false;
+  const port::Result<TimedStateFile::Saved> loaded = timed_states_.load();
+  if (!loaded.is_ok()) return false;
+  const TimedStateFile::Saved& saved = loaded.value();
   // Never more than the hold asked for: a wall clock not yet set at boot reads early.
   remaining_ms = std::min(saved.until_wall_ms - port::wall_ms(), saved.hold_ms);
   const bool releases_secure_door = saved.state == hal::LockState::unlocked &&
@@ -37,15 +37,18 @@ bool DoorHardware::timed_state_to_resume(hal::LockState& state, int64_t& remaini
             hal::to_string(saved.state),
             remaining_ms > 0 ? "is not resumed: a fail-secure door is not released at start"
                              : "ended while the agent was stopped");
-  if (!timed_states_.clear()) {
+  const port::Status cleared = timed_states_.clear();
+  if (!cleared.is_ok()) {
     port::log(port::Level::error, "cannot clear %s: %s", timed_states_.path().c_str(),
-              std::strerror(errno));
+              std::strerror(cleared.error_number()));
   }
   return false;
 }
 
-bool DoorHardware::start(hal::LockObserver& observer) {
-  if (!settings_.configured) return false;
+port::Status DoorHardware::start(hal::LockObserver& observer) {
+  if (!settings_.configured) {
+    return port::Status::failure(port::Status::Code::unavailable, "%s", reason_.c_str());
+  }
   if (settings_.fake_gpio) {
     auto fake = std::make_unique<hal::FakeGpio>(
         hal::FakeGpioOptions{settings_.fake_transition_log, settings_.fake_failing_lines});
@@ -55,47 +58,52 @@ bool DoorHardware::start(hal::LockObserver& observer) {
     backend_ = std::make_unique<hal::ChardevBackend>(settings_.chip);
   }
   const hal::LockSettings& ls = settings_.lock_settings;
-  std::string error;
   hal::LockState resumed = ls.default_state;
   int64_t remaining_ms = 0;
   const bool resume = timed_state_to_resume(resumed, remaining_ms);
   // Requested at its level in the request itself: no glitch at start.
-  lock_ = backend_->request_output(settings_.lock.spec, hal::LockActuator::level_for(ls, resumed),
-                                   error);
-  if (!lock_) return fail(error);
-  if (settings_.feedback.wired() &&
-      !(feedback_ = backend_->request_input(settings_.feedback.spec, error))) {
-    return fail(error);
+  port::Result<std::unique_ptr<hal::OutputLine>> lock =
+      backend_->request_output(settings_.lock.spec, hal::LockActuator::level_for(ls, resumed));
+  if (!lock.is_ok()) return fail(lock.status().reason());
+  lock_ = std::move(lock).value();
+  if (settings_.feedback.wired()) {
+    port::Result<std::unique_ptr<hal::InputLine>> feedback =
+        backend_->request_input(settings_.feedback.spec);
+    if (!feedback.is_ok()) return fail(feedback.status().reason());
+    feedback_ = std::move(feedback).value();
   }
-  if (settings_.contact.wired() &&
-      !(contact_ = backend_->request_input(settings_.contact.spec, error))) {
-    return fail(error);
+  if (settings_.contact.wired()) {
+    port::Result<std::unique_ptr<hal::InputLine>> contact =
+        backend_->request_input(settings_.contact.spec);
+    if (!contact.is_ok()) return fail(contact.status().reason());
+    contact_ = std::move(contact).value();
   }
   if (fake_ != nullptr && feedback_ && settings_.fake_feedback_follows_lock &&
-      !fake_->follow(settings_.feedback.spec.line, settings_.lock.spec.line,
-                     ls.energized_unlocks)) {
+      !fake_->follow(settings_.feedback.spec.line, settings_.lock.spec.line, ls.energized_unlocks)
+           .is_ok()) {
     // A lock whose feedback reports "locked" while the output holds it locked.
     return fail("fake gpio: the feedback line cannot follow the lock line");
   }
   actuator_ = std::make_unique<hal::LockActuator>(
       loop_, ls, *lock_, feedback_.get(), contact_.get(), observer,
       timed_states_.path().empty() ? nullptr : &timed_states_);
-  if (!actuator_->start()) {
+  if (!actuator_->start().is_ok()) {
     actuator_.reset();
     return fail("the event loop has no room for the lock's timers");
   }
   if (resume) actuator_->resume(resumed, remaining_ms);
   if (fake_ != nullptr && !settings_.fake_control.empty()) {
     fake_control_ = std::make_unique<hal::FakeControl>(loop_, *fake_, settings_.fake_control);
-    if (!fake_control_->start(error)) {
-      port::log(port::Level::warning, "fake gpio control unavailable: %s", error.c_str());
+    const port::Status listening = fake_control_->start();
+    if (!listening.is_ok()) {
+      port::log(port::Level::warning, "fake gpio control unavailable: %s", listening.reason());
       fake_control_.reset();
     }
   }
   port::log(port::Level::info, "door hardware ready (%s): lock on %s, %s",
             settings_.fake_gpio ? "fake gpio" : settings_.chip.c_str(),
             settings_.lock.spec.line.c_str(), hal::to_string(actuator_->state()));
-  return true;
+  return port::Status::ok();
 }
 
 void DoorHardware::shut_down() {

@@ -13,7 +13,7 @@ namespace {
 
 void add_utc(port::TextWriter& out, int64_t unix_seconds) {
   char stamp[32];
-  if (port::format_utc(unix_seconds, stamp, sizeof stamp)) out.add(stamp);
+  if (port::format_utc(unix_seconds, stamp, sizeof stamp).is_ok()) out.add(stamp);
 }
 
 bool blank(std::string_view text) {
@@ -41,10 +41,11 @@ void DoorMethods::attach(hal::LockActuator* actuator, const char* unavailable_re
   update_snapshot();
 }
 
-bool DoorMethods::register_in(MethodTable& table) {
-  return table.add("lockDoor", lock_door_handler_) &&
-         table.add("unlockDoor", unlock_door_handler_) &&
-         table.add("getDoorState", get_door_state_handler_);
+port::Status DoorMethods::register_in(MethodTable& table) {
+  port::Status added = table.add("lockDoor", lock_door_handler_);
+  if (added.is_ok()) added = table.add("unlockDoor", unlock_door_handler_);
+  if (added.is_ok()) added = table.add("getDoorState", get_door_state_handler_);
+  return added;
 }
 
 void DoorMethods::add_state(port::TextWriter& out) const {
@@ -68,10 +69,10 @@ void DoorMethods::add_success(port::TextWriter& out, bool lock) const {
   out.add('}');
 }
 
-bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_t& hold_ms,
-                             port::TextWriter& response) {
-  hold_ms = -1;
-  if (blank(payload)) return true;
+port::Result<int64_t> DoorMethods::parse_hold(std::string_view payload, const char* field,
+                                              port::TextWriter& response) {
+  int64_t hold_ms = -1;
+  if (blank(payload)) return hold_ms;
   JsonArenaScope scope(arena_);
   protocol::JsonRefusal refusal;
   const cJSON* root = scope.parse(payload, &refusal);
@@ -80,31 +81,31 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
     // Field names come from the network: the answer names only well-formed ones.
     if (plain_name(refusal.member)) response.add(": ").add(refusal.member);
     response.add("\"}");
-    return false;
+    return port::Status::invalid();
   }
   if (root == nullptr) {
     response.add(R"({"message":"the payload is not valid JSON, or nests too deeply"})");
-    return false;
+    return port::Status::invalid();
   }
-  if (cJSON_IsNull(root)) return true;  // IoT Hub sends null for a call without payload
+  if (cJSON_IsNull(root)) return hold_ms;  // IoT Hub sends null for a call without payload
   if (!cJSON_IsObject(root)) {
     response.add(R"({"message":"the payload must be a JSON object"})");
-    return false;
+    return port::Status::invalid();
   }
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
     if (field != nullptr && std::string_view(item->string) == field) {
-      int64_t seconds = -1;
       if (cJSON_IsNull(item)) continue;
+      port::Result<int64_t> seconds = port::Status::invalid();
       if (cJSON_IsNumber(item)) seconds = duration_from_number(item->valuedouble);
       if (cJSON_IsString(item)) seconds = parse_duration(item->valuestring);
-      if (seconds < 0) {
+      if (!seconds.is_ok()) {
         response.add(R"({"message":")")
             .add(field)
             .add(R"(: use a duration such as \"30s\", \"10m\", \"2h\" or whole seconds, from 1 )")
             .add(R"(second to 7 days"})");
-        return false;
+        return port::Status::invalid();
       }
-      hold_ms = seconds * 1000;
+      hold_ms = seconds.value() * 1000;
     } else {
       response.add(R"({"message":"unknown field)");
       // Field names come from the network: the answer names only well-formed ones.
@@ -114,10 +115,10 @@ bool DoorMethods::parse_hold(std::string_view payload, const char* field, int64_
       } else {
         response.add(" (this method takes no fields)\"}");
       }
-      return false;
+      return port::Status::invalid();
     }
   }
-  return true;
+  return hold_ms;
 }
 
 int DoorMethods::unavailable(port::TextWriter& response) const {
@@ -141,9 +142,11 @@ int DoorMethods::busy(port::TextWriter& response) {
 
 int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& response) {
   if (actuator_ == nullptr) return unavailable(response);
-  int64_t hold_ms = -1;
-  if (!parse_hold(call.payload, lock ? "lockTime" : "unlockTime", hold_ms, response)) return 400;
-  if (hold_ms < 0) hold_ms = lock ? default_lock_ms_ : auto_relock_ms_;
+  const port::Result<int64_t> asked =
+      parse_hold(call.payload, lock ? "lockTime" : "unlockTime", response);
+  if (!asked.is_ok()) return 400;
+  const int64_t hold_ms =
+      asked.value() >= 0 ? asked.value() : (lock ? default_lock_ms_ : auto_relock_ms_);
   if (pending_) return busy(response);
   const hal::CommandResult result = lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms);
   update_snapshot();  // a new hold changes "until" without a lock event
@@ -179,8 +182,7 @@ int DoorMethods::unlock_door(const MethodCall& call, port::TextWriter& response)
 
 int DoorMethods::get_door_state(const MethodCall& call, port::TextWriter& response) {
   if (actuator_ == nullptr) return unavailable(response);
-  int64_t no_hold = -1;
-  if (!parse_hold(call.payload, nullptr, no_hold, response)) return 400;
+  if (!parse_hold(call.payload, nullptr, response).is_ok()) return 400;
   response.add('{');
   add_state(response);
   response.add('}');

@@ -31,15 +31,16 @@ void print_usage(FILE* out) {
 
 // Validates a config file without starting: every problem on its own line, or a summary.
 int check_config(const char* path) {
-  door::agent::AgentConfig config;
-  std::string error;
   std::vector<std::string> problems;
-  if (!door::agent::load_config(path, config, error, &problems)) {
+  const door::port::Result<door::agent::AgentConfig> loaded =
+      door::agent::load_config(path, &problems);
+  if (!loaded.is_ok()) {
     std::fprintf(stderr, "door-agent: %s has %zu problem%s:\n", path, problems.size(),
                  problems.size() == 1 ? "" : "s");
     for (const auto& problem : problems) std::fprintf(stderr, "  %s\n", problem.c_str());
     return 1;
   }
+  const door::agent::AgentConfig& config = loaded.value();
   const auto& c = config.connection;
   const auto& d = config.door;
   std::printf(
@@ -86,12 +87,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  door::agent::AgentConfig config;
-  std::string error;
-  if (!door::agent::load_config(config_path, config, error)) {
-    std::fprintf(stderr, "door-agent: %s\n", error.c_str());
+  std::vector<std::string> problems;
+  door::port::Result<door::agent::AgentConfig> loaded =
+      door::agent::load_config(config_path, &problems);
+  if (!loaded.is_ok()) {
+    // The first problem whole: a status's reason is cut at kStatusReasonBytes.
+    std::fprintf(stderr, "door-agent: %s\n", problems.front().c_str());
     return 2;
   }
+  door::agent::AgentConfig config = std::move(loaded).value();
   door::port::set_log_level(config.log_level);
   // The agent's fixed buffers are a few hundred KiB: allocated once here, not on the stack.
   auto agent = std::make_unique<door::agent::Agent>(std::move(config), config_path, signals);

@@ -2,10 +2,14 @@
 
 namespace door::agent {
 
-bool MethodTable::add(std::string_view name, MethodHandler& handler) {
-  if (count_ == kMaxMethods || find(name) != nullptr) return false;
+port::Status MethodTable::add(std::string_view name, MethodHandler& handler) {
+  if (find(name) != nullptr) {
+    return port::Status::failure(port::Status::Code::invalid, "method %.*s is added twice",
+                                 static_cast<int>(name.size()), name.data());
+  }
+  if (count_ == kMaxMethods) return port::Status::full();
   entries_[count_++] = {name, &handler};
-  return true;
+  return port::Status::ok();
 }
 
 MethodHandler* MethodTable::find(std::string_view name) const {

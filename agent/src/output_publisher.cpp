@@ -30,7 +30,7 @@ void OutputPublisher::publish_answer(const Output& answer) {
   port::log(answer.status < 400 ? port::Level::info : port::Level::warning,
             "method %s (rid %s): %d", answer.method, answer.rid, answer.status);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!dialect_.format_method_response(topic, answer.status, answer.rid_view())) {
+  if (!dialect_.format_method_response(topic, answer.status, answer.rid_view()).is_ok()) {
     port::log(port::Level::error, "cannot form the response topic for rid %s", answer.rid);
     return;
   }

@@ -31,16 +31,21 @@ bool whole_number(const cJSON* item, int64_t low, int64_t high, int64_t& out) {
 
 }  // namespace
 
-bool TimedStateFile::load(Saved& out) const {
-  std::string text;
-  std::string error;
-  if (!port::read_small_file(path_, kMaxFileBytes, text, error)) {
-    if (errno != ENOENT) port::log(port::Level::error, "timed lock state: %s", error.c_str());
-    return false;
+port::Result<TimedStateFile::Saved> TimedStateFile::load() const {
+  const port::Result<std::string> read = port::read_small_file(path_, kMaxFileBytes);
+  if (!read.is_ok()) {
+    if (read.status().error_number() != ENOENT) {
+      port::log(port::Level::error, "timed lock state: %s", read.status().reason());
+    }
+    return read.status();
   }
+  const std::string& text = read.value();
   const std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(protocol::parse_json_document(text),
                                                              &cJSON_Delete);
-  if (cJSON_IsObject(root.get()) && root->child == nullptr) return false;  // {}: none
+  if (cJSON_IsObject(root.get()) && root->child == nullptr) {
+    return port::Status::unavailable();  // {}: none
+  }
+  Saved out;
   const cJSON* lock = cJSON_GetObjectItemCaseSensitive(root.get(), "lock");
   const char* state = cJSON_GetStringValue(lock);
   const bool known =
@@ -53,13 +58,13 @@ bool TimedStateFile::load(Saved& out) const {
     port::log(port::Level::error,
               "timed lock state: %s is broken (not the JSON this agent writes); ignored",
               path_.c_str());
-    return false;
+    return port::Status::invalid();
   }
   out.state = std::string(state) == "locked" ? hal::LockState::locked : hal::LockState::unlocked;
-  return true;
+  return out;
 }
 
-bool TimedStateFile::save(hal::LockState state, int64_t until_wall_ms, int64_t hold_ms) {
+port::Status TimedStateFile::save(hal::LockState state, int64_t until_wall_ms, int64_t hold_ms) {
   char text[128];
   port::TextWriter doc(text, sizeof text);
   doc.add(R"({"lock":")")
@@ -70,13 +75,12 @@ bool TimedStateFile::save(hal::LockState state, int64_t until_wall_ms, int64_t h
       .add_int(hold_ms)
       .add("}\n");
   if (!doc.ok()) {
-    errno = ENOBUFS;
-    return false;
+    return port::Status::system_error(port::Status::Code::too_large, ENOBUFS, "%s", path_.c_str());
   }
   return port::replace_file(path_.c_str(), doc.view());
 }
 
-bool TimedStateFile::clear() {
+port::Status TimedStateFile::clear() {
   return port::replace_file(path_.c_str(), "{}\n");
 }
 

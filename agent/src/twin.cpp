@@ -64,8 +64,8 @@ Twin::Twin(std::string state_path, const DeviceLimits& limits, Outbox& outbox)
     : state_path_(std::move(state_path)), limits_(limits), outbox_(outbox) {}
 
 void Twin::load() {
-  if (load_file(state_path_)) return;
-  if (load_file(state_path_ + ".prev")) {
+  if (load_file(state_path_).is_ok()) return;
+  if (load_file(state_path_ + ".prev").is_ok()) {
     log(Level::warning, "desired properties: using the last good copy %s.prev",
         state_path_.c_str());
     // Moved aside, so the next save keeps the good copy as .prev instead of the broken file.
@@ -81,26 +81,27 @@ void Twin::load() {
   outbox_.post_settings_changed();
 }
 
-bool Twin::load_file(const std::string& path) {
-  std::string text;
-  std::string error;
-  if (!port::read_small_file(path, sizeof file_, text, error)) {
-    if (errno != ENOENT) log(Level::error, "desired properties: %s", error.c_str());
-    return false;
+port::Status Twin::load_file(const std::string& path) {
+  const port::Result<std::string> read = port::read_small_file(path, sizeof file_);
+  if (!read.is_ok()) {
+    if (read.status().error_number() != ENOENT) {
+      log(Level::error, "desired properties: %s", read.status().reason());
+    }
+    return read.status();
   }
+  const std::string& text = read.value();
   JsonArenaScope scope(arena_);
   const cJSON* root = scope.parse(text);
-  int64_t version = -1;
-  if (!protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(root, "$version"), version)) {
-    version = -1;
-  }
+  const port::Result<int64_t> held =
+      protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(root, "$version"));
+  const int64_t version = held.is_ok() ? held.value() : -1;
   const cJSON* desired = cJSON_GetObjectItemCaseSensitive(root, "desired");
   if (!cJSON_IsObject(root) || version < 0 || !cJSON_IsObject(desired) ||
       !cJSON_PrintPreallocated(const_cast<cJSON*>(desired), document_, sizeof document_, false)) {
     log(Level::error, "desired properties: %s is broken (not the JSON this agent writes)",
         path.c_str());
     std::strcpy(document_, "{}");
-    return false;
+    return port::Status::invalid();
   }
   version_ = version;
   settings_ = settings_from(desired);
@@ -112,7 +113,7 @@ bool Twin::load_file(const std::string& path) {
   log(Level::notice, "desired properties: version %lld loaded from %s",
       static_cast<long long>(version_), path.c_str());
   outbox_.post_settings_changed();
-  return true;
+  return port::Status::ok();
 }
 
 DesiredSettings Twin::settings_from(const cJSON* document) {
@@ -146,7 +147,10 @@ Twin::Outcome Twin::apply(std::string_view payload, DesiredSource source, int64_
   }
   int64_t version = topic_version;
   const cJSON* body_version = cJSON_GetObjectItemCaseSensitive(desired, "$version");
-  if (body_version != nullptr && !protocol::exact_integer(body_version, version)) version = -1;
+  if (body_version != nullptr) {
+    const port::Result<int64_t> given = protocol::exact_integer(body_version);
+    version = given.is_ok() ? given.value() : -1;
+  }
   if (version < 0 || (body_version != nullptr && named_twice(desired, body_version))) {
     log(Level::warning,
         "desired properties: ignored a change without a valid $version (one whole number from 0 "
@@ -268,7 +272,7 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
         static_cast<long long>(version), sizeof scratch_);
     return Outcome::not_saved;
   }
-  if (!save(scratch_, version)) {
+  if (!save(scratch_, version).is_ok()) {
     std::memcpy(pending_, scratch_, std::strlen(scratch_) + 1);
     pending_version_ = version;
     save_pending_ = true;
@@ -288,23 +292,26 @@ Twin::Outcome Twin::merge_and_save(const cJSON* desired, bool full, int64_t vers
   return Outcome::applied;
 }
 
-bool Twin::save(const char* document, int64_t version) {
+port::Status Twin::save(const char* document, int64_t version) {
   port::TextWriter file(file_, sizeof file_);
   file.add(R"({"$version":)").add_int(version).add(R"(,"desired":)").add(document).add('}');
   // The file has room for any document and its envelope, so only the file system can fail.
-  if (file.ok() && port::replace_file(state_path_.c_str(), file.view())) return true;
-  if (!file.ok()) errno = EFBIG;
+  const port::Status saved = file.ok()
+                                 ? port::replace_file(state_path_.c_str(), file.view())
+                                 : port::Status::system_error(port::Status::Code::too_large, EFBIG,
+                                                              "%s", state_path_.c_str());
+  if (saved.is_ok()) return saved;
   char why[sizeof save_error_];
   port::TextWriter(save_error_, sizeof save_error_)
-      .add_json_escaped(strerror_r(errno, why, sizeof why));
+      .add_json_escaped(strerror_r(saved.error_number(), why, sizeof why));
   log(Level::error, "desired properties: cannot save %s: %s; version %lld not applied, retrying",
       state_path_.c_str(), save_error_, static_cast<long long>(version));
-  return false;
+  return saved;
 }
 
 Twin::Outcome Twin::retry_save() {
   if (!save_pending_) return Outcome::stale;
-  if (!save(pending_, pending_version_)) return Outcome::save_pending;
+  if (!save(pending_, pending_version_).is_ok()) return Outcome::save_pending;
   save_pending_ = false;
   std::memcpy(document_, pending_, std::strlen(pending_) + 1);
   version_ = pending_version_;
@@ -382,14 +389,14 @@ void Twin::commit_acks(int64_t version, const cJSON* document, bool unsaved) {
   staged_count_ = 0;
 }
 
-bool Twin::add_acks(port::JsonObjectWriter& report, bool include_deleted) {
+port::Status Twin::add_acks(port::JsonObjectWriter& report, bool include_deleted) {
   JsonArenaScope scope(arena_);
   cJSON* document = scope.parse(document_);
   char value[kMaxDesiredValueBytes + 5];
   port::TextWriter& out = report.text();
   for (const Ack& a : acks_) {
     if (!a.used || (a.deleted && !a.unsaved && !include_deleted)) continue;
-    if (!report.member(a.key)) {
+    if (!report.member(a.key).is_ok()) {
       log(Level::error, "desired properties: the report already has a member '%s'; not repeated",
           a.key);
       continue;
@@ -412,7 +419,7 @@ bool Twin::add_acks(port::JsonObjectWriter& report, bool include_deleted) {
     }
     out.add("\"}");
   }
-  return out.ok();
+  return port::Status::from(out.ok(), port::Status::Code::too_large);
 }
 
 void Twin::forget_deleted() {

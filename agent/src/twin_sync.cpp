@@ -35,12 +35,17 @@ TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox
       retry_(hub_request_backoff(random_)),
       save_retry_(kSaveRetryMinMs, kSaveRetryMaxMs, random_, kSaveRetryMinMs) {}
 
-bool TwinSync::start() {
-  get_timer_ = loop_.add_timer(&get_handler_);
-  report_timer_ = loop_.add_timer(&report_handler_);
-  save_timer_ = loop_.add_timer(&save_handler_);
-  return get_timer_ != port::kNoTimer && report_timer_ != port::kNoTimer &&
-         save_timer_ != port::kNoTimer;
+port::Status TwinSync::start() {
+  const port::Result<port::TimerId> get = loop_.add_timer(&get_handler_);
+  if (!get.is_ok()) return get.status();
+  const port::Result<port::TimerId> report = loop_.add_timer(&report_handler_);
+  if (!report.is_ok()) return report.status();
+  const port::Result<port::TimerId> save = loop_.add_timer(&save_handler_);
+  if (!save.is_ok()) return save.status();
+  get_timer_ = get.value();
+  report_timer_ = report.value();
+  save_timer_ = save.value();
+  return port::Status::ok();
 }
 
 void TwinSync::next_rid(char (&rid)[kMaxOwnRequestIdLength + 1]) {
@@ -50,8 +55,9 @@ void TwinSync::next_rid(char (&rid)[kMaxOwnRequestIdLength + 1]) {
 void TwinSync::on_subscribed() {
   connected_ = true;
   ready_ = false;
-  dirty_ = true;                    // the service gets the full picture after every connect
-  if (!send_get()) became_ready();  // a broker: the desired document comes with the subscription
+  dirty_ = true;  // the service gets the full picture after every connect
+  if (!send_get().is_ok())
+    became_ready();  // a broker: the desired document comes with the subscription
 }
 
 void TwinSync::on_disconnected() {
@@ -72,15 +78,16 @@ void TwinSync::became_ready() {
   mark_dirty();
 }
 
-bool TwinSync::send_get() {
+port::Status TwinSync::send_get() {
   next_rid(get_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!dialect_.format_twin_get(topic, get_rid_)) return false;
+  const port::Status formatted = dialect_.format_twin_get(topic, get_rid_);
+  if (!formatted.is_ok()) return formatted;
   newest_patch_seen_ = -1;
   // In flight once the runtime has published it (on_get_sent); the timeout covers both.
   get_in_flight_ = outbox_.post_twin_get(topic.view()).is_ok();
   loop_.arm_timer(get_timer_, get_in_flight_ ? kTwinGetTimeoutMs : retry_.next_delay_ms());
-  return true;
+  return port::Status::ok();
 }
 
 void TwinSync::on_get_sent(bool sent) {
@@ -94,7 +101,7 @@ void TwinSync::on_get_timer() {
   if (get_in_flight_)
     log(Level::warning, "twin GET unanswered after %lld s; asking again",
         static_cast<long long>(kTwinGetTimeoutMs / 1000));
-  if (!send_get()) became_ready();  // no twin GET in this dialect: nothing to wait for
+  if (!send_get().is_ok()) became_ready();  // no twin GET in this dialect: nothing to wait for
 }
 
 void TwinSync::mark_dirty() {
@@ -122,16 +129,17 @@ void TwinSync::send_report() {
   // The device's own members first: a key of the same name can never displace them.
   std::string_view names[kMaxDesiredAcks + 2];
   port::JsonObjectWriter report(doc, names, std::size(names));
-  if (report.member("door")) doc.add(door_.json());
-  if (report.member("agent")) {
+  if (report.member("door").is_ok()) doc.add(door_.json());
+  if (report.member("agent").is_ok()) {
     doc.add(R"({"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
         .add_int(twin_.version())
         .add('}');
   }
-  const bool acks_fit = twin_.add_acks(report, patches);
+  const bool acks_fit = twin_.add_acks(report, patches).is_ok();
   next_rid(report_rid_);
   port::TextWriter topic(topic_, sizeof topic_);
-  if (!acks_fit || !report.close() || !dialect_.format_reported(topic, report_rid_)) {
+  if (!acks_fit || !report.close().is_ok() ||
+      !dialect_.format_reported(topic, report_rid_).is_ok()) {
     log(Level::error, "reported properties do not fit in %zu bytes; not sent", sizeof report_);
     return;
   }
@@ -189,7 +197,7 @@ void TwinSync::on_twin_response(int status, std::string_view rid, std::string_vi
     after_apply(outcome);
     if (newest_patch_seen_ > twin_.newest_version()) {
       // A change arrived while the GET was under way and is newer than its answer.
-      if (!send_get()) became_ready();
+      if (!send_get().is_ok()) became_ready();
       return;
     }
     became_ready();

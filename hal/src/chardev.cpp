@@ -13,8 +13,8 @@ namespace {
 // Edge events are read in batches into this many preallocated slots.
 constexpr std::size_t kEventBatch = 16;
 
-std::string errno_text(const std::string& what) {
-  return what + ": " + std::strerror(errno);
+port::Status refused(const std::string& what) {
+  return port::Status::system_error(port::Status::Code::unavailable, errno, "%s", what.c_str());
 }
 
 bool all_digits(const std::string& s) {
@@ -40,13 +40,15 @@ class ChardevOutput final : public OutputLine {
   ChardevOutput(Syscalls& sys, int fd, bool initial) : sys_(sys), fd_(fd), active_(initial) {}
   ~ChardevOutput() override { sys_.close(fd_); }
 
-  [[nodiscard]] bool set(bool active) override {
+  port::Status set(bool active) override {
     gpio_v2_line_values values{};
     values.mask = 1;
     values.bits = active ? 1 : 0;
-    if (sys_.ioctl(fd_, GPIO_V2_LINE_SET_VALUES_IOCTL, &values) != 0) return false;
+    if (sys_.ioctl(fd_, GPIO_V2_LINE_SET_VALUES_IOCTL, &values) != 0) {
+      return port::Status::system_error(port::Status::Code::io_error, errno, "writing the line");
+    }
     active_ = active;
-    return true;
+    return port::Status::ok();
   }
   bool active() const override { return active_; }
 
@@ -61,12 +63,13 @@ class ChardevInput final : public InputLine {
   ChardevInput(Syscalls& sys, int fd) : sys_(sys), fd_(fd) {}
   ~ChardevInput() override { sys_.close(fd_); }
 
-  [[nodiscard]] bool read(bool& active) override {
+  port::Result<bool> read() override {
     gpio_v2_line_values values{};
     values.mask = 1;
-    if (sys_.ioctl(fd_, GPIO_V2_LINE_GET_VALUES_IOCTL, &values) != 0) return false;
-    active = (values.bits & 1) != 0;
-    return true;
+    if (sys_.ioctl(fd_, GPIO_V2_LINE_GET_VALUES_IOCTL, &values) != 0) {
+      return port::Status::system_error(port::Status::Code::io_error, errno, "reading the line");
+    }
+    return (values.bits & 1) != 0;
   }
   int event_fd() const override { return fd_; }
   void drain_events() override {
@@ -86,47 +89,39 @@ class ChardevInput final : public InputLine {
 ChardevBackend::ChardevBackend(std::string chip_path, Syscalls& sys)
     : chip_path_(std::move(chip_path)), sys_(sys) {}
 
-bool ChardevBackend::find_offset(int chip_fd, const std::string& line, uint32_t& offset,
-                                 std::string& error) {
+port::Result<uint32_t> ChardevBackend::find_offset(int chip_fd, const std::string& line) {
   gpiochip_info chip{};
   if (sys_.ioctl(chip_fd, GPIO_GET_CHIPINFO_IOCTL, &chip) != 0) {
-    error = errno_text(chip_path_ + ": reading chip info");
-    return false;
+    return refused(chip_path_ + ": reading chip info");
   }
   if (all_digits(line)) {
-    offset = static_cast<uint32_t>(std::stoul(line));
-    if (offset < chip.lines) return true;
-    error = chip_path_ + ": line " + line + " is past the chip's " + std::to_string(chip.lines) +
-            " lines";
-    return false;
+    const auto offset = static_cast<uint32_t>(std::stoul(line));
+    if (offset < chip.lines) return offset;
+    return port::Status::failure(port::Status::Code::invalid,
+                                 "%s: line %s is past the chip's %u lines", chip_path_.c_str(),
+                                 line.c_str(), chip.lines);
   }
   for (uint32_t i = 0; i < chip.lines; ++i) {
     gpio_v2_line_info info{};
     info.offset = i;
     if (sys_.ioctl(chip_fd, GPIO_V2_GET_LINEINFO_IOCTL, &info) != 0) continue;
-    if (line == info.name) {
-      offset = i;
-      return true;
-    }
+    if (line == info.name) return i;
   }
-  error = chip_path_ + ": no line named " + line;
-  return false;
+  return port::Status::failure(port::Status::Code::invalid, "%s: no line named %s",
+                               chip_path_.c_str(), line.c_str());
 }
 
-int ChardevBackend::request(const LineSpec& spec, uint64_t flags, bool initial_active,
-                            std::string& error) {
+port::Result<int> ChardevBackend::request(const LineSpec& spec, uint64_t flags,
+                                          bool initial_active) {
   const int chip_fd = sys_.open(chip_path_.c_str(), O_RDWR | O_CLOEXEC);
-  if (chip_fd < 0) {
-    error = errno_text(chip_path_);
-    return -1;
-  }
-  uint32_t offset = 0;
-  if (!find_offset(chip_fd, spec.line, offset, error)) {
+  if (chip_fd < 0) return refused(chip_path_);
+  const port::Result<uint32_t> offset = find_offset(chip_fd, spec.line);
+  if (!offset.is_ok()) {
     sys_.close(chip_fd);
-    return -1;
+    return offset.status();
   }
   gpio_v2_line_request req{};
-  req.offsets[0] = offset;
+  req.offsets[0] = offset.value();
   req.num_lines = 1;
   std::strncpy(req.consumer, kConsumer, sizeof req.consumer - 1);
   req.config.flags =
@@ -144,33 +139,35 @@ int ChardevBackend::request(const LineSpec& spec, uint64_t flags, bool initial_a
     a.attr.debounce_period_us = spec.debounce_us;
     a.mask = 1;
   }
-  const int rc = sys_.ioctl(chip_fd, GPIO_V2_GET_LINE_IOCTL, &req);
-  if (rc != 0) error = errno_text(chip_path_ + ": requesting line " + spec.line);
+  if (sys_.ioctl(chip_fd, GPIO_V2_GET_LINE_IOCTL, &req) != 0) {
+    const port::Status status = refused(chip_path_ + ": requesting line " + spec.line);
+    sys_.close(chip_fd);
+    return status;
+  }
   sys_.close(chip_fd);
-  if (rc != 0) return -1;
   // Non-blocking, so reading events never stalls the loop.
   if (sys_.set_nonblocking(req.fd) != 0) {
-    error = errno_text(chip_path_ + ": line " + spec.line);
+    const port::Status status = refused(chip_path_ + ": line " + spec.line);
     sys_.close(req.fd);
-    return -1;
+    return status;
   }
   return req.fd;
 }
 
-std::unique_ptr<OutputLine> ChardevBackend::request_output(const LineSpec& spec,
-                                                           bool initial_active,
-                                                           std::string& error) {
-  const int fd = request(spec, GPIO_V2_LINE_FLAG_OUTPUT, initial_active, error);
-  if (fd < 0) return nullptr;
-  return std::make_unique<ChardevOutput>(sys_, fd, initial_active);
+port::Result<std::unique_ptr<OutputLine>> ChardevBackend::request_output(const LineSpec& spec,
+                                                                         bool initial_active) {
+  const port::Result<int> fd = request(spec, GPIO_V2_LINE_FLAG_OUTPUT, initial_active);
+  if (!fd.is_ok()) return fd.status();
+  return std::unique_ptr<OutputLine>(
+      std::make_unique<ChardevOutput>(sys_, fd.value(), initial_active));
 }
 
-std::unique_ptr<InputLine> ChardevBackend::request_input(const LineSpec& spec, std::string& error) {
+port::Result<std::unique_ptr<InputLine>> ChardevBackend::request_input(const LineSpec& spec) {
   const uint64_t flags =
       GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
-  const int fd = request(spec, flags, false, error);
-  if (fd < 0) return nullptr;
-  return std::make_unique<ChardevInput>(sys_, fd);
+  const port::Result<int> fd = request(spec, flags, false);
+  if (!fd.is_ok()) return fd.status();
+  return std::unique_ptr<InputLine>(std::make_unique<ChardevInput>(sys_, fd.value()));
 }
 
 }  // namespace door::hal

@@ -22,18 +22,21 @@ FakeControl::~FakeControl() {
   close(fd_);
 }
 
-bool FakeControl::start(std::string& error) {
+port::Status FakeControl::start() {
   if (mkfifo(path_.c_str(), 0600) != 0 && errno != EEXIST) {
-    error = path_ + ": " + std::strerror(errno);
-    return false;
+    return port::Status::system_error(port::Status::Code::unavailable, errno, "%s", path_.c_str());
   }
   // Read-write, so the FIFO never reports end-of-file when a writer goes away.
   fd_ = open(path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd_ < 0 || !loop_.add_fd(fd_, EPOLLIN, this)) {
-    error = path_ + ": " + std::strerror(errno);
-    return false;
+  if (fd_ < 0) {
+    return port::Status::system_error(port::Status::Code::unavailable, errno, "%s", path_.c_str());
   }
-  return true;
+  const port::Status added = loop_.add_fd(fd_, EPOLLIN, this);
+  if (!added.is_ok()) {
+    return port::Status::system_error(port::Status::Code::unavailable, added.error_number(), "%s",
+                                      path_.c_str());
+  }
+  return port::Status::ok();
 }
 
 void FakeControl::on_fd_ready(uint32_t) {
@@ -45,12 +48,11 @@ void FakeControl::on_fd_ready(uint32_t) {
     while ((newline = static_cast<char*>(std::memchr(pending_, '\n', pending_length_))) !=
            nullptr) {
       const std::size_t length = static_cast<std::size_t>(newline - pending_);
-      std::string error;
-      const std::string_view command(pending_, length);
-      if (gpio_.execute(command, error)) {
+      const port::Status done = gpio_.execute(std::string_view(pending_, length));
+      if (done.is_ok()) {
         port::log(port::Level::info, "fake gpio: %.*s", static_cast<int>(length), pending_);
       } else {
-        port::log(port::Level::warning, "%s", error.c_str());
+        port::log(port::Level::warning, "%s", done.reason());
       }
       pending_length_ -= length + 1;
       std::memmove(pending_, newline + 1, pending_length_);

@@ -14,15 +14,14 @@ namespace door::hal {
 class FakeOutput final : public OutputLine {
  public:
   FakeOutput(FakeGpio& gpio, int index) : gpio_(gpio), index_(index) {}
-  [[nodiscard]] bool set(bool active) override {
+  port::Status set(bool active) override {
     const FakeGpio::Line& line = gpio_.lines_[index_];
     if (line.failing) {
       gpio_.record(line, "set-failed", active);
-      errno = EIO;
-      return false;
+      return port::Status::system_error(port::Status::Code::io_error, EIO, "writing the line");
     }
     gpio_.change(index_, active, "set");
-    return true;
+    return port::Status::ok();
   }
   bool active() const override { return gpio_.lines_[index_].active; }
 
@@ -34,14 +33,12 @@ class FakeOutput final : public OutputLine {
 class FakeInput final : public InputLine {
  public:
   FakeInput(FakeGpio& gpio, int index) : gpio_(gpio), index_(index) {}
-  [[nodiscard]] bool read(bool& active) override {
+  port::Result<bool> read() override {
     const FakeGpio::Line& line = gpio_.lines_[index_];
     if (line.failing) {
-      errno = EIO;
-      return false;
+      return port::Status::system_error(port::Status::Code::io_error, EIO, "reading the line");
     }
-    active = line.active;
-    return true;
+    return line.active;
   }
   int event_fd() const override { return gpio_.lines_[index_].event_fd; }
   void drain_events() override {
@@ -78,16 +75,18 @@ int FakeGpio::find(std::string_view name) const {
   return -1;
 }
 
-int FakeGpio::add_line(const LineSpec& spec, bool output, bool initial, std::string& error) {
+port::Result<int> FakeGpio::add_line(const LineSpec& spec, bool output, bool initial) {
   for (const auto& failing : options_.failing_lines) {
     if (failing == spec.line) {
-      error = "fake gpio: line " + spec.line + " is unavailable (simulated fault)";
-      return -1;
+      return port::Status::failure(port::Status::Code::unavailable,
+                                   "fake gpio: line %s is unavailable (simulated fault)",
+                                   spec.line.c_str());
     }
   }
   if (find(spec.line) >= 0 || lines_.size() == kMaxLines) {
-    error = "fake gpio: line " + spec.line + " is already requested, or too many lines";
-    return -1;
+    return port::Status::failure(port::Status::Code::unavailable,
+                                 "fake gpio: line %s is already requested, or too many lines",
+                                 spec.line.c_str());
   }
   Line line;
   line.name = spec.line;
@@ -99,33 +98,43 @@ int FakeGpio::add_line(const LineSpec& spec, bool output, bool initial, std::str
   return static_cast<int>(lines_.size() - 1);
 }
 
-std::unique_ptr<OutputLine> FakeGpio::request_output(const LineSpec& spec, bool initial_active,
-                                                     std::string& error) {
-  const int index = add_line(spec, true, initial_active, error);
-  return index < 0 ? nullptr : std::make_unique<FakeOutput>(*this, index);
+port::Result<std::unique_ptr<OutputLine>> FakeGpio::request_output(const LineSpec& spec,
+                                                                   bool initial_active) {
+  const port::Result<int> index = add_line(spec, true, initial_active);
+  if (!index.is_ok()) return index.status();
+  return std::unique_ptr<OutputLine>(std::make_unique<FakeOutput>(*this, index.value()));
 }
 
-std::unique_ptr<InputLine> FakeGpio::request_input(const LineSpec& spec, std::string& error) {
-  const int index = add_line(spec, false, false, error);
-  return index < 0 ? nullptr : std::make_unique<FakeInput>(*this, index);
+port::Result<std::unique_ptr<InputLine>> FakeGpio::request_input(const LineSpec& spec) {
+  const port::Result<int> index = add_line(spec, false, false);
+  if (!index.is_ok()) return index.status();
+  return std::unique_ptr<InputLine>(std::make_unique<FakeInput>(*this, index.value()));
 }
 
-bool FakeGpio::follow(std::string_view input, std::string_view output, bool inverted) {
+port::Status FakeGpio::follow(std::string_view input, std::string_view output, bool inverted) {
   const int in = find(input);
   const int out = find(output);
-  if (in < 0 || out < 0 || lines_[in].output || !lines_[out].output) return false;
+  if (in < 0 || out < 0 || lines_[in].output || !lines_[out].output) {
+    return port::Status::failure(port::Status::Code::invalid,
+                                 "fake gpio: %.*s cannot follow %.*s (no such input or output)",
+                                 static_cast<int>(input.size()), input.data(),
+                                 static_cast<int>(output.size()), output.data());
+  }
   lines_[in].follows = out;
   lines_[in].inverted = inverted;
   lines_[in].stuck = false;
   change(in, lines_[out].active != inverted, "follow");
-  return true;
+  return port::Status::ok();
 }
 
-bool FakeGpio::set_failing(std::string_view line, bool failing) {
+port::Status FakeGpio::set_failing(std::string_view line, bool failing) {
   const int index = find(line);
-  if (index < 0) return false;
+  if (index < 0) {
+    return port::Status::failure(port::Status::Code::invalid, "fake gpio: no line named '%.*s'",
+                                 static_cast<int>(line.size()), line.data());
+  }
   lines_[index].failing = failing;
-  return true;
+  return port::Status::ok();
 }
 
 void FakeGpio::change(int index, bool active, const char* cause) {
@@ -162,7 +171,7 @@ void FakeGpio::record(const Line& line, const char* cause, bool level) {
   }
 }
 
-bool FakeGpio::execute(std::string_view command, std::string& error) {
+port::Status FakeGpio::execute(std::string_view command) {
   while (!command.empty() && (command.back() == '\n' || command.back() == '\r')) {
     command.remove_suffix(1);
   }
@@ -173,33 +182,32 @@ bool FakeGpio::execute(std::string_view command, std::string& error) {
   const std::string_view name = rest.substr(0, second);
   const std::string_view value = second == std::string_view::npos ? "" : rest.substr(second + 1);
   const int index = find(name);
-  if ((verb == "fail" || verb == "repair") && value.empty()) {
-    if (set_failing(name, verb == "fail")) return true;
-    error = "fake gpio: no line named '" + std::string(name) + "'";
-    return false;
-  }
+  if ((verb == "fail" || verb == "repair") && value.empty())
+    return set_failing(name, verb == "fail");
   if (index < 0 || lines_[index].output) {
-    error = "fake gpio: no input line named '" + std::string(name) + "'";
-    return false;
+    return port::Status::failure(port::Status::Code::invalid,
+                                 "fake gpio: no input line named '%.*s'",
+                                 static_cast<int>(name.size()), name.data());
   }
   Line& line = lines_[index];
   if (verb == "set" && (value == "active" || value == "inactive")) {
     change(index, value == "active", "input");
-    return true;
+    return port::Status::ok();
   }
   if (verb == "stick" && value.empty()) {
     line.stuck = true;
-    return true;
+    return port::Status::ok();
   }
   if (verb == "follow" && value.empty() && line.follows >= 0) {
     line.stuck = false;
     change(index, lines_[line.follows].active != line.inverted, "follow");
-    return true;
+    return port::Status::ok();
   }
-  error = "fake gpio: unknown command '" + std::string(command) +
-          "' (use: set <input> active|inactive, stick <input>, follow <input>, fail <line>, repair "
-          "<line>)";
-  return false;
+  return port::Status::failure(port::Status::Code::invalid,
+                               "fake gpio: unknown command '%.*s' (use: set <input> "
+                               "active|inactive, stick <input>, follow <input>, fail <line>, "
+                               "repair <line>)",
+                               static_cast<int>(command.size()), command.data());
 }
 
 }  // namespace door::hal

@@ -74,18 +74,23 @@ LockActuator::~LockActuator() {
   if (door_input_ != nullptr) loop_.remove_fd(door_input_->event_fd(), &door_handler_);
 }
 
-bool LockActuator::start() {
-  hold_timer_ = loop_.add_timer(&hold_handler_);
-  confirm_timer_ = loop_.add_timer(&confirm_handler_);
-  if (hold_timer_ == port::kNoTimer || confirm_timer_ == port::kNoTimer) return false;
-  if (feedback_ != nullptr && !loop_.add_fd(feedback_->event_fd(), EPOLLIN, &feedback_handler_)) {
-    return false;
+port::Status LockActuator::start() {
+  const port::Result<port::TimerId> hold = loop_.add_timer(&hold_handler_);
+  if (!hold.is_ok()) return hold.status();
+  const port::Result<port::TimerId> confirm = loop_.add_timer(&confirm_handler_);
+  if (!confirm.is_ok()) return confirm.status();
+  hold_timer_ = hold.value();
+  confirm_timer_ = confirm.value();
+  if (feedback_ != nullptr) {
+    const port::Status added = loop_.add_fd(feedback_->event_fd(), EPOLLIN, &feedback_handler_);
+    if (!added.is_ok()) return added;
   }
   if (door_input_ != nullptr) {
-    if (!loop_.add_fd(door_input_->event_fd(), EPOLLIN, &door_handler_)) return false;
+    const port::Status added = loop_.add_fd(door_input_->event_fd(), EPOLLIN, &door_handler_);
+    if (!added.is_ok()) return added;
     read_door();
   }
-  return true;
+  return port::Status::ok();
 }
 
 void LockActuator::resume(LockState state, int64_t remaining_ms) {
@@ -118,35 +123,39 @@ CommandResult LockActuator::command(LockState target, int64_t hold_ms) {
     return CommandResult::door_open;
   }
   // Recorded before the line moves: a restart at any instant finds the state it must resume.
-  if (!record_timed_state(target, hold_ms)) return CommandResult::not_stored;
+  if (!record_timed_state(target, hold_ms).is_ok()) return CommandResult::not_stored;
   return drive(target, hold_ms);
 }
 
-bool LockActuator::record_timed_state(LockState target, int64_t hold_ms) {
-  if (timed_states_ == nullptr) return true;
+port::Status LockActuator::record_timed_state(LockState target, int64_t hold_ms) {
+  if (timed_states_ == nullptr) return port::Status::ok();
   if (hold_ms >= 0) {
-    if (!timed_states_->save(target, port::wall_ms() + hold_ms, hold_ms)) {
-      set_problem("cannot record the timed state for a restart", errno);
-      return false;
+    const port::Status saved = timed_states_->save(target, port::wall_ms() + hold_ms, hold_ms);
+    if (!saved.is_ok()) {
+      set_problem("cannot record the timed state for a restart", saved.error_number());
+      return saved;
     }
     timed_state_stored_ = true;
-    return true;
+    return port::Status::ok();
   }
-  if (!timed_state_stored_) return true;
-  if (!timed_states_->clear()) {
-    set_problem("cannot forget the timed state it replaces", errno);
-    return false;
+  if (!timed_state_stored_) return port::Status::ok();
+  const port::Status cleared = timed_states_->clear();
+  if (!cleared.is_ok()) {
+    set_problem("cannot forget the timed state it replaces", cleared.error_number());
+    return cleared;
   }
   timed_state_stored_ = false;
-  return true;
+  return port::Status::ok();
 }
 
 void LockActuator::forget_timed_state() {
   if (timed_states_ == nullptr || !timed_state_stored_) return;
-  if (timed_states_->clear()) {
+  const port::Status cleared = timed_states_->clear();
+  if (cleared.is_ok()) {
     timed_state_stored_ = false;
   } else {
-    log(Level::error, "cannot forget the timed state that ended: %s", std::strerror(errno));
+    log(Level::error, "cannot forget the timed state that ended: %s",
+        std::strerror(cleared.error_number()));
   }
 }
 
@@ -154,20 +163,21 @@ void LockActuator::set_problem(const char* what, int error_number) {
   std::snprintf(problem_, sizeof problem_, "%s: %s", what, std::strerror(error_number));
 }
 
-void LockActuator::write_failed(LockState target) {
-  set_problem("writing the lock line failed", errno);
+void LockActuator::write_failed(LockState target, const port::Status& why) {
+  set_problem("writing the lock line failed", why.error_number());
   std::memcpy(fault_reason_, problem_, sizeof fault_reason_);
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
   forget_timed_state();
   const LockState fail_state = fail_mode_state();
-  if (output_.set(level_for(settings_, fail_state))) {
+  const port::Status driven = output_.set(level_for(settings_, fail_state));
+  if (driven.is_ok()) {
     log(Level::error, "door fault: %s while driving %s; drove the %s state (%s fail mode)",
         problem_, to_string(target), to_string(fail_state), to_string(settings_.fail_mode));
   } else {
     log(Level::error, "door fault: %s while driving %s; the %s state (%s fail mode) failed too: %s",
         problem_, to_string(target), to_string(fail_state), to_string(settings_.fail_mode),
-        std::strerror(errno));
+        std::strerror(driven.error_number()));
   }
   state_ = LockState::fault;
   target_ = fail_state;
@@ -182,8 +192,9 @@ CommandResult LockActuator::drive(LockState target, int64_t hold_ms) {
   }
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
-  if (!output_.set(level_for(settings_, target))) {
-    write_failed(target);
+  const port::Status written = output_.set(level_for(settings_, target));
+  if (!written.is_ok()) {
+    write_failed(target, written);
     return CommandResult::write_failed;
   }
   if (hold_ms >= 0) {
@@ -191,9 +202,7 @@ CommandResult LockActuator::drive(LockState target, int64_t hold_ms) {
     hold_deadline_ms_ = port::monotonic_ms() + hold_ms;
   }
   target_ = target;
-  bool locked_feedback = false;
-  if (feedback_ == nullptr ||
-      (feedback_->read(locked_feedback) && locked_feedback == (target == LockState::locked))) {
+  if (feedback_ == nullptr || feedback_says(target)) {
     settle(target);
     return CommandResult::done;
   }
@@ -213,8 +222,7 @@ void LockActuator::settle(LockState target) {
 
 void LockActuator::on_feedback(uint32_t) {
   feedback_->drain_events();
-  bool locked = false;
-  if (!confirming_ || !feedback_->read(locked) || locked != (target_ == LockState::locked)) return;
+  if (!confirming_ || !feedback_says(target_)) return;
   confirming_ = false;
   loop_.cancel_timer(confirm_timer_);
   settle(target_);
@@ -233,9 +241,10 @@ void LockActuator::on_confirm_timer() {
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
   forget_timed_state();
-  if (!output_.set(level_for(settings_, fail_state))) {
+  const port::Status driven = output_.set(level_for(settings_, fail_state));
+  if (!driven.is_ok()) {
     log(Level::error, "door fault: driving the %s state failed too: %s", to_string(fail_state),
-        std::strerror(errno));
+        std::strerror(driven.error_number()));
   }
   state_ = LockState::fault;
   observer_.on_lock_event(LockEvent::fault);
@@ -275,9 +284,14 @@ void LockActuator::on_door(uint32_t) {
 }
 
 void LockActuator::read_door() {
-  bool open = false;
-  door_ = door_input_->read(open) ? (open ? DoorContact::open : DoorContact::closed)
-                                  : DoorContact::unknown;
+  const port::Result<bool> open = door_input_->read();
+  door_ = !open.is_ok() ? DoorContact::unknown
+                        : (open.value() ? DoorContact::open : DoorContact::closed);
+}
+
+bool LockActuator::feedback_says(LockState target) {
+  const port::Result<bool> locked = feedback_->read();
+  return locked.is_ok() && locked.value() == (target == LockState::locked);
 }
 
 void LockActuator::shut_down() {
@@ -287,9 +301,11 @@ void LockActuator::shut_down() {
   hold_deadline_ms_ = -1;
   const LockState fail_state = fail_mode_state();
   // A timed state stays recorded: the next start resumes it.
-  if (!output_.set(level_for(settings_, fail_state))) {
+  const port::Status driven = output_.set(level_for(settings_, fail_state));
+  if (!driven.is_ok()) {
     log(Level::error, "stopping: the lock line refused the %s state (%s fail mode): %s",
-        to_string(fail_state), to_string(settings_.fail_mode), std::strerror(errno));
+        to_string(fail_state), to_string(settings_.fail_mode),
+        std::strerror(driven.error_number()));
     state_ = LockState::fault;
     return;
   }

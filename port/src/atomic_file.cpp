@@ -42,9 +42,8 @@ bool fsync_directory_of(const char* path) {
   return ok;
 }
 
-}  // namespace
-
-bool replace_file(const char* path, std::string_view data) {
+// Each step returns false with errno set.
+bool replace(const char* path, std::string_view data) {
   char tmp[PATH_MAX];
   char prev[PATH_MAX];
   if (std::snprintf(tmp, sizeof tmp, "%s.tmp", path) >= static_cast<int>(sizeof tmp) ||
@@ -72,6 +71,13 @@ bool replace_file(const char* path, std::string_view data) {
   }
   if (rename(tmp, path) != 0) return false;
   return fsync_directory_of(path);
+}
+
+}  // namespace
+
+Status replace_file(const char* path, std::string_view data) {
+  if (replace(path, data)) return Status::ok();
+  return Status::system_error(Status::Code::io_error, errno, "%s", path);
 }
 
 }  // namespace door::port

@@ -26,11 +26,12 @@ bool wall_clock_unset() {
   return wall_seconds() < DOOR_BUILD_EPOCH;
 }
 
-bool format_utc(int64_t unix_seconds, char* out, std::size_t capacity) {
+Status format_utc(int64_t unix_seconds, char* out, std::size_t capacity) {
   const time_t t = static_cast<time_t>(unix_seconds);
   tm parts{};
-  if (gmtime_r(&t, &parts) == nullptr) return false;
-  return strftime(out, capacity, "%Y-%m-%dT%H:%M:%SZ", &parts) != 0;
+  if (gmtime_r(&t, &parts) == nullptr) return Status::invalid();
+  return Status::from(strftime(out, capacity, "%Y-%m-%dT%H:%M:%SZ", &parts) != 0,
+                      Status::Code::too_large);
 }
 
 }  // namespace door::port

@@ -22,15 +22,16 @@ EventLoop::~EventLoop() {
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
-bool EventLoop::add_fd(int fd, uint32_t epoll_events, FdHandler* handler) {
+Status EventLoop::add_fd(int fd, uint32_t epoll_events, FdHandler* handler) {
   epoll_event ev{};
   ev.events = epoll_events;
   ev.data.ptr = handler;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    log_errno(Level::error, "epoll_ctl add");
-    return false;
+    const Status status = Status::system_error(Status::Code::io_error, errno, "epoll_ctl add");
+    log(Level::error, "%s", status.reason());
+    return status;
   }
-  return true;
+  return Status::ok();
 }
 
 void EventLoop::remove_fd(int fd, const FdHandler* handler) {
@@ -40,10 +41,12 @@ void EventLoop::remove_fd(int fd, const FdHandler* handler) {
   }
 }
 
-TimerId EventLoop::add_timer(TimerHandler* handler) {
+Result<TimerId> EventLoop::add_timer(TimerHandler* handler) {
   if (timer_count_ == kMaxTimers) {
-    log(Level::error, "event loop: all %zu timer slots are in use", kMaxTimers);
-    return kNoTimer;
+    const Status full = Status::failure(Status::Code::full,
+                                        "event loop: all %zu timer slots are in use", kMaxTimers);
+    log(Level::error, "%s", full.reason());
+    return full;
   }
   timers_[timer_count_].handler = handler;
   return static_cast<TimerId>(timer_count_++);

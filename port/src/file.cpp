@@ -9,40 +9,34 @@
 
 namespace door::port {
 
-bool read_small_file(const std::string& path, std::size_t max_bytes, std::string& out,
-                     std::string& error) {
+Result<std::string> read_small_file(const std::string& path, std::size_t max_bytes) {
   // O_NONBLOCK: opening a FIFO for reading would wait for a writer forever. It changes nothing for
   // a regular file, the only kind read here.
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    error = path + ": " + std::strerror(errno);
-    return false;
-  }
+  if (fd < 0) return Status::system_error(Status::Code::unavailable, errno, "%s", path.c_str());
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error = path + ": not a regular file";
     close(fd);
-    return false;
+    return Status::failure(Status::Code::invalid, "%s: not a regular file", path.c_str());
   }
   if (static_cast<std::size_t>(st.st_size) > max_bytes) {
-    error = path + ": larger than " + std::to_string(max_bytes) + " bytes";
     close(fd);
-    return false;
+    return Status::failure(Status::Code::too_large, "%s: larger than %zu bytes", path.c_str(),
+                           max_bytes);
   }
-  out.assign(static_cast<std::size_t>(st.st_size), '\0');
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
   std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = read(fd, out.data() + done, out.size() - done);
+  while (done < text.size()) {
+    const ssize_t n = read(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      error = path + ": read failed";
       close(fd);
-      return false;
+      return Status::failure(Status::Code::io_error, "%s: read failed", path.c_str());
     }
     done += static_cast<std::size_t>(n);
   }
   close(fd);
-  return true;
+  return text;
 }
 
 }  // namespace door::port

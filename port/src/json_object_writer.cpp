@@ -7,19 +7,19 @@ JsonObjectWriter::JsonObjectWriter(TextWriter& out, std::string_view* names, std
   out_.add('{');
 }
 
-bool JsonObjectWriter::member(std::string_view name) {
+Status JsonObjectWriter::member(std::string_view name) {
   for (std::size_t i = 0; i < count_; ++i) {
-    if (names_[i] == name) return false;
+    if (names_[i] == name) return Status::invalid();
   }
-  if (count_ == capacity_) return false;
+  if (count_ == capacity_) return Status::full();
   if (count_ > 0) out_.add(',');
   names_[count_++] = name;
   out_.add('"').add_json_escaped(name).add("\":");
-  return true;
+  return Status::ok();
 }
 
-bool JsonObjectWriter::close() {
-  return out_.add('}').ok();
+Status JsonObjectWriter::close() {
+  return Status::from(out_.add('}').ok(), Status::Code::too_large);
 }
 
 }  // namespace door::port

@@ -53,14 +53,11 @@ Level log_level() {
   return g_level.load();
 }
 
-bool parse_log_level(const char* name, Level& out) {
+Result<Level> parse_log_level(const char* name) {
   for (Level l : {Level::error, Level::warning, Level::notice, Level::info, Level::debug}) {
-    if (std::strcmp(name, level_name(l)) == 0) {
-      out = l;
-      return true;
-    }
+    if (std::strcmp(name, level_name(l)) == 0) return l;
   }
-  return false;
+  return Status::invalid();
 }
 
 void vlog(Level level, const char* format, va_list args) {
@@ -71,7 +68,7 @@ void vlog(Level level, const char* format, va_list args) {
     used = std::snprintf(line, sizeof line, "<%d>", static_cast<int>(level));
   } else {
     char stamp[32];
-    if (!format_utc(wall_seconds(), stamp, sizeof stamp)) stamp[0] = '\0';
+    if (!format_utc(wall_seconds(), stamp, sizeof stamp).is_ok()) stamp[0] = '\0';
     used = std::snprintf(line, sizeof line, "%s %s: ", stamp, level_name(level));
   }
   const int room = static_cast<int>(sizeof line) - used - 1;  // keep one byte for '\n'

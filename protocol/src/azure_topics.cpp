@@ -6,6 +6,7 @@ namespace door::protocol::azure {
 using detail::consume;
 using detail::next_level;
 using detail::Query;
+using detail::written;
 
 namespace {
 
@@ -48,29 +49,30 @@ InboundTopic parse(std::string_view topic) {
   return {};
 }
 
-bool format_method_response(port::TextWriter& out, int status, std::string_view rid) {
-  if (status < 100 || status > 599 || !valid_request_id(rid)) return false;
-  return out.add("$iothub/methods/res/").add_int(status).add("/?$rid=").add(rid).ok();
+port::Status format_method_response(port::TextWriter& out, int status, std::string_view rid) {
+  if (status < 100 || status > 599 || !valid_request_id(rid)) return port::Status::invalid();
+  return written(out.add("$iothub/methods/res/").add_int(status).add("/?$rid=").add(rid));
 }
 
-bool format_twin_get(port::TextWriter& out, std::string_view rid) {
-  if (!valid_request_id(rid)) return false;
-  return out.add("$iothub/twin/GET/?$rid=").add(rid).ok();
+port::Status format_twin_get(port::TextWriter& out, std::string_view rid) {
+  if (!valid_request_id(rid)) return port::Status::invalid();
+  return written(out.add("$iothub/twin/GET/?$rid=").add(rid));
 }
 
-bool format_reported_patch(port::TextWriter& out, std::string_view rid) {
-  if (!valid_request_id(rid)) return false;
-  return out.add("$iothub/twin/PATCH/properties/reported/?$rid=").add(rid).ok();
+port::Status format_reported_patch(port::TextWriter& out, std::string_view rid) {
+  if (!valid_request_id(rid)) return port::Status::invalid();
+  return written(out.add("$iothub/twin/PATCH/properties/reported/?$rid=").add(rid));
 }
 
-bool format_telemetry(port::TextWriter& out, std::string_view device_id) {
-  if (!valid_device_id(device_id)) return false;
-  return out.add("devices/").add(device_id).add("/messages/events/").ok();
+port::Status format_telemetry(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(out.add("devices/").add(device_id).add("/messages/events/"));
 }
 
-bool format_username(port::TextWriter& out, std::string_view host, std::string_view device_id) {
-  if (host.empty() || !valid_device_id(device_id)) return false;
-  return out.add(host).add('/').add(device_id).add("/?api-version=2021-04-12").ok();
+port::Status format_username(port::TextWriter& out, std::string_view host,
+                             std::string_view device_id) {
+  if (host.empty() || !valid_device_id(device_id)) return port::Status::invalid();
+  return written(out.add(host).add('/').add(device_id).add("/?api-version=2021-04-12"));
 }
 
 }  // namespace door::protocol::azure

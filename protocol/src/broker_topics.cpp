@@ -5,11 +5,13 @@ namespace door::protocol::broker {
 
 using detail::consume;
 using detail::next_level;
+using detail::written;
 
 namespace {
 
-bool device_prefix(port::TextWriter& out, std::string_view device_id) {
-  return valid_device_id(device_id) && out.add("devices/").add(device_id).add('/').ok();
+// The caller has checked device_id.
+port::TextWriter& device_prefix(port::TextWriter& out, std::string_view device_id) {
+  return out.add("devices/").add(device_id).add('/');
 }
 
 }  // namespace
@@ -53,42 +55,52 @@ FleetTopic parse_fleet_topic(std::string_view topic) {
   return t;
 }
 
-bool format_method_request(port::TextWriter& out, std::string_view device_id,
-                           std::string_view method, std::string_view rid) {
-  if (!valid_method_name(method) || !valid_request_id(rid)) return false;
-  return device_prefix(out, device_id) &&
-         out.add("methods/POST/").add(method).add("/?$rid=").add(rid).ok();
+port::Status format_method_request(port::TextWriter& out, std::string_view device_id,
+                                   std::string_view method, std::string_view rid) {
+  if (!valid_device_id(device_id) || !valid_method_name(method) || !valid_request_id(rid)) {
+    return port::Status::invalid();
+  }
+  return written(
+      device_prefix(out, device_id).add("methods/POST/").add(method).add("/?$rid=").add(rid));
 }
 
-bool format_methods_subscription(port::TextWriter& out, std::string_view device_id) {
-  return device_prefix(out, device_id) && out.add("methods/POST/#").ok();
+port::Status format_methods_subscription(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(device_prefix(out, device_id).add("methods/POST/#"));
 }
 
-bool format_method_probe(port::TextWriter& out, std::string_view device_id) {
-  return device_prefix(out, device_id) && out.add("methods/POST/$probe").ok();
+port::Status format_method_probe(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(device_prefix(out, device_id).add("methods/POST/$probe"));
 }
 
-bool format_desired(port::TextWriter& out, std::string_view device_id) {
-  return device_prefix(out, device_id) && out.add("twin/desired").ok();
+port::Status format_desired(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(device_prefix(out, device_id).add("twin/desired"));
 }
 
-bool format_method_response(port::TextWriter& out, std::string_view device_id, int status,
-                            std::string_view rid) {
-  if (status < 100 || status > 599 || !valid_request_id(rid)) return false;
-  return device_prefix(out, device_id) &&
-         out.add("methods/res/").add_int(status).add("/?$rid=").add(rid).ok();
+port::Status format_method_response(port::TextWriter& out, std::string_view device_id, int status,
+                                    std::string_view rid) {
+  if (!valid_device_id(device_id) || status < 100 || status > 599 || !valid_request_id(rid)) {
+    return port::Status::invalid();
+  }
+  return written(
+      device_prefix(out, device_id).add("methods/res/").add_int(status).add("/?$rid=").add(rid));
 }
 
-bool format_reported(port::TextWriter& out, std::string_view device_id) {
-  return device_prefix(out, device_id) && out.add("twin/reported").ok();
+port::Status format_reported(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(device_prefix(out, device_id).add("twin/reported"));
 }
 
-bool format_status(port::TextWriter& out, std::string_view device_id) {
-  return device_prefix(out, device_id) && out.add("status").ok();
+port::Status format_status(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(device_prefix(out, device_id).add("status"));
 }
 
-bool format_telemetry(port::TextWriter& out, std::string_view device_id) {
-  return device_prefix(out, device_id) && out.add("messages/events/").ok();
+port::Status format_telemetry(port::TextWriter& out, std::string_view device_id) {
+  if (!valid_device_id(device_id)) return port::Status::invalid();
+  return written(device_prefix(out, device_id).add("messages/events/"));
 }
 
 }  // namespace door::protocol::broker

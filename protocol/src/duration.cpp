@@ -2,14 +2,16 @@
 
 namespace door::protocol {
 
-int64_t duration_from_number(double value) {
-  if (!(value >= 1 && value <= static_cast<double>(kMaxDurationSeconds))) return -1;
+port::Result<int64_t> duration_from_number(double value) {
+  if (!(value >= 1 && value <= static_cast<double>(kMaxDurationSeconds)))
+    return port::Status::invalid();
   const auto whole = static_cast<int64_t>(value);
-  return static_cast<double>(whole) == value ? whole : -1;
+  if (static_cast<double>(whole) != value) return port::Status::invalid();
+  return whole;
 }
 
-int64_t parse_duration(std::string_view text) {
-  if (text.empty() || text.size() > 12) return -1;
+port::Result<int64_t> parse_duration(std::string_view text) {
+  if (text.empty() || text.size() > 12) return port::Status::invalid();
   int64_t unit = 1;
   switch (text.back()) {
     case 's': unit = 1; break;
@@ -19,14 +21,15 @@ int64_t parse_duration(std::string_view text) {
   }
   if (unit != 0) text.remove_suffix(1);
   if (unit == 0) unit = 1;
-  if (text.empty()) return -1;
+  if (text.empty()) return port::Status::invalid();
   int64_t count = 0;
   for (char c : text) {
-    if (c < '0' || c > '9') return -1;
+    if (c < '0' || c > '9') return port::Status::invalid();
     count = count * 10 + (c - '0');
   }
   const int64_t seconds = count * unit;
-  return seconds >= 1 && seconds <= kMaxDurationSeconds ? seconds : -1;
+  if (seconds < 1 || seconds > kMaxDurationSeconds) return port::Status::invalid();
+  return seconds;
 }
 
 }  // namespace door::protocol

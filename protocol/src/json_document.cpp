@@ -167,21 +167,20 @@ const cJSON* find_repeated_member(const cJSON* item, bool nested) {
   return nullptr;
 }
 
-bool exact_integer(const cJSON* item, int64_t& out) {
-  if (!cJSON_IsNumber(item) || item->valuestring == nullptr) return false;
+port::Result<int64_t> exact_integer(const cJSON* item) {
+  if (!cJSON_IsNumber(item) || item->valuestring == nullptr) return port::Status::invalid();
   const std::string_view text(item->valuestring);
   const bool negative = !text.empty() && text[0] == '-';
-  if (text.size() == (negative ? 1u : 0u)) return false;
+  if (text.size() == (negative ? 1u : 0u)) return port::Status::invalid();
   uint64_t magnitude = 0;
   const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
   for (std::size_t i = negative ? 1 : 0; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
+    if (text[i] < '0' || text[i] > '9') return port::Status::invalid();
     const auto digit = static_cast<uint64_t>(text[i] - '0');
-    if (magnitude > (limit - digit) / 10) return false;
+    if (magnitude > (limit - digit) / 10) return port::Status::too_large();
     magnitude = magnitude * 10 + digit;
   }
-  out = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
-  return true;
+  return negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
 }
 
 const cJSON* find_inexact_number(const cJSON* item) {

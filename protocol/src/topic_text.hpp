@@ -7,6 +7,11 @@
 
 namespace door::protocol::detail {
 
+// What a formatter returns: ok, or too_large when out ran out of room.
+inline port::Status written(const port::TextWriter& out) {
+  return port::Status::from(out.ok(), port::Status::Code::too_large);
+}
+
 // Removes prefix from text; false (text untouched) when text does not start with it.
 bool consume(std::string_view& text, std::string_view prefix);
 // Splits text at the first '/', returning the level before it; false when there is no '/'.

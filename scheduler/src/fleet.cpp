@@ -17,9 +17,9 @@ constexpr auto kSettle = std::chrono::milliseconds(200);
 constexpr auto kIncompleteWait = std::chrono::seconds(2);
 
 int64_t version_member(const cJSON* object, const char* name) {
-  int64_t version = 0;
-  return protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(object, name), version) ? version
-                                                                                          : 0;
+  const port::Result<int64_t> version =
+      protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(object, name));
+  return version.is_ok() ? version.value() : 0;
 }
 }  // namespace
 

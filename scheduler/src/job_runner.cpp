@@ -149,7 +149,7 @@ bool JobRunner::write_desired(const Job& job, const std::string& device_id, int6
   }
   char topic[protocol::kMaxTopicLength + 1];
   port::TextWriter topic_text(topic, sizeof topic);
-  if (!protocol::broker::format_desired(topic_text, device_id)) {
+  if (!protocol::broker::format_desired(topic_text, device_id).is_ok()) {
     code = 500;
     error = "the device id cannot name a topic";
     return false;
@@ -209,7 +209,7 @@ void JobRunner::start_device(Job& job, DeviceResult& result) {
       .add_int(++next_request_);
   char topic[protocol::kMaxTopicLength + 1];
   port::TextWriter t(topic, sizeof topic);
-  if (!protocol::broker::format_method_request(t, result.device_id, job.method, rid) ||
+  if (!protocol::broker::format_method_request(t, result.device_id, job.method, rid).is_ok() ||
       !client_.send(topic, job.payload)) {
     finish(job, result, DeviceStatus::failed, 500, "the request could not be sent");
     return;
@@ -232,8 +232,8 @@ void JobRunner::check_acknowledgement(Job& job, const std::string& device_id) {
     const cJSON* av = cJSON_GetObjectItemCaseSensitive(ack, "av");
     const cJSON* ac = cJSON_GetObjectItemCaseSensitive(ack, "ac");
     // Exactly the written version: an older one is what the device held before.
-    int64_t acknowledged = 0;
-    if (!protocol::exact_integer(av, acknowledged) || acknowledged != p->second.version) return;
+    const port::Result<int64_t> acknowledged = protocol::exact_integer(av);
+    if (!acknowledged.is_ok() || acknowledged.value() != p->second.version) return;
     if (cJSON_IsNumber(ac) && ac->valueint != 200) {
       worst = ac->valueint;
       const cJSON* ad = cJSON_GetObjectItemCaseSensitive(ack, "ad");

@@ -22,7 +22,8 @@ bool same_day(const tm& a, const tm& b) {
 
 int64_t interval_of(const std::string& recurrence) {
   if (recurrence.rfind("every ", 0) != 0) return -1;
-  return protocol::parse_duration(recurrence.substr(6));
+  const port::Result<int64_t> seconds = protocol::parse_duration(recurrence.substr(6));
+  return seconds.is_ok() ? seconds.value() : -1;
 }
 
 }  // namespace
@@ -30,9 +31,12 @@ int64_t interval_of(const std::string& recurrence) {
 int64_t parse_start(const std::string& text, int64_t now, std::string& error) {
   if (text == "now") return now;
   if (text.rfind("in ", 0) == 0) {
-    const int64_t seconds = protocol::parse_duration(text.substr(3));
-    if (seconds < 0) error = "start: use \"in 20s\", \"in 10m\" or \"in 2h\" (up to 7 days)";
-    return seconds < 0 ? -1 : now + seconds;
+    const port::Result<int64_t> seconds = protocol::parse_duration(text.substr(3));
+    if (!seconds.is_ok()) {
+      error = "start: use \"in 20s\", \"in 10m\" or \"in 2h\" (up to 7 days)";
+      return -1;
+    }
+    return now + seconds.value();
   }
   tm parts{};
   const bool utc = !text.empty() && text.back() == 'Z';

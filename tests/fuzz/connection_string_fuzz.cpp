@@ -29,13 +29,14 @@ void check_token(const ConnectionString& cs) {
 }
 
 void check_connection_string(std::string_view text) {
-  ConnectionString cs;
-  std::string error;
-  if (!parse_connection_string(text, cs, error)) {
+  const port::Result<ConnectionString> parsed = parse_connection_string(text);
+  if (!parsed.is_ok()) {
+    const std::string error = parsed.status().reason();
     require(error.rfind("connection string: ", 0) == 0 && fuzz::one_line(error));
     return;
   }
-  require(error.empty() && !cs.host_name.empty() && protocol::valid_device_id(cs.device_id));
+  const ConnectionString& cs = parsed.value();
+  require(!cs.host_name.empty() && protocol::valid_device_id(cs.device_id));
   const int credentials =
       !cs.shared_access_key.empty() + !cs.shared_access_signature.empty() + cs.x509;
   require(credentials == 1);

@@ -99,14 +99,13 @@ std::size_t serialized_size(const cJSON* value) {
 
 // The saved document: valid keys, no refused value, unknown keys within the limits. Returns it.
 JsonPtr check_saved(const StateFile& state, int64_t version) {
-  std::string text;
-  std::string error;
-  require(port::read_small_file(state.path(), kMaxDesiredBytes + 64, text, error));
+  const port::Result<std::string> read = port::read_small_file(state.path(), kMaxDesiredBytes + 64);
+  require(read.is_ok());
+  const std::string& text = read.value();
   JsonPtr saved(protocol::parse_json_document(text), &cJSON_Delete);
-  int64_t saved_version = -1;
-  require(protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(saved.get(), "$version"),
-                                  saved_version) &&
-          saved_version == version);
+  const port::Result<int64_t> saved_version =
+      protocol::exact_integer(cJSON_GetObjectItemCaseSensitive(saved.get(), "$version"));
+  require(saved_version.is_ok() && saved_version.value() == version);
   const cJSON* desired = cJSON_GetObjectItemCaseSensitive(saved.get(), "desired");
   require(cJSON_IsObject(desired));
   std::size_t unknown = 0;
@@ -133,7 +132,7 @@ void check_acks(Twin& twin, const cJSON* desired) {
   port::TextWriter out(buffer, sizeof buffer);
   std::string_view names[kMaxDesiredAcks];
   port::JsonObjectWriter report(out, names, std::size(names));
-  require(twin.add_acks(report, true) && report.close());
+  require(twin.add_acks(report, true).is_ok() && report.close().is_ok());
   // Refuses a member named twice.
   const JsonPtr acks(protocol::parse_json_document(out.view()), &cJSON_Delete);
   require(cJSON_IsObject(acks.get()));

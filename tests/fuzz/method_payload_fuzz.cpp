@@ -146,9 +146,10 @@ class MethodPath {
 
   void set_door(bool open) {
     if (door_open() == open) return;
-    std::string error;
-    require(core_.hardware().fake_gpio()->execute(open ? "set DOOR active" : "set DOOR inactive",
-                                                  error));
+    require(core_.hardware()
+                .fake_gpio()
+                ->execute(open ? "set DOOR active" : "set DOOR inactive")
+                .is_ok());
     loop_.run_once(0);  // delivers the contact's edge to the lock
     require(door_open() == open);
   }
@@ -181,11 +182,14 @@ class MethodPath {
 
 // A duration the parser accepts is in range and reads the same in plain seconds and as a number.
 void check_duration(std::string_view text) {
-  const int64_t seconds = protocol::parse_duration(text);
-  if (seconds == -1) return;
+  const port::Result<int64_t> parsed = protocol::parse_duration(text);
+  if (!parsed.is_ok()) return;
+  const int64_t seconds = parsed.value();
   require(seconds >= 1 && seconds <= protocol::kMaxDurationSeconds);
-  require(protocol::parse_duration(std::to_string(seconds)) == seconds);
-  require(protocol::duration_from_number(static_cast<double>(seconds)) == seconds);
+  const port::Result<int64_t> plain = protocol::parse_duration(std::to_string(seconds));
+  require(plain.is_ok() && plain.value() == seconds);
+  const port::Result<int64_t> number = protocol::duration_from_number(static_cast<double>(seconds));
+  require(number.is_ok() && number.value() == seconds);
 }
 
 void check_call(std::string_view input) {

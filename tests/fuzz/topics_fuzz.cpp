@@ -22,7 +22,7 @@ template <typename Format>
 bool formats_back(std::string_view topic, Format format) {
   char buffer[kTopicBuffer];
   TextWriter out(buffer, sizeof buffer);
-  return format(out) && out.view() == topic;
+  return format(out).is_ok() && out.view() == topic;
 }
 
 bool inside(std::string_view part, std::string_view topic) {
@@ -36,7 +36,8 @@ void check_azure(std::string_view topic) {
     case InboundKind::method_request:
       require(valid_method_name(t.method) && valid_request_id(t.rid) && t.version == -1);
       require(formats_back(topic, [&](TextWriter& out) {
-        return out.add("$iothub/methods/POST/").add(t.method).add("/?$rid=").add(t.rid).ok();
+        out.add("$iothub/methods/POST/").add(t.method).add("/?$rid=").add(t.rid);
+        return port::Status::from(out.ok(), port::Status::Code::too_large);
       }));
       return;
     case InboundKind::twin_response:
@@ -79,7 +80,7 @@ void check_fleet(std::string_view topic) {
         return broker::format_method_response(out, t.device_id, t.status, t.rid);
       case FleetTopicKind::none: break;
     }
-    return false;
+    return port::Status::invalid();
   }));
 }
 

@@ -19,8 +19,8 @@ namespace {
 
 // The whole file, or empty when it cannot be read.
 std::string slurp(const std::string& path) {
-  std::string text, error;
-  return port::read_small_file(path, 1 << 20, text, error) ? text : std::string{};
+  const port::Result<std::string> text = port::read_small_file(path, 1 << 20);
+  return text.is_ok() ? text.value() : std::string{};
 }
 
 bool has(const std::string& text, const std::string& part) {

@@ -169,8 +169,8 @@ TEST_F(MessagePath, LockAndUnlockAllocateNothing) {
 }
 
 TEST_F(MessagePath, ADeferredAnswerAllocatesNothing) {
-  std::string error;
-  ASSERT_TRUE(core_.hardware().fake_gpio()->execute("stick FEEDBACK", error)) << error;
+  const port::Status stuck = core_.hardware().fake_gpio()->execute("stick FEEDBACK");
+  ASSERT_TRUE(stuck.is_ok()) << stuck.reason();
   deliver("devices/door-1/methods/POST/getDoorState/?$rid=0", "");
   const std::string topic = "devices/door-1/methods/POST/unlockDoor/?$rid=7";
   const std::string payload = "{}";

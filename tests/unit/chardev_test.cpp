@@ -16,6 +16,16 @@
 namespace door::hal {
 namespace {
 
+// The line, or nullptr with the reason in error: what these tests check.
+template <typename Line>
+std::unique_ptr<Line> take(port::Result<std::unique_ptr<Line>> requested, std::string& error) {
+  if (!requested.is_ok()) {
+    error = requested.status().reason();
+    return nullptr;
+  }
+  return std::move(requested).value();
+}
+
 constexpr int kChipFd = 3;
 constexpr int kLineFd = 10;
 
@@ -106,7 +116,7 @@ TEST(Chardev, OutputIsRequestedWithItsInitialLevelInTheSameRequest) {
   LineSpec spec;
   spec.line = "GPIO17";
   spec.active_low = true;
-  auto line = chip.request_output(spec, true, error);
+  auto line = take(chip.request_output(spec, true), error);
   ASSERT_TRUE(line) << error;
   ASSERT_EQ(kernel.requests.size(), 1u);
   const gpio_v2_line_request& req = kernel.requests[0];
@@ -128,12 +138,12 @@ TEST(Chardev, SettingAnOutputWritesOneLineValue) {
   FakeKernel kernel;
   ChardevBackend chip("/dev/gpiochip0", kernel);
   std::string error;
-  auto line = chip.request_output({"4", false, Bias::as_is, 0}, false, error);
+  auto line = take(chip.request_output({"4", false, Bias::as_is, 0}, false), error);
   ASSERT_TRUE(line) << error;
   EXPECT_EQ(kernel.requests[0].offsets[0], 4u);  // by offset
   EXPECT_EQ(kernel.requests[0].config.attrs[0].attr.values, 0u);
-  ASSERT_TRUE(line->set(true));
-  ASSERT_TRUE(line->set(false));
+  ASSERT_TRUE(line->set(true).is_ok());
+  ASSERT_TRUE(line->set(false).is_ok());
   ASSERT_EQ(kernel.set_values.size(), 2u);
   EXPECT_EQ(kernel.set_values[0].mask, 1u);
   EXPECT_EQ(kernel.set_values[0].bits, 1u);
@@ -146,16 +156,18 @@ TEST(Chardev, ARefusedSetValuesIsAFailedWriteWithItsErrno) {
   FakeKernel kernel;
   ChardevBackend chip("/dev/gpiochip0", kernel);
   std::string error;
-  auto line = chip.request_output({"GPIO17"}, false, error);
+  auto line = take(chip.request_output({"GPIO17"}, false), error);
   ASSERT_TRUE(line) << error;
   kernel.fail_set = EIO;
-  errno = 0;
-  EXPECT_FALSE(line->set(true));
-  EXPECT_EQ(errno, EIO);
+  const port::Status refused = line->set(true);
+  EXPECT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.error_number(), EIO);
   EXPECT_FALSE(line->active());  // still the level last written
   kernel.fail_set = ENODEV;      // the chip went away
-  EXPECT_FALSE(line->set(true));
-  EXPECT_EQ(errno, ENODEV);
+  const port::Status gone = line->set(true);
+  EXPECT_FALSE(gone.is_ok());
+  EXPECT_EQ(gone.error_number(), ENODEV);
+  EXPECT_STREQ(gone.reason(), "writing the line: No such device");
   EXPECT_TRUE(kernel.set_values.empty());
 }
 
@@ -171,13 +183,14 @@ TEST(Chardev, TheLockIsInFaultWhenTheKernelRefusesTheWrite) {
   ChardevBackend chip("/dev/gpiochip0", kernel);
   std::string error;
   const LockSettings settings;
-  auto line = chip.request_output({"GPIO17"},
-                                  LockActuator::level_for(settings, settings.default_state), error);
+  auto line = take(
+      chip.request_output({"GPIO17"}, LockActuator::level_for(settings, settings.default_state)),
+      error);
   ASSERT_TRUE(line) << error;
   port::EventLoop loop;
   NoObserver observer;
   LockActuator lock(loop, settings, *line, nullptr, nullptr, observer);
-  ASSERT_TRUE(lock.start());
+  ASSERT_TRUE(lock.start().is_ok());
   kernel.fail_set = EIO;
   EXPECT_EQ(lock.unlock(-1), CommandResult::write_failed);
   EXPECT_EQ(lock.state(), LockState::fault);
@@ -194,7 +207,7 @@ TEST(Chardev, InputHasBothEdgesBiasAndKernelDebounce) {
   FakeKernel kernel;
   ChardevBackend chip("/dev/gpiochip0", kernel);
   std::string error;
-  auto line = chip.request_input({"GPIO22", false, Bias::pull_up, 20000}, error);
+  auto line = take(chip.request_input({"GPIO22", false, Bias::pull_up, 20000}), error);
   ASSERT_TRUE(line) << error;
   const gpio_v2_line_request& req = kernel.requests[0];
   EXPECT_EQ(req.offsets[0], 22u);
@@ -205,10 +218,10 @@ TEST(Chardev, InputHasBothEdgesBiasAndKernelDebounce) {
   EXPECT_EQ(req.config.attrs[0].attr.debounce_period_us, 20000u);
   EXPECT_EQ(line->event_fd(), kLineFd);
 
-  bool active = false;
   kernel.input_bits = 1;
-  ASSERT_TRUE(line->read(active));
-  EXPECT_TRUE(active);
+  const port::Result<bool> active = line->read();
+  ASSERT_TRUE(active.is_ok());
+  EXPECT_TRUE(active.value());
   kernel.pending_batches = 2;
   line->drain_events();
   EXPECT_EQ(kernel.reads, 3);  // two full batches, then EAGAIN
@@ -220,7 +233,7 @@ TEST(Chardev, OtherBiasSettings) {
     FakeKernel kernel;
     ChardevBackend chip("/dev/gpiochip0", kernel);
     std::string error;
-    ASSERT_TRUE(chip.request_input({"3", false, bias, 0}, error)) << error;
+    ASSERT_TRUE(take(chip.request_input({"3", false, bias, 0}), error)) << error;
     EXPECT_EQ(kernel.requests[0].config.flags & flag, static_cast<uint64_t>(flag));
     EXPECT_EQ(kernel.requests[0].config.num_attrs, 0u);  // no debounce asked
   }
@@ -230,18 +243,19 @@ TEST(Chardev, FailuresSayWhat) {
   std::string error;
   FakeKernel missing;
   missing.fail_open = true;
-  EXPECT_FALSE(ChardevBackend("/dev/gpiochip9", missing).request_output({"GPIO17"}, false, error));
+  EXPECT_FALSE(
+      take(ChardevBackend("/dev/gpiochip9", missing).request_output({"GPIO17"}, false), error));
   EXPECT_EQ(error, "/dev/gpiochip9: No such file or directory");
 
   FakeKernel kernel;
   ChardevBackend chip("/dev/gpiochip0", kernel);
-  EXPECT_FALSE(chip.request_output({"GPIO99"}, false, error));
+  EXPECT_FALSE(take(chip.request_output({"GPIO99"}, false), error));
   EXPECT_EQ(error, "/dev/gpiochip0: no line named GPIO99");
-  EXPECT_FALSE(chip.request_output({"54"}, false, error));
+  EXPECT_FALSE(take(chip.request_output({"54"}, false), error));
   EXPECT_EQ(error, "/dev/gpiochip0: line 54 is past the chip's 54 lines");
 
   kernel.fail_request = true;
-  EXPECT_FALSE(chip.request_output({"GPIO17"}, false, error));
+  EXPECT_FALSE(take(chip.request_output({"GPIO17"}, false), error));
   EXPECT_EQ(error, "/dev/gpiochip0: requesting line GPIO17: Device or resource busy");
   EXPECT_EQ(kernel.closed.size(), 3u);  // the chip fd is closed on every path
 }

@@ -5,10 +5,23 @@
 namespace door::agent {
 namespace {
 
+// The config in out and an empty error, or the first problem in error: what these tests check.
+bool parse(const std::string& text, const std::string& path, AgentConfig& out, std::string& error,
+           std::vector<std::string>* problems = nullptr) {
+  port::Result<AgentConfig> parsed = parse_config(text, path, problems);
+  if (!parsed.is_ok()) {
+    error = parsed.status().reason();
+    return false;
+  }
+  error.clear();
+  out = std::move(parsed).value();
+  return true;
+}
+
 TEST(Config, BrokerDialectWithDefaults) {
   AgentConfig c;
   std::string error;
-  ASSERT_TRUE(parse_config(
+  ASSERT_TRUE(parse(
       R"({"hub":"mqtt","connection":{"host":"broker.local","deviceId":"door-1","password":"p"}})",
       "agent.json", c, error))
       << error;
@@ -24,7 +37,7 @@ TEST(Config, BrokerDialectWithDefaults) {
 TEST(Config, AzureDialectTakesItsIdentityFromTheConnectionString) {
   AgentConfig c;
   std::string error;
-  ASSERT_TRUE(parse_config(
+  ASSERT_TRUE(parse(
       R"({"hub":"azure","logLevel":"debug","connection":{"connectionString":"HostName=hub.azure-devices.net;DeviceId=door-9;SharedAccessKey=a2V5a2V5","sasTokenSeconds":600}})",
       "agent.json", c, error))
       << error;
@@ -39,7 +52,7 @@ TEST(Config, AzureDialectTakesItsIdentityFromTheConnectionString) {
 TEST(Config, AGatewayIsWhereTheAgentConnects) {
   AgentConfig c;
   std::string error;
-  ASSERT_TRUE(parse_config(
+  ASSERT_TRUE(parse(
       R"({"hub":"azure","connection":{"connectionString":"HostName=hub.azure-devices.net;DeviceId=d;SharedAccessKey=a2V5;GatewayHostName=edge.local"}})",
       "agent.json", c, error))
       << error;
@@ -50,26 +63,25 @@ TEST(Config, AGatewayIsWhereTheAgentConnects) {
 TEST(Config, ErrorsNameTheFileAndTheMember) {
   AgentConfig c;
   std::string error;
-  EXPECT_FALSE(parse_config(
+  EXPECT_FALSE(parse(
       R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","keepAliveSeconds":5000}})",
       "/etc/door-agent/config.json", c, error));
   EXPECT_EQ(error,
             "/etc/door-agent/config.json: connection.keepAliveSeconds: must be a whole number "
             "from 5 to 1177");
-  EXPECT_FALSE(parse_config(
+  EXPECT_FALSE(parse(
       R"({"hub":"azure","connection":{"connectionString":"HostName=h;DeviceId=d;SharedAccessKey=a2V5","password":"p"}})",
       "a.json", c, error));
   EXPECT_NE(error.find("come from connectionString"), std::string::npos) << error;
-  EXPECT_FALSE(
-      parse_config(R"({"hub":"mqtt","logLevel":"loud","connection":{}})", "a.json", c, error));
+  EXPECT_FALSE(parse(R"({"hub":"mqtt","logLevel":"loud","connection":{}})", "a.json", c, error));
   EXPECT_NE(error.find("logLevel"), std::string::npos) << error;
 }
 
 TEST(Config, SyntaxErrorsSayLineAndColumn) {
   AgentConfig c;
   std::string error;
-  EXPECT_FALSE(parse_config("{\"hub\": \"mqtt\",\n\"connection\": {\"host\": \"h\",}\n}", "a.json",
-                            c, error));
+  EXPECT_FALSE(
+      parse("{\"hub\": \"mqtt\",\n\"connection\": {\"host\": \"h\",}\n}", "a.json", c, error));
   EXPECT_EQ(error, "a.json: JSON: not valid JSON (near line 2, column 29)");
 }
 
@@ -78,7 +90,7 @@ TEST(Config, SyntaxErrorsSayLineAndColumn) {
 TEST(Config, AzureRefusesAHostBesideTheConnectionString) {
   AgentConfig c;
   std::string error;
-  EXPECT_FALSE(parse_config(
+  EXPECT_FALSE(parse(
       R"({"hub":"azure","connection":{"connectionString":"HostName=h;DeviceId=d;SharedAccessKey=a2V5","host":"other"}})",
       "a.json", c, error));
   EXPECT_NE(error.find("a.json: connection.host: not for the azure hub"), std::string::npos)
@@ -92,13 +104,12 @@ constexpr const char* kConnection =
 TEST(Config, AMemberNamedTwiceIsRefusedAndNamed) {
   AgentConfig c;
   std::string error;
-  EXPECT_FALSE(
-      parse_config(std::string("{") + kConnection + R"(,"logLevel":"info","logLevel":"debug"})",
-                   "a.json", c, error));
+  EXPECT_FALSE(parse(std::string("{") + kConnection + R"(,"logLevel":"info","logLevel":"debug"})",
+                     "a.json", c, error));
   EXPECT_EQ(error, R"(a.json: JSON: a member is named twice in one object: "logLevel")");
-  EXPECT_FALSE(parse_config(
-      R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","host":"x"}})",
-      "a.json", c, error));
+  EXPECT_FALSE(
+      parse(R"({"hub":"mqtt","connection":{"host":"h","deviceId":"d","password":"p","host":"x"}})",
+            "a.json", c, error));
   EXPECT_EQ(error, R"(a.json: JSON: a member is named twice in one object: "host")");
 }
 
@@ -108,10 +119,10 @@ TEST(Config, NumbersOutsideEveryRangeAreRefused) {
   for (const char* port : {"\"8883\"", "1e300", "-1e300", "1e999", "65536", "80.5", "null"}) {
     AgentConfig c;
     std::string error;
-    EXPECT_FALSE(parse_config(std::string(R"({"hub":"mqtt","connection":{"host":"h","deviceId":)"
-                                          R"("d","password":"p","port":)") +
-                                  port + "}}",
-                              "a.json", c, error))
+    EXPECT_FALSE(parse(std::string(R"({"hub":"mqtt","connection":{"host":"h","deviceId":)"
+                                   R"("d","password":"p","port":)") +
+                           port + "}}",
+                       "a.json", c, error))
         << port;
     EXPECT_EQ(error, "a.json: connection.port: must be a whole number from 1 to 65535") << port;
   }
@@ -123,8 +134,8 @@ TEST(Config, ProblemsQuoteTheFileOnOneLine) {
   AgentConfig c;
   std::string error;
   std::vector<std::string> problems;
-  EXPECT_FALSE(parse_config(R"({"hub":"mq\ntt","connection":{},"x\"\u0001":1})", "a.json", c, error,
-                            &problems));
+  EXPECT_FALSE(
+      parse(R"({"hub":"mq\ntt","connection":{},"x\"\u0001":1})", "a.json", c, error, &problems));
   EXPECT_EQ(error, R"(a.json: top level: unknown key "x\"\u0001")");
   ASSERT_GE(problems.size(), 2u);
   EXPECT_EQ(problems[1], R"(a.json: hub: unknown hub "mq\u000Att" (use "azure" or "mqtt"))");
@@ -133,12 +144,12 @@ TEST(Config, ProblemsQuoteTheFileOnOneLine) {
 TEST(Config, DoorSectionWithAllLines) {
   AgentConfig c;
   std::string error;
-  ASSERT_TRUE(parse_config(std::string("{") + kConnection + R"(,"door":{"gpio":"chardev",
+  ASSERT_TRUE(parse(std::string("{") + kConnection + R"(,"door":{"gpio":"chardev",
       "chip":"/dev/gpiochip4","failMode":"secure","defaultState":"locked","feedbackTimeoutMs":500,
       "lock":{"line":"GPIO17","activeLow":true,"energizedMeans":"unlocked"},
       "feedback":{"line":"GPIO27","bias":"pull-up"},
       "doorContact":{"line":"GPIO22","bias":"pull-up","debounceMs":20}}})",
-                           "a.json", c, error))
+                    "a.json", c, error))
       << error;
   EXPECT_TRUE(c.door.configured);
   EXPECT_FALSE(c.door.fake_gpio);
@@ -169,8 +180,8 @@ TEST(Config, DoorErrorsNameTheMember) {
        }) {
     AgentConfig c;
     std::string error;
-    EXPECT_FALSE(parse_config(std::string("{") + kConnection + ",\"door\":" + k.door + "}",
-                              "a.json", c, error))
+    EXPECT_FALSE(
+        parse(std::string("{") + kConnection + ",\"door\":" + k.door + "}", "a.json", c, error))
         << k.door;
     EXPECT_NE(error.find(k.error), std::string::npos) << k.door << " -> " << error;
   }

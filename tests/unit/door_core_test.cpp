@@ -36,8 +36,8 @@ class DoorCoreTest : public ::testing::Test {
     drain();
   }
   void gpio(const char* command) {
-    std::string error;
-    ASSERT_TRUE(core_.hardware().fake_gpio()->execute(command, error)) << error;
+    const port::Status done = core_.hardware().fake_gpio()->execute(command);
+    ASSERT_TRUE(done.is_ok()) << done.reason();
   }
   std::vector<std::string> topics() const {
     std::vector<std::string> out;

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
+#include <cerrno>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -42,9 +44,9 @@ class ThreeTimers : public ::testing::Test {
   EventLoop loop_;
   std::vector<int> order_;
   Recorder a_{&order_, 1}, b_{&order_, 2}, c_{&order_, 3};
-  const TimerId ta_ = loop_.add_timer(&a_);
-  const TimerId tb_ = loop_.add_timer(&b_);
-  const TimerId tc_ = loop_.add_timer(&c_);
+  const TimerId ta_ = loop_.add_timer(&a_).value();
+  const TimerId tb_ = loop_.add_timer(&b_).value();
+  const TimerId tc_ = loop_.add_timer(&c_).value();
 };
 
 TEST_F(ThreeTimers, FireInDeadlineOrderAndOnlyOnce) {
@@ -69,8 +71,8 @@ TEST(EventLoop, CancelledTimerDoesNotFire) {
   EventLoop loop;
   std::vector<int> order;
   Recorder a(&order, 1), b(&order, 2);
-  const TimerId ta = loop.add_timer(&a);
-  const TimerId tb = loop.add_timer(&b);
+  const TimerId ta = loop.add_timer(&a).value();
+  const TimerId tb = loop.add_timer(&b).value();
   loop.arm_timer(ta, 5);
   loop.arm_timer(tb, 10);
   loop.cancel_timer(ta);
@@ -78,11 +80,20 @@ TEST(EventLoop, CancelledTimerDoesNotFire) {
   EXPECT_EQ(order, (std::vector<int>{2}));
 }
 
+TEST(EventLoop, ADescriptorEpollRefusesIsAFailureWithItsErrno) {
+  EventLoop loop;
+  StopOnReady handler(loop);
+  const Status refused = loop.add_fd(-1, EPOLLIN, &handler);
+  EXPECT_EQ(refused, Status::io_error());
+  EXPECT_EQ(refused.error_number(), EBADF);
+  EXPECT_STREQ(refused.reason(), "epoll_ctl add: Bad file descriptor");
+}
+
 TEST(EventLoop, NoArmedTimerMeansTheWaitHasNoTimeout) {
   EventLoop loop;
   EventFd wake;
   StopOnReady handler(loop);
-  ASSERT_TRUE(loop.add_fd(wake.fd(), EPOLLIN, &handler));
+  ASSERT_TRUE(loop.add_fd(wake.fd(), EPOLLIN, &handler).is_ok());
   // Another thread wakes the loop; until then it must sleep in epoll_wait, not spin.
   std::thread other([&] { wake.signal(); });
   loop.run();
@@ -112,8 +123,8 @@ TEST(EventLoop, ADescriptorRemovedEarlierInTheBatchIsNotDispatched) {
   a.other = &b;
   b.other_fd = first.fd();
   b.other = &a;
-  ASSERT_TRUE(loop.add_fd(first.fd(), EPOLLIN, &a));
-  ASSERT_TRUE(loop.add_fd(second.fd(), EPOLLIN, &b));
+  ASSERT_TRUE(loop.add_fd(first.fd(), EPOLLIN, &a).is_ok());
+  ASSERT_TRUE(loop.add_fd(second.fd(), EPOLLIN, &b).is_ok());
   first.signal();
   second.signal();
   // Both are ready in one epoll_wait; whichever runs first removes the other, which must not run.
@@ -125,15 +136,18 @@ TEST(EventLoop, TimerTableIsBounded) {
   EventLoop loop;
   std::vector<int> order;
   Recorder r(&order, 0);
-  for (std::size_t i = 0; i < EventLoop::kMaxTimers; ++i) EXPECT_NE(loop.add_timer(&r), kNoTimer);
-  EXPECT_EQ(loop.add_timer(&r), kNoTimer);
+  for (std::size_t i = 0; i < EventLoop::kMaxTimers; ++i) EXPECT_TRUE(loop.add_timer(&r).is_ok());
+  const Result<TimerId> none = loop.add_timer(&r);
+  EXPECT_EQ(none.status(), Status::full());
+  EXPECT_EQ(std::string(none.status().reason()),
+            "event loop: all " + std::to_string(EventLoop::kMaxTimers) + " timer slots are in use");
 }
 
 TEST(SignalFd, DeliversTermAndHupToTheLoop) {
   SignalFd signals;
   EventLoop loop;
   StopOnReady handler(loop);
-  ASSERT_TRUE(loop.add_fd(signals.fd(), EPOLLIN, &handler));
+  ASSERT_TRUE(loop.add_fd(signals.fd(), EPOLLIN, &handler).is_ok());
   ASSERT_EQ(raise(SIGHUP), 0);
   loop.run();
   EXPECT_EQ(signals.read_signal(), SIGHUP);
@@ -144,10 +158,10 @@ TEST(SignalFd, DeliversTermAndHupToTheLoop) {
 
 TEST(Clock, FormatsUtc) {
   char buf[32];
-  ASSERT_TRUE(format_utc(1800000000, buf, sizeof buf));
+  ASSERT_TRUE(format_utc(1800000000, buf, sizeof buf).is_ok());
   EXPECT_STREQ(buf, "2027-01-15T08:00:00Z");
   EXPECT_FALSE(wall_clock_unset());
-  EXPECT_FALSE(format_utc(0, buf, 10));
+  EXPECT_EQ(format_utc(0, buf, 10), Status::too_large());
 }
 
 }  // namespace

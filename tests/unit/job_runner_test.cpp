@@ -46,7 +46,8 @@ class FakeBroker final : public BrokerLink {
       if (request.kind != protocol::InboundKind::method_request) continue;
       char text[protocol::kMaxTopicLength + 1];
       port::TextWriter out(text, sizeof text);
-      if (protocol::broker::format_method_response(out, device, answer.status, request.rid)) {
+      if (protocol::broker::format_method_response(out, device, answer.status, request.rid)
+              .is_ok()) {
         inbox_.push_back({std::string(out.view()), answer.body, false});
       }
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hal/fake_control.hpp"
 #include "hal/fake_gpio.hpp"
 #include "port/clock.hpp"
 #include "port/event_loop.hpp"
@@ -48,22 +49,22 @@ class Door : public ::testing::Test {
     gpio_.reset();
     std::remove(log_path().c_str());
     gpio_ = std::make_unique<FakeGpio>(FakeGpioOptions{log_path(), {}});
-    std::string error;
-    lock_ = gpio_->request_output({"LOCK"},
-                                  LockActuator::level_for(settings, settings.default_state), error);
+    lock_ =
+        gpio_->request_output({"LOCK"}, LockActuator::level_for(settings, settings.default_state))
+            .value();
     if (feedback) {
-      feedback_ = gpio_->request_input({"FEEDBACK"}, error);
-      ASSERT_TRUE(gpio_->follow("FEEDBACK", "LOCK", settings.energized_unlocks));
+      feedback_ = gpio_->request_input({"FEEDBACK"}).value();
+      ASSERT_TRUE(gpio_->follow("FEEDBACK", "LOCK", settings.energized_unlocks).is_ok());
     }
-    contact_ = gpio_->request_input({"DOOR"}, error);
+    contact_ = gpio_->request_input({"DOOR"}).value();
     actuator_ = std::make_unique<LockActuator>(loop_, settings, *lock_, feedback_.get(),
                                                contact_.get(), events_, store_);
-    ASSERT_TRUE(actuator_->start());
+    ASSERT_TRUE(actuator_->start().is_ok());
   }
 
   void command(const std::string& text) {
-    std::string error;
-    ASSERT_TRUE(gpio_->execute(text, error)) << error;
+    const port::Status done = gpio_->execute(text);
+    ASSERT_TRUE(done.is_ok()) << done.reason();
   }
 
   port::EventLoop loop_;
@@ -197,10 +198,10 @@ TEST_F(Door, TheFailModeStateIsDrivenWhenOnlyTheCommandedWriteFails) {
   LockSettings safe;
   safe.fail_mode = FailMode::safe;  // a fire exit: unlocked on a fault
   build(safe, false);
-  ASSERT_TRUE(gpio_->set_failing("LOCK", true));
+  ASSERT_TRUE(gpio_->set_failing("LOCK", true).is_ok());
   EXPECT_EQ(actuator_->lock(-1), CommandResult::write_failed);
   EXPECT_EQ(actuator_->state(), LockState::fault);
-  ASSERT_TRUE(gpio_->set_failing("LOCK", false));
+  ASSERT_TRUE(gpio_->set_failing("LOCK", false).is_ok());
   EXPECT_EQ(actuator_->unlock(-1), CommandResult::done);
   EXPECT_EQ(actuator_->state(), LockState::unlocked);
 }
@@ -229,22 +230,16 @@ TEST_F(Door, AFeedbackInputThatCannotBeReadIsNotAConfirmation) {
 // Records what the actuator stores; fails when told to.
 class Store final : public TimedStateStore {
  public:
-  bool save(LockState state, int64_t until_wall_ms, int64_t hold_ms) override {
-    if (fail) {
-      errno = ENOSPC;
-      return false;
-    }
+  port::Status save(LockState state, int64_t until_wall_ms, int64_t hold_ms) override {
+    if (fail) return port::Status::system_error(port::Status::Code::io_error, ENOSPC, "saving");
     saved.push_back(std::string(to_string(state)) + " " + std::to_string(hold_ms));
     until = until_wall_ms;
-    return true;
+    return port::Status::ok();
   }
-  bool clear() override {
-    if (fail) {
-      errno = EROFS;
-      return false;
-    }
+  port::Status clear() override {
+    if (fail) return port::Status::system_error(port::Status::Code::io_error, EROFS, "clearing");
     saved.push_back("clear");
-    return true;
+    return port::Status::ok();
   }
   bool fail = false;
   std::vector<std::string> saved;
@@ -306,38 +301,91 @@ TEST_F(Door, AResumedTimedStateReturnsToTheDefaultWhenItEnds) {
 
 TEST(FakeGpio, LinesFailTheirWritesAndReadsWhenTold) {
   FakeGpio gpio(FakeGpioOptions{"", {}});
-  std::string error;
-  auto out = gpio.request_output({"LOCK"}, false, error);
-  auto in = gpio.request_input({"DOOR"}, error);
-  ASSERT_TRUE(out && in) << error;
-  ASSERT_TRUE(gpio.execute("fail LOCK\n", error)) << error;
-  ASSERT_TRUE(gpio.execute("fail DOOR", error)) << error;
-  errno = 0;
-  EXPECT_FALSE(out->set(true));
-  EXPECT_EQ(errno, EIO);
-  EXPECT_FALSE(out->active());  // the old level stays
-  bool level = false;
-  EXPECT_FALSE(in->read(level));
-  ASSERT_TRUE(gpio.execute("repair LOCK", error)) << error;
-  ASSERT_TRUE(gpio.execute("repair DOOR", error)) << error;
-  EXPECT_TRUE(out->set(true));
-  EXPECT_TRUE(in->read(level));
-  EXPECT_FALSE(gpio.execute("fail NOPE", error));
-  EXPECT_EQ(error, "fake gpio: no line named 'NOPE'");
-  EXPECT_FALSE(gpio.set_failing("NOPE", true));
+  auto out = gpio.request_output({"LOCK"}, false);
+  auto in = gpio.request_input({"DOOR"});
+  ASSERT_TRUE(out.is_ok() && in.is_ok());
+  ASSERT_TRUE(gpio.execute("fail LOCK\n").is_ok());
+  ASSERT_TRUE(gpio.execute("fail DOOR").is_ok());
+  const port::Status refused = out.value()->set(true);
+  EXPECT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.error_number(), EIO);
+  EXPECT_STREQ(refused.reason(), "writing the line: Input/output error");
+  EXPECT_FALSE(out.value()->active());  // the old level stays
+  const port::Result<bool> unread = in.value()->read();
+  EXPECT_FALSE(unread.is_ok());
+  EXPECT_EQ(unread.status().error_number(), EIO);
+  ASSERT_TRUE(gpio.execute("repair LOCK").is_ok());
+  ASSERT_TRUE(gpio.execute("repair DOOR").is_ok());
+  EXPECT_TRUE(out.value()->set(true).is_ok());
+  EXPECT_TRUE(in.value()->read().is_ok());
+  const port::Status unknown = gpio.execute("fail NOPE");
+  EXPECT_FALSE(unknown.is_ok());
+  EXPECT_STREQ(unknown.reason(), "fake gpio: no line named 'NOPE'");
+  EXPECT_FALSE(gpio.set_failing("NOPE", true).is_ok());
 }
 
 TEST(FakeGpio, RefusesUnknownCommandsAndSimulatesUnavailableLines) {
   FakeGpio gpio(FakeGpioOptions{"", {"GPIO17"}});
-  std::string error;
-  EXPECT_FALSE(gpio.request_output({"GPIO17"}, false, error));
-  EXPECT_NE(error.find("unavailable"), std::string::npos);
-  ASSERT_TRUE(gpio.request_input({"DOOR"}, error));
-  EXPECT_FALSE(gpio.execute("set NOPE active", error));
-  EXPECT_EQ(error, "fake gpio: no input line named 'NOPE'");
-  EXPECT_FALSE(gpio.execute("set DOOR ajar", error));
-  EXPECT_NE(error.find("unknown command"), std::string::npos);
-  EXPECT_FALSE(gpio.execute("follow DOOR", error));  // follows nothing
+  const auto unavailable = gpio.request_output({"GPIO17"}, false);
+  EXPECT_FALSE(unavailable.is_ok());
+  EXPECT_STREQ(unavailable.status().reason(),
+               "fake gpio: line GPIO17 is unavailable (simulated fault)");
+  ASSERT_TRUE(gpio.request_input({"DOOR"}).is_ok());
+  const auto twice = gpio.request_input({"DOOR"});
+  EXPECT_FALSE(twice.is_ok());
+  EXPECT_STREQ(twice.status().reason(),
+               "fake gpio: line DOOR is already requested, or too many lines");
+  const port::Status no_input = gpio.execute("set NOPE active");
+  EXPECT_FALSE(no_input.is_ok());
+  EXPECT_STREQ(no_input.reason(), "fake gpio: no input line named 'NOPE'");
+  const port::Status unknown = gpio.execute("set DOOR ajar");
+  EXPECT_FALSE(unknown.is_ok());
+  EXPECT_NE(std::string(unknown.reason()).find("unknown command"), std::string::npos);
+  EXPECT_FALSE(gpio.execute("follow DOOR").is_ok());  // follows nothing
+}
+
+TEST(FakeGpio, AFeedbackCanFollowOnlyAnOutputAndSaysSo) {
+  FakeGpio gpio(FakeGpioOptions{"", {}});
+  ASSERT_TRUE(gpio.request_output({"LOCK"}, false).is_ok());
+  ASSERT_TRUE(gpio.request_input({"FEEDBACK"}).is_ok());
+  EXPECT_TRUE(gpio.follow("FEEDBACK", "LOCK", false).is_ok());
+  const port::Status backwards = gpio.follow("LOCK", "FEEDBACK", false);
+  EXPECT_EQ(backwards, port::Status::invalid());
+  EXPECT_STREQ(backwards.reason(),
+               "fake gpio: LOCK cannot follow FEEDBACK (no such input or output)");
+}
+
+TEST(FakeControl, AFifoThatCannotBeMadeSaysWhereAndWhy) {
+  port::EventLoop loop;
+  FakeGpio gpio(FakeGpioOptions{"", {}});
+  const std::string path = ::testing::TempDir() + "no-such-dir/fake-gpio";
+  FakeControl control(loop, gpio, path);
+  const port::Status started = control.start();
+  EXPECT_EQ(started, port::Status::unavailable());
+  EXPECT_EQ(started.error_number(), ENOENT);
+  EXPECT_EQ(std::string(started.reason()), path + ": No such file or directory");
+}
+
+class Idle final : public port::TimerHandler {
+ public:
+  void on_timer() override {}
+};
+
+TEST(LockActuatorStart, WithoutAFreeTimerItFailsWithTheLoopsReason) {
+  port::EventLoop loop;
+  Idle idle;
+  for (std::size_t i = 0; i < port::EventLoop::kMaxTimers; ++i) {
+    ASSERT_TRUE(loop.add_timer(&idle).is_ok());
+  }
+  FakeGpio gpio(FakeGpioOptions{"", {}});
+  auto lock = gpio.request_output({"LOCK"}, false);
+  ASSERT_TRUE(lock.is_ok());
+  Events events;
+  LockActuator actuator(loop, LockSettings{}, *lock.value(), nullptr, nullptr, events);
+  const port::Status started = actuator.start();
+  EXPECT_EQ(started, port::Status::full());
+  EXPECT_NE(std::string(started.reason()).find("timer slots are in use"), std::string::npos)
+      << started.reason();
 }
 
 }  // namespace

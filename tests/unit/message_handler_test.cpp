@@ -52,9 +52,9 @@ class Later final : public MethodHandler {
 class MessageHandlerTest : public ::testing::Test {
  protected:
   MessageHandlerTest() {
-    EXPECT_TRUE(methods_.add("ping", answers_));
-    EXPECT_TRUE(methods_.add("broken", broken_));
-    EXPECT_TRUE(methods_.add("later", later_));
+    EXPECT_TRUE(methods_.add("ping", answers_).is_ok());
+    EXPECT_TRUE(methods_.add("broken", broken_).is_ok());
+    EXPECT_TRUE(methods_.add("later", later_).is_ok());
   }
 
   void deliver(const std::string& topic, const std::string& payload) {
@@ -124,6 +124,22 @@ TEST_F(MessageHandlerTest, TwinMessagesGoToTheTwinAndForeignTopicsAreIgnored) {
   deliver("devices/door-2/methods/POST/ping/?$rid=1", "{}");
   EXPECT_EQ(twin_.desired, 1);
   EXPECT_TRUE(outbox_.empty());
+}
+
+TEST(MethodTable, ANameAddedTwiceOrPastTheTableIsRefused) {
+  MethodTable table;
+  Answers answers;
+  ASSERT_TRUE(table.add("ping", answers).is_ok());
+  const port::Status twice = table.add("ping", answers);
+  EXPECT_EQ(twice, port::Status::invalid());
+  EXPECT_STREQ(twice.reason(), "method ping is added twice");
+  const char* names[] = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"};
+  static_assert(std::size(names) == MethodTable::kMaxMethods);
+  for (std::size_t i = 1; i < MethodTable::kMaxMethods; ++i) {
+    ASSERT_TRUE(table.add(names[i], answers).is_ok());
+  }
+  EXPECT_EQ(table.add(names[0], answers), port::Status::full());
+  EXPECT_EQ(table.find("m8"), &answers);
 }
 
 }  // namespace

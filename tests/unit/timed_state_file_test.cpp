@@ -27,21 +27,22 @@ std::string fresh_path(const char* what) {
 
 TEST(TimedStateFile, KeepsTheStateItsDeadlineAndItsHold) {
   TimedStateFile file(fresh_path("file"));
-  TimedStateFile::Saved saved;
-  EXPECT_FALSE(file.load(saved));  // none yet
-  ASSERT_TRUE(file.save(hal::LockState::locked, 1764400000123, 600000));
-  ASSERT_TRUE(file.load(saved));
-  EXPECT_EQ(saved.state, hal::LockState::locked);
-  EXPECT_EQ(saved.until_wall_ms, 1764400000123);
-  EXPECT_EQ(saved.hold_ms, 600000);
+  EXPECT_FALSE(file.load().is_ok());  // none yet
+  ASSERT_TRUE(file.save(hal::LockState::locked, 1764400000123, 600000).is_ok());
+  port::Result<TimedStateFile::Saved> saved = file.load();
+  ASSERT_TRUE(saved.is_ok());
+  EXPECT_EQ(saved.value().state, hal::LockState::locked);
+  EXPECT_EQ(saved.value().until_wall_ms, 1764400000123);
+  EXPECT_EQ(saved.value().hold_ms, 600000);
   struct stat st {};
   ASSERT_EQ(stat(file.path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_TRUE(file.save(hal::LockState::unlocked, 5, 1000));
-  ASSERT_TRUE(file.load(saved));
-  EXPECT_EQ(saved.state, hal::LockState::unlocked);
-  ASSERT_TRUE(file.clear());
-  EXPECT_FALSE(file.load(saved));
+  ASSERT_TRUE(file.save(hal::LockState::unlocked, 5, 1000).is_ok());
+  saved = file.load();
+  ASSERT_TRUE(saved.is_ok());
+  EXPECT_EQ(saved.value().state, hal::LockState::unlocked);
+  ASSERT_TRUE(file.clear().is_ok());
+  EXPECT_FALSE(file.load().is_ok());
 }
 
 TEST(TimedStateFile, AnythingElseIsIgnored) {
@@ -60,18 +61,18 @@ TEST(TimedStateFile, AnythingElseIsIgnored) {
       R"({"lock":"locked","untilMs":1,"holdMs":1} trailing)",
   };
   for (const char* text : broken) {
-    ASSERT_TRUE(port::replace_file(file.path().c_str(), text));
-    TimedStateFile::Saved saved;
-    EXPECT_FALSE(file.load(saved)) << text;
+    ASSERT_TRUE(port::replace_file(file.path().c_str(), text).is_ok());
+    EXPECT_FALSE(file.load().is_ok()) << text;
   }
 }
 
 TEST(TimedStateFile, ASaveThatCannotBeWrittenFailsWithItsReason) {
   TimedStateFile file(::testing::TempDir() + "no-such-directory/desired.json.hold");
-  errno = 0;
-  EXPECT_FALSE(file.save(hal::LockState::locked, 1, 1));
-  EXPECT_EQ(errno, ENOENT);
-  EXPECT_FALSE(file.clear());
+  const port::Status saved = file.save(hal::LockState::locked, 1, 1);
+  EXPECT_FALSE(saved.is_ok());
+  EXPECT_EQ(saved.error_number(), ENOENT);
+  EXPECT_EQ(std::string(saved.reason()), file.path() + ": No such file or directory");
+  EXPECT_FALSE(file.clear().is_ok());
 }
 
 class NoObserver final : public hal::LockObserver {
@@ -85,7 +86,7 @@ class Resume : public ::testing::Test {
  protected:
   void start(const DoorSettings& door) {
     hardware_ = std::make_unique<DoorHardware>(loop_, door, hold_);
-    ASSERT_TRUE(hardware_->start(observer_));
+    ASSERT_TRUE(hardware_->start(observer_).is_ok());
   }
   static DoorSettings unlocked_by_default() {
     DoorSettings d;
@@ -113,7 +114,7 @@ class Resume : public ::testing::Test {
 
 TEST_F(Resume, ATimedLockIsRequestedLockedForTheTimeLeft) {
   const DoorSettings door = unlocked_by_default();
-  ASSERT_TRUE(file_.save(hal::LockState::locked, port::wall_ms() + 60000, 600000));
+  ASSERT_TRUE(file_.save(hal::LockState::locked, port::wall_ms() + 60000, 600000).is_ok());
   start(door);
   EXPECT_EQ(hardware_->actuator()->state(), hal::LockState::locked);
   EXPECT_GT(hardware_->actuator()->hold_remaining_ms(), 50000);
@@ -123,26 +124,25 @@ TEST_F(Resume, ATimedLockIsRequestedLockedForTheTimeLeft) {
 
 TEST_F(Resume, NeverLongerThanTheHoldAskedFor) {
   // A wall clock that reads early (not yet set at boot) must not stretch the hold.
-  ASSERT_TRUE(file_.save(hal::LockState::locked, port::wall_ms() + 86400000, 30000));
+  ASSERT_TRUE(file_.save(hal::LockState::locked, port::wall_ms() + 86400000, 30000).is_ok());
   start(unlocked_by_default());
   EXPECT_LE(hardware_->actuator()->hold_remaining_ms(), 30000);
 }
 
 TEST_F(Resume, AStateThatEndedWhileStoppedIsForgottenAndTheDefaultRequested) {
   const DoorSettings door = unlocked_by_default();
-  ASSERT_TRUE(file_.save(hal::LockState::locked, port::wall_ms() - 1, 600000));
+  ASSERT_TRUE(file_.save(hal::LockState::locked, port::wall_ms() - 1, 600000).is_ok());
   start(door);
   EXPECT_EQ(hardware_->actuator()->state(), hal::LockState::unlocked);
   EXPECT_EQ(hardware_->actuator()->hold_remaining_ms(), -1);
   EXPECT_EQ(lock_lines(door), std::vector<std::string>{"request 1"});
-  TimedStateFile::Saved saved;
-  EXPECT_FALSE(file_.load(saved));
+  EXPECT_FALSE(file_.load().is_ok());
 }
 
 TEST_F(Resume, AFailSecureDoorIsNotReleasedAtStart) {
   DoorSettings door = unlocked_by_default();
   door.lock_settings.default_state = hal::LockState::locked;
-  ASSERT_TRUE(file_.save(hal::LockState::unlocked, port::wall_ms() + 60000, 600000));
+  ASSERT_TRUE(file_.save(hal::LockState::unlocked, port::wall_ms() + 60000, 600000).is_ok());
   start(door);
   EXPECT_EQ(hardware_->actuator()->state(), hal::LockState::locked);
   EXPECT_EQ(lock_lines(door), std::vector<std::string>{"request 0"});
@@ -152,7 +152,7 @@ TEST_F(Resume, AFireExitResumesATimedRelease) {
   DoorSettings door = unlocked_by_default();
   door.lock_settings.default_state = hal::LockState::locked;
   door.lock_settings.fail_mode = hal::FailMode::safe;
-  ASSERT_TRUE(file_.save(hal::LockState::unlocked, port::wall_ms() + 60000, 600000));
+  ASSERT_TRUE(file_.save(hal::LockState::unlocked, port::wall_ms() + 60000, 600000).is_ok());
   start(door);
   EXPECT_EQ(hardware_->actuator()->state(), hal::LockState::unlocked);
   EXPECT_EQ(lock_lines(door), std::vector<std::string>{"request 1"});

@@ -9,10 +9,10 @@ namespace {
 
 using port::TextWriter;
 
-std::string formatted(bool (*format)(TextWriter&, std::string_view), std::string_view arg) {
+std::string formatted(port::Status (*format)(TextWriter&, std::string_view), std::string_view arg) {
   char buf[512];
   TextWriter w(buf, sizeof buf);
-  return format(w, arg) ? std::string(w.view()) : "<failed>";
+  return format(w, arg).is_ok() ? std::string(w.view()) : "<failed>";
 }
 
 TEST(AzureTopics, ParsesAMethodRequest) {
@@ -81,14 +81,14 @@ TEST(AzureTopics, RefusesWhatIsNotExactlyOurs) {
 TEST(AzureTopics, FormatsTheDocumentedTopics) {
   char buf[256];
   TextWriter w(buf, sizeof buf);
-  ASSERT_TRUE(azure::format_method_response(w, 200, "1a"));
+  ASSERT_TRUE(azure::format_method_response(w, 200, "1a").is_ok());
   EXPECT_EQ(w.view(), "$iothub/methods/res/200/?$rid=1a");
   EXPECT_EQ(formatted(azure::format_twin_get, "3"), "$iothub/twin/GET/?$rid=3");
   EXPECT_EQ(formatted(azure::format_reported_patch, "4"),
             "$iothub/twin/PATCH/properties/reported/?$rid=4");
   EXPECT_EQ(formatted(azure::format_telemetry, "door-1"), "devices/door-1/messages/events/");
   w.clear();
-  ASSERT_TRUE(azure::format_username(w, "myhub.azure-devices.net", "door-1"));
+  ASSERT_TRUE(azure::format_username(w, "myhub.azure-devices.net", "door-1").is_ok());
   EXPECT_EQ(w.view(), "myhub.azure-devices.net/door-1/?api-version=2021-04-12");
   EXPECT_EQ(azure::kMethodsSubscription, "$iothub/methods/POST/#");
   EXPECT_EQ(azure::kTwinResponseSubscription, "$iothub/twin/res/#");
@@ -98,12 +98,13 @@ TEST(AzureTopics, FormatsTheDocumentedTopics) {
 TEST(AzureTopics, FormattingFailsRatherThanTruncating) {
   char small[20];
   TextWriter w(small, sizeof small);
-  EXPECT_FALSE(azure::format_method_response(w, 200, "123"));
+  EXPECT_EQ(azure::format_method_response(w, 200, "123"), port::Status::too_large());
   EXPECT_FALSE(w.ok());
   char buf[256];
   TextWriter bad(buf, sizeof buf);
-  EXPECT_FALSE(azure::format_method_response(bad, 200, "a/b"));  // would inject a topic level
-  EXPECT_FALSE(azure::format_method_response(bad, 99, "1"));
+  // Would inject a topic level.
+  EXPECT_EQ(azure::format_method_response(bad, 200, "a/b"), port::Status::invalid());
+  EXPECT_EQ(azure::format_method_response(bad, 99, "1"), port::Status::invalid());
 }
 
 TEST(BrokerTopics, ParsesOnlyThisDevicesTopics) {
@@ -132,7 +133,7 @@ TEST(BrokerTopics, FormatsTheDeviceScopedTopics) {
   EXPECT_EQ(formatted(broker::format_telemetry, "door-1"), "devices/door-1/messages/events/");
   char buf[256];
   TextWriter w(buf, sizeof buf);
-  ASSERT_TRUE(broker::format_method_response(w, "door-1", 404, "x"));
+  ASSERT_TRUE(broker::format_method_response(w, "door-1", 404, "x").is_ok());
   EXPECT_EQ(w.view(), "devices/door-1/methods/res/404/?$rid=x");
   EXPECT_EQ(formatted(broker::format_status, "door/#"), "<failed>");
 }
@@ -151,7 +152,7 @@ TEST(BrokerTopics, TheServiceSideReadsTheFleetsDocuments) {
   EXPECT_EQ(t.rid, "job-1.1.7");
   char buf[256];
   TextWriter w(buf, sizeof buf);
-  ASSERT_TRUE(broker::format_method_request(w, "door-3", "lockDoor", "job-1.1.7"));
+  ASSERT_TRUE(broker::format_method_request(w, "door-3", "lockDoor", "job-1.1.7").is_ok());
   EXPECT_EQ(w.view(), "devices/door-3/methods/POST/lockDoor/?$rid=job-1.1.7");
   for (const char* topic : {"devices/door-1/methods/res/2000/?$rid=1", "devices//status",
                             "devices/a b/status", "devices/door-1/twin", "status"}) {

@@ -15,8 +15,8 @@ namespace {
 
 // The whole file, or empty when it cannot be read.
 std::string slurp(const std::string& path) {
-  std::string text, error;
-  return port::read_small_file(path, 1 << 20, text, error) ? text : std::string{};
+  const port::Result<std::string> text = port::read_small_file(path, 1 << 20);
+  return text.is_ok() ? text.value() : std::string{};
 }
 
 class TwinTest : public ::testing::Test {
@@ -35,8 +35,8 @@ class TwinTest : public ::testing::Test {
     port::TextWriter out(buf, sizeof buf);
     std::string_view names[kMaxDesiredAcks];
     port::JsonObjectWriter report(out, names, std::size(names));
-    EXPECT_TRUE(twin_->add_acks(report, include_deleted));
-    EXPECT_TRUE(report.close());
+    EXPECT_TRUE(twin_->add_acks(report, include_deleted).is_ok());
+    EXPECT_TRUE(report.close().is_ok());
     return std::string(out.view());
   }
 

@@ -6,6 +6,7 @@
 #include "hal/gpio.hpp"
 #include "hal/lock_actuator.hpp"
 #include "port/log.hpp"
+#include "port/status.hpp"
 
 namespace door::agent {
 
@@ -69,12 +70,12 @@ struct AgentConfig {
   port::Level log_level = port::Level::info;
 };
 
-// Loads and validates the file. On failure returns false with one line naming the first problem;
-// problems, when given, receives every problem found.
-bool load_config(const std::string& path, AgentConfig& out, std::string& error,
-                 std::vector<std::string>* problems = nullptr);
+// Loads and validates the file: the config, or a failure whose reason is one line naming the first
+// problem; problems, when given, receives every problem found.
+port::Result<AgentConfig> load_config(const std::string& path,
+                                      std::vector<std::string>* problems = nullptr);
 // Parses config text (path is only used in messages).
-bool parse_config(const std::string& text, const std::string& path, AgentConfig& out,
-                  std::string& error, std::vector<std::string>* problems = nullptr);
+port::Result<AgentConfig> parse_config(const std::string& text, const std::string& path,
+                                       std::vector<std::string>* problems = nullptr);
 
 }  // namespace door::agent

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "port/status.hpp"
+
 namespace door::agent {
 
 struct ConnectionString {
@@ -17,8 +19,7 @@ struct ConnectionString {
   bool x509 = false;
 };
 
-// On failure returns false with a one-line reason in error. Secrets are never copied into error.
-[[nodiscard]] bool parse_connection_string(std::string_view text, ConnectionString& out,
-                                           std::string& error);
+// The parts, or an invalid status with a one-line reason. Secrets are never copied into the reason.
+port::Result<ConnectionString> parse_connection_string(std::string_view text);
 
 }  // namespace door::agent

@@ -11,6 +11,7 @@
 #include "agent/config.hpp"
 #include "agent/publisher.hpp"
 #include "agent/session_types.hpp"
+#include "port/status.hpp"
 #include "port/text_writer.hpp"
 #include "protocol/topics.hpp"
 
@@ -22,7 +23,7 @@ class Dialect {
   virtual const char* name() const = 0;
   virtual SessionOptions session_options() const = 0;
   // The password for the next connect: a fresh SAS token (Azure) or the configured password.
-  [[nodiscard]] virtual bool make_password(port::TextWriter& out) const = 0;
+  virtual port::Status make_password(port::TextWriter& out) const = 0;
   // How long after connecting the credential must be renewed by reconnecting; -1 for never.
   virtual int64_t renew_after_ms() const = 0;
   virtual std::size_t subscriptions(Subscription (&out)[kMaxSubscriptions]) const = 0;
@@ -31,21 +32,21 @@ class Dialect {
   // grants).
   virtual const char* probe_topic() const { return nullptr; }
   virtual protocol::InboundTopic parse(std::string_view topic) const = 0;
-  [[nodiscard]] virtual bool format_method_response(port::TextWriter& out, int status,
-                                                    std::string_view rid) const = 0;
+  virtual port::Status format_method_response(port::TextWriter& out, int status,
+                                              std::string_view rid) const = 0;
   // Where door events go (the same topic in both dialects, but each formats its own).
   virtual const char* telemetry_topic() const = 0;
-  // IoT Hub's twin GET (the full twin, fetched after every connect); false for a broker, where the
-  // retained desired document arrives with the subscription.
-  [[nodiscard]] virtual bool format_twin_get(port::TextWriter& out, std::string_view rid) const = 0;
+  // IoT Hub's twin GET (the full twin, fetched after every connect); unavailable for a broker,
+  // where the retained desired document arrives with the subscription.
+  virtual port::Status format_twin_get(port::TextWriter& out, std::string_view rid) const = 0;
   // Where reported properties go: IoT Hub's reported PATCH (merged by the hub, answered with 204,
   // null deletes), or the broker's retained full reported document.
-  [[nodiscard]] virtual bool format_reported(port::TextWriter& out, std::string_view rid) const = 0;
+  virtual port::Status format_reported(port::TextWriter& out, std::string_view rid) const = 0;
   virtual bool reports_are_patches() const = 0;
   // Tells the service the agent is online (after subscribing) or going offline (clean stop).
-  // False when the announcement could not be queued for sending.
-  [[nodiscard]] virtual bool announce_online(Publisher& publisher) = 0;
-  [[nodiscard]] virtual bool announce_offline(Publisher& publisher) = 0;
+  // A failure when the announcement could not be written or queued for sending.
+  virtual port::Status announce_online(Publisher& publisher) = 0;
+  virtual port::Status announce_offline(Publisher& publisher) = 0;
 };
 
 std::unique_ptr<Dialect> make_dialect(const ConnectionSettings& settings);

@@ -12,6 +12,7 @@
 #include "hal/gpio.hpp"
 #include "hal/lock_actuator.hpp"
 #include "port/event_loop.hpp"
+#include "port/status.hpp"
 
 namespace door::agent {
 
@@ -24,9 +25,9 @@ class DoorHardware {
 
   // Requests the lines and starts the actuator. The lock output is requested at the level of the
   // timed state recorded before the last stop, while it lasts, else of the default state: the
-  // line never shows the other level on the way. False when the hardware is unavailable;
-  // unavailable_reason() then says why.
-  [[nodiscard]] bool start(hal::LockObserver& observer);
+  // line never shows the other level on the way. Unavailable, with the reason (which
+  // unavailable_reason() keeps), when the hardware is.
+  port::Status start(hal::LockObserver& observer);
   // The file of a state file's timed lock state: "<state file>.hold".
   static std::string timed_state_path(const std::string& state_file);
   hal::LockActuator* actuator() { return actuator_.get(); }
@@ -37,7 +38,7 @@ class DoorHardware {
   void shut_down();
 
  private:
-  bool fail(const std::string& why);
+  port::Status fail(const char* why);
   // The recorded timed state still to resume (true, with its state and the time left), or none.
   bool timed_state_to_resume(hal::LockState& state, int64_t& remaining_ms);
 

@@ -19,7 +19,7 @@ class DoorMethods final : public hal::LockObserver {
   // snapshot.
   DoorMethods(Outbox& outbox, DoorSnapshot& snapshot) : outbox_(outbox), snapshot_(snapshot) {}
 
-  [[nodiscard]] bool register_in(MethodTable& table);
+  port::Status register_in(MethodTable& table);
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
   void attach(hal::LockActuator* actuator, const char* unavailable_reason);
 
@@ -49,10 +49,10 @@ class DoorMethods final : public hal::LockObserver {
   int unlock_door(const MethodCall& call, port::TextWriter& response);
   int get_door_state(const MethodCall& call, port::TextWriter& response);
   int command(bool lock, const MethodCall& call, port::TextWriter& response);
-  // Reads the optional hold field (field is nullptr for a method without fields); false (with a
-  // 400 body written) when the payload is bad.
-  bool parse_hold(std::string_view payload, const char* field, int64_t& hold_ms,
-                  port::TextWriter& response);
+  // Reads the optional hold field (field is nullptr for a method without fields): the hold in ms,
+  // -1 when none is given; invalid (with a 400 body written) when the payload is bad.
+  port::Result<int64_t> parse_hold(std::string_view payload, const char* field,
+                                   port::TextWriter& response);
   void add_state(port::TextWriter& out) const;
   void add_success(port::TextWriter& out, bool lock) const;
   int unavailable(port::TextWriter& response) const;  // 503

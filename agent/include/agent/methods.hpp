@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "port/status.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::agent {
@@ -33,7 +34,7 @@ class MethodTable {
   static constexpr std::size_t kMaxMethods = 8;
 
   // name must outlive the table (a string literal). False when full or the name is taken.
-  [[nodiscard]] bool add(std::string_view name, MethodHandler& handler);
+  port::Status add(std::string_view name, MethodHandler& handler);
   MethodHandler* find(std::string_view name) const;
 
  private:

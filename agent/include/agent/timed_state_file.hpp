@@ -8,6 +8,7 @@
 #include <string>
 
 #include "hal/timed_state_store.hpp"
+#include "port/status.hpp"
 
 namespace door::agent {
 
@@ -22,12 +23,12 @@ class TimedStateFile final : public hal::TimedStateStore {
   explicit TimedStateFile(std::string path) : path_(std::move(path)) {}
 
   const std::string& path() const { return path_; }
-  // The timed state recorded before the last stop. False when there is none, or when the file
-  // cannot be read or is not what this agent writes (logged with the reason). Start-up only: it
-  // allocates.
-  bool load(Saved& out) const;
-  [[nodiscard]] bool save(hal::LockState state, int64_t until_wall_ms, int64_t hold_ms) override;
-  [[nodiscard]] bool clear() override;
+  // The timed state recorded before the last stop. A failure when there is none (unavailable, or
+  // the errno ENOENT), or when the file cannot be read or is not what this agent writes (logged
+  // with the reason). Start-up only: it allocates.
+  port::Result<Saved> load() const;
+  port::Status save(hal::LockState state, int64_t until_wall_ms, int64_t hold_ms) override;
+  port::Status clear() override;
 
  private:
   std::string path_;

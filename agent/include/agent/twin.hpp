@@ -47,7 +47,7 @@ class Twin {
   // Writes the acknowledgement of every key as a member of the report; a name the report has
   // already is logged and left out. With include_deleted, keys deleted since the last
   // forget_deleted() appear as null, which removes them from an IoT Hub twin.
-  [[nodiscard]] bool add_acks(port::JsonObjectWriter& report, bool include_deleted);
+  port::Status add_acks(port::JsonObjectWriter& report, bool include_deleted);
   void forget_deleted();
 
  private:
@@ -67,10 +67,10 @@ class Twin {
     char description[kMaxAckDescriptionLength + 1];
   };
 
-  [[nodiscard]] bool load_file(const std::string& path);
+  port::Status load_file(const std::string& path);
   Outcome merge_and_save(const cJSON* desired, bool full, int64_t version);
   // Writes document (the desired properties) with version to the state file.
-  [[nodiscard]] bool save(const char* document, int64_t version);
+  port::Status save(const char* document, int64_t version);
   // Without a free slot the acknowledgement is counted as unacknowledged (and logged) instead.
   void stage(std::string_view key, int code, bool deleted, std::string_view description);
   // document: the desired properties now applied.

@@ -25,7 +25,7 @@ class TwinSync final : public TwinListener {
   TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
            const DoorSnapshot& door);
 
-  [[nodiscard]] bool start();
+  port::Status start();
   // Subscribed after a connect: fetch (IoT Hub) and report. ready() turns true once reconciled.
   void on_subscribed();
   void on_disconnected();
@@ -42,8 +42,9 @@ class TwinSync final : public TwinListener {
   void on_desired(bool full_document, int64_t version, std::string_view payload) override;
 
  private:
-  // False when the dialect has no twin GET.
-  [[nodiscard]] bool send_get();
+  // Unavailable when the dialect has no twin GET. A GET the outbox refuses is retried by its
+  // timer, so it is not a failure here.
+  port::Status send_get();
   void send_report();
   // A 200 answer to the twin GET: its desired part, without the reported part, goes to the twin.
   Twin::Outcome apply_twin_answer(std::string_view payload);

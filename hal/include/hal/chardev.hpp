@@ -13,17 +13,15 @@ class ChardevBackend final : public GpioBackend {
 
   ChardevBackend(std::string chip_path, Syscalls& sys = linux_syscalls());
 
-  [[nodiscard]] std::unique_ptr<OutputLine> request_output(const LineSpec& spec,
-                                                           bool initial_active,
-                                                           std::string& error) override;
-  [[nodiscard]] std::unique_ptr<InputLine> request_input(const LineSpec& spec,
-                                                         std::string& error) override;
+  port::Result<std::unique_ptr<OutputLine>> request_output(const LineSpec& spec,
+                                                           bool initial_active) override;
+  port::Result<std::unique_ptr<InputLine>> request_input(const LineSpec& spec) override;
 
  private:
   // Resolves "17" or a line name to an offset on the chip.
-  [[nodiscard]] bool find_offset(int chip_fd, const std::string& line, uint32_t& offset,
-                                 std::string& error);
-  int request(const LineSpec& spec, uint64_t flags, bool initial_active, std::string& error);
+  port::Result<uint32_t> find_offset(int chip_fd, const std::string& line);
+  // The line request's fd.
+  port::Result<int> request(const LineSpec& spec, uint64_t flags, bool initial_active);
 
   std::string chip_path_;
   Syscalls& sys_;

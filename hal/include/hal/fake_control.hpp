@@ -17,7 +17,7 @@ class FakeControl final : public port::FdHandler {
   FakeControl& operator=(const FakeControl&) = delete;
 
   // Makes the FIFO (mode 0600) if needed and listens on it.
-  [[nodiscard]] bool start(std::string& error);
+  port::Status start();
   void on_fd_ready(uint32_t events) override;
 
  private:

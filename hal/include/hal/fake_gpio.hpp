@@ -24,21 +24,19 @@ class FakeGpio final : public GpioBackend {
   explicit FakeGpio(FakeGpioOptions options);
   ~FakeGpio() override;
 
-  [[nodiscard]] std::unique_ptr<OutputLine> request_output(const LineSpec& spec,
-                                                           bool initial_active,
-                                                           std::string& error) override;
-  [[nodiscard]] std::unique_ptr<InputLine> request_input(const LineSpec& spec,
-                                                         std::string& error) override;
+  port::Result<std::unique_ptr<OutputLine>> request_output(const LineSpec& spec,
+                                                           bool initial_active) override;
+  port::Result<std::unique_ptr<InputLine>> request_input(const LineSpec& spec) override;
 
-  // The input mirrors the output (inverted if asked) from now on. False for unknown lines.
-  [[nodiscard]] bool follow(std::string_view input, std::string_view output, bool inverted);
-  // From now on the line's writes and reads fail with EIO (failing), or work again. False for an
+  // The input mirrors the output (inverted if asked) from now on. Invalid for unknown lines.
+  port::Status follow(std::string_view input, std::string_view output, bool inverted);
+  // From now on the line's writes and reads fail with EIO (failing), or work again. Invalid for an
   // unknown line.
-  [[nodiscard]] bool set_failing(std::string_view line, bool failing);
+  port::Status set_failing(std::string_view line, bool failing);
   // Commands, one per line: "set <input> active|inactive", "stick <input>" (stops following its
   // output, as a jammed lock would), "follow <input>" (follows again), "fail <line>" (its writes
-  // and reads fail from now on), "repair <line>" (they work again). False with a reason.
-  [[nodiscard]] bool execute(std::string_view command, std::string& error);
+  // and reads fail from now on), "repair <line>" (they work again). Invalid with a reason.
+  port::Status execute(std::string_view command);
 
  private:
   friend class FakeOutput;
@@ -54,7 +52,8 @@ class FakeGpio final : public GpioBackend {
     bool failing = false;  // writes and reads fail with EIO
   };
 
-  int add_line(const LineSpec& spec, bool output, bool initial, std::string& error);
+  // The new line's index.
+  port::Result<int> add_line(const LineSpec& spec, bool output, bool initial);
   int find(std::string_view name) const;
   void change(int index, bool active, const char* cause);
   void record(const Line& line, const char* cause);

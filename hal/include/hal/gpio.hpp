@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "port/status.hpp"
+
 namespace door::hal {
 
 enum class Bias { as_is, pull_up, pull_down, disabled };
@@ -21,9 +23,9 @@ struct LineSpec {
 class OutputLine {
  public:
   virtual ~OutputLine() = default;
-  // False with errno set when the write failed (EIO, a line taken away, a chip that vanished); the
-  // line then keeps the level it had.
-  [[nodiscard]] virtual bool set(bool active) = 0;
+  // An io_error with the errno when the write failed (EIO, a line taken away, a chip that
+  // vanished); the line then keeps the level it had.
+  virtual port::Status set(bool active) = 0;
   // The level last written successfully.
   virtual bool active() const = 0;
 };
@@ -31,8 +33,8 @@ class OutputLine {
 class InputLine {
  public:
   virtual ~InputLine() = default;
-  // False with errno set when the line cannot be read.
-  [[nodiscard]] virtual bool read(bool& active) = 0;
+  // The line's level, or an io_error with the errno when it cannot be read.
+  virtual port::Result<bool> read() = 0;
   // Readable when edge events are pending; register it in the event loop.
   virtual int event_fd() const = 0;
   // Consumes pending edge events; read() then gives the current (debounced) level.
@@ -42,12 +44,10 @@ class InputLine {
 class GpioBackend {
  public:
   virtual ~GpioBackend() = default;
-  // On failure: nullptr, and a one-line reason in error.
-  [[nodiscard]] virtual std::unique_ptr<OutputLine> request_output(const LineSpec& spec,
-                                                                   bool initial_active,
-                                                                   std::string& error) = 0;
-  [[nodiscard]] virtual std::unique_ptr<InputLine> request_input(const LineSpec& spec,
-                                                                 std::string& error) = 0;
+  // The line, or a failure with a one-line reason (and the errno of a refused system call).
+  virtual port::Result<std::unique_ptr<OutputLine>> request_output(const LineSpec& spec,
+                                                                   bool initial_active) = 0;
+  virtual port::Result<std::unique_ptr<InputLine>> request_input(const LineSpec& spec) = 0;
 };
 
 }  // namespace door::hal

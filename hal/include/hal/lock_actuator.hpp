@@ -12,6 +12,7 @@
 #include "hal/timed_state_store.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
+#include "port/status.hpp"
 
 namespace door::hal {
 
@@ -62,7 +63,7 @@ class LockActuator {
 
   // The output level (active = energized) that holds the given state.
   static bool level_for(const LockSettings& settings, LockState state);
-  [[nodiscard]] bool start();
+  port::Status start();
   // After start(): a timed state recorded before a restart holds for remaining_ms more (the
   // output was requested at its level).
   void resume(LockState state, int64_t remaining_ms);
@@ -89,11 +90,13 @@ class LockActuator {
   CommandResult command(LockState target, int64_t hold_ms);
   CommandResult drive(LockState target, int64_t hold_ms);
   // Records the timed state about to begin (hold_ms >= 0), or forgets the one that is replaced.
-  [[nodiscard]] bool record_timed_state(LockState target, int64_t hold_ms);
+  port::Status record_timed_state(LockState target, int64_t hold_ms);
   // The timed state has ended or cannot go on: forget it, logging a failure.
   void forget_timed_state();
   // The lock line refused a write while driving target: a fault.
-  void write_failed(LockState target);
+  void write_failed(LockState target, const port::Status& why);
+  // The feedback reads as confirming target; a feedback that cannot be read does not confirm.
+  bool feedback_says(LockState target);
   void set_problem(const char* what, int error_number);
   // What a stop or a fault leaves: locked (secure) or unlocked (safe).
   LockState fail_mode_state() const;

@@ -4,6 +4,8 @@
 // returning to the default state early.
 #include <cstdint>
 
+#include "port/status.hpp"
+
 namespace door::hal {
 
 enum class LockState { locked, unlocked, fault };
@@ -11,10 +13,10 @@ enum class LockState { locked, unlocked, fault };
 class TimedStateStore {
  public:
   // The timed state that has just begun: state until the wall clock reads until_wall_ms, a hold of
-  // hold_ms in all. False with errno set when it could not be stored.
-  [[nodiscard]] virtual bool save(LockState state, int64_t until_wall_ms, int64_t hold_ms) = 0;
-  // No timed state any more. False with errno set when that could not be stored.
-  [[nodiscard]] virtual bool clear() = 0;
+  // hold_ms in all. A failure with the errno when it could not be stored.
+  virtual port::Status save(LockState state, int64_t until_wall_ms, int64_t hold_ms) = 0;
+  // No timed state any more. A failure with the errno when that could not be stored.
+  virtual port::Status clear() = 0;
 
  protected:
   ~TimedStateStore() = default;

@@ -5,9 +5,12 @@
 // file, never a mix. Files are created with mode 0600. No heap allocation.
 #include <string_view>
 
+#include "port/status.hpp"
+
 namespace door::port {
 
-// False with errno set when any step fails; the old file is then untouched.
-[[nodiscard]] bool replace_file(const char* path, std::string_view data);
+// An io_error with the failed step's errno and "<path>: <strerror>" when any step fails; the old
+// file is then untouched.
+Status replace_file(const char* path, std::string_view data);
 
 }  // namespace door::port

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "port/status.hpp"
+
 namespace door::port {
 
 class FdHandler {
@@ -38,13 +40,15 @@ class EventLoop {
 
   bool valid() const { return epoll_fd_ >= 0; }
 
-  [[nodiscard]] bool add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
+  // A failure carries epoll_ctl's errno (and is logged).
+  Status add_fd(int fd, uint32_t epoll_events, FdHandler* handler);
   // handler: the one add_fd registered. An event of the batch being dispatched that is still
   // waiting for it is dropped, so a handler is never called after its descriptor was removed.
   void remove_fd(int fd, const FdHandler* handler);
 
   // A timer slot is reserved once and armed any number of times.
-  TimerId add_timer(TimerHandler* handler);
+  // Full (and logged) when every slot is taken.
+  Result<TimerId> add_timer(TimerHandler* handler);
   void arm_timer(TimerId id, int64_t delay_ms);
   void cancel_timer(TimerId id);
   bool timer_armed(TimerId id) const;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "port/status.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::port {
@@ -15,12 +16,12 @@ class JsonObjectWriter {
   // Writes the opening brace; names has room for capacity member names.
   JsonObjectWriter(TextWriter& out, std::string_view* names, std::size_t capacity);
 
-  // Writes the separator and "name": for a value to follow on text(). False, with nothing written,
-  // when the name was written already or there is no room to remember it.
-  [[nodiscard]] bool member(std::string_view name);
+  // Writes the separator and "name": for a value to follow on text(). Nothing is written when the
+  // name was written already (invalid) or there is no room to remember it (full).
+  Status member(std::string_view name);
   TextWriter& text() { return out_; }
-  // Writes the closing brace; true when everything fitted.
-  [[nodiscard]] bool close();
+  // Writes the closing brace; too_large unless everything fitted.
+  Status close();
 
  private:
   TextWriter& out_;

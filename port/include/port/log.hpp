@@ -4,14 +4,16 @@
 // it carries a UTC timestamp and the level name. Never pass secrets (keys, tokens, passwords).
 #include <cstdarg>
 
+#include "port/status.hpp"
+
 namespace door::port {
 
 enum class Level { error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
 void set_log_level(Level level);
 Level log_level();
-// Parses "error", "warning", "notice", "info", "debug"; false if the name is not one of them.
-[[nodiscard]] bool parse_log_level(const char* name, Level& out);
+// Parses "error", "warning", "notice", "info", "debug"; invalid if the name is not one of them.
+Result<Level> parse_log_level(const char* name);
 
 void log(Level level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void vlog(Level level, const char* format, va_list args);

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "port/status.hpp"
+
 namespace door::protocol {
 
 enum class RepeatedMembers {
@@ -38,8 +40,9 @@ cJSON* parse_json_document(std::string_view text, JsonRefusal* refusal = nullptr
 // nested), whose name an earlier member of the same object already has; nullptr when none.
 const cJSON* find_repeated_member(const cJSON* item, bool nested = true);
 
-// An integer written without fraction or exponent that fits in 64 bits, read from its text.
-[[nodiscard]] bool exact_integer(const cJSON* item, int64_t& out);
+// An integer written without fraction or exponent, read from its text: invalid for anything else,
+// too_large when it does not fit in 64 bits.
+port::Result<int64_t> exact_integer(const cJSON* item);
 
 // The first number in item or at any depth below it that cJSON would not print back with the value
 // it was written with (more than 15 significant digits, or beyond the normal range of a double);

@@ -1,9 +1,11 @@
 #pragma once
 // Topic codecs for both hub dialects (DESIGN.md section 5). Pure functions: parsing returns views
-// into the topic, formatting writes into a caller buffer and fails rather than truncating.
+// into the topic, formatting writes into a caller buffer and fails rather than truncating: invalid
+// for an identifier a topic cannot carry, too_large when the buffer runs out.
 #include <cstdint>
 #include <string_view>
 
+#include "port/status.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::protocol {
@@ -38,13 +40,13 @@ constexpr std::string_view kDesiredPatchSubscription = "$iothub/twin/PATCH/prope
 
 InboundTopic parse(std::string_view topic);
 
-[[nodiscard]] bool format_method_response(port::TextWriter& out, int status, std::string_view rid);
-[[nodiscard]] bool format_twin_get(port::TextWriter& out, std::string_view rid);
-[[nodiscard]] bool format_reported_patch(port::TextWriter& out, std::string_view rid);
-[[nodiscard]] bool format_telemetry(port::TextWriter& out, std::string_view device_id);
+port::Status format_method_response(port::TextWriter& out, int status, std::string_view rid);
+port::Status format_twin_get(port::TextWriter& out, std::string_view rid);
+port::Status format_reported_patch(port::TextWriter& out, std::string_view rid);
+port::Status format_telemetry(port::TextWriter& out, std::string_view device_id);
 // "{host}/{deviceId}/?api-version=2021-04-12"
-[[nodiscard]] bool format_username(port::TextWriter& out, std::string_view host,
-                                   std::string_view device_id);
+port::Status format_username(port::TextWriter& out, std::string_view host,
+                             std::string_view device_id);
 
 }  // namespace azure
 
@@ -70,20 +72,20 @@ InboundTopic parse(std::string_view topic, std::string_view device_id);
 // devices/{id}/status, devices/{id}/twin/reported, devices/{id}/twin/desired,
 // devices/{id}/methods/res/{status}/?$rid={rid}.
 FleetTopic parse_fleet_topic(std::string_view topic);
-[[nodiscard]] bool format_method_request(port::TextWriter& out, std::string_view device_id,
-                                         std::string_view method, std::string_view rid);
+port::Status format_method_request(port::TextWriter& out, std::string_view device_id,
+                                   std::string_view method, std::string_view rid);
 
-[[nodiscard]] bool format_methods_subscription(port::TextWriter& out, std::string_view device_id);
+port::Status format_methods_subscription(port::TextWriter& out, std::string_view device_id);
 // The device's own probe of its method subscription: under methods/POST/ so that subscription
 // delivers it, without "/?$rid=" so it is never taken for a method request, and writable by the
 // device alone (deploy/mosquitto/door-acl.conf).
-[[nodiscard]] bool format_method_probe(port::TextWriter& out, std::string_view device_id);
-[[nodiscard]] bool format_desired(port::TextWriter& out, std::string_view device_id);
-[[nodiscard]] bool format_method_response(port::TextWriter& out, std::string_view device_id,
-                                          int status, std::string_view rid);
-[[nodiscard]] bool format_reported(port::TextWriter& out, std::string_view device_id);
-[[nodiscard]] bool format_status(port::TextWriter& out, std::string_view device_id);
-[[nodiscard]] bool format_telemetry(port::TextWriter& out, std::string_view device_id);
+port::Status format_method_probe(port::TextWriter& out, std::string_view device_id);
+port::Status format_desired(port::TextWriter& out, std::string_view device_id);
+port::Status format_method_response(port::TextWriter& out, std::string_view device_id, int status,
+                                    std::string_view rid);
+port::Status format_reported(port::TextWriter& out, std::string_view device_id);
+port::Status format_status(port::TextWriter& out, std::string_view device_id);
+port::Status format_telemetry(port::TextWriter& out, std::string_view device_id);
 
 }  // namespace broker
 
