@@ -1,7 +1,6 @@
 #include "agent/door_hardware.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "hal/chardev.hpp"

@@ -2,7 +2,6 @@
 
 #include <sys/epoll.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 

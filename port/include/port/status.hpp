@@ -73,15 +73,23 @@ class [[nodiscard]] Result {
 
   bool is_ok() const { return status_.is_ok(); }
   const Status& status() const { return status_; }
-  T& value() & { return checked(); }
-  const T& value() const& { return const_cast<Result*>(this)->checked(); }
-  T&& value() && { return std::move(checked()); }
+  T& value() & {
+    check();
+    return *value_;
+  }
+  const T& value() const& {
+    check();
+    return *value_;
+  }
+  T&& value() && {
+    check();
+    return std::move(*value_);
+  }
 
  private:
   // Reading the value of a failure is a programming error; there is nothing to give.
-  T& checked() {
+  void check() const {
     if (!value_.has_value()) std::abort();
-    return *value_;
   }
 
   Status status_;
