@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "agent/capacities.hpp"
 #include "port/clock.hpp"
@@ -260,9 +262,11 @@ void Agent::begin_stop(int signal_number) {
 }
 
 void Agent::reload() {
-  const port::Result<AgentConfig> fresh = load_config(config_path_);
+  std::vector<std::string> problems;
+  const port::Result<AgentConfig> fresh = load_config(config_path_, &problems);
   if (!fresh.is_ok()) {
-    log(Level::error, "SIGHUP: config not reloaded: %s", fresh.status().reason());
+    // The first problem whole: a status's reason is cut at kStatusReasonBytes.
+    log(Level::error, "SIGHUP: config not reloaded: %s", problems.front().c_str());
     return;
   }
   config_.log_level = fresh.value().log_level;

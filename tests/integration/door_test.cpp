@@ -349,6 +349,22 @@ TEST_P(FailMode, ReloadingTheConfigDoesNotMoveTheLock) {
   EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
 }
 
+// A config broken after the start is refused on reload with the file's first problem, whole; the
+// agent and the lock carry on.
+TEST_P(FailMode, ABrokenConfigIsNotReloadedAndSaysWhy) {
+  ASSERT_NO_FATAL_FAILURE(start_agent(""));
+  std::ofstream(agent_->config_path(), std::ios::trunc) << "{\"hub\": \"mqtt\",\n\"connection\": {";
+  const std::size_t from = agent_->process().line_count();
+  agent_->process().signal(SIGHUP);
+  ASSERT_TRUE(
+      agent_->process().wait_for_output("SIGHUP: config not reloaded: " + agent_->config_path() +
+                                            ": JSON: not valid JSON (near line 2",
+                                        10s, from))
+      << agent_->process().output();
+  EXPECT_EQ(call("getDoorState", "").status, 200);
+  EXPECT_EQ(lock_transitions(dir_), std::vector<std::string>{"request 0"});
+}
+
 TEST_P(FailMode, ATimedReleaseEndsWhileTheBrokerIsDown) {
   ASSERT_NO_FATAL_FAILURE(start_agent(""));
   ASSERT_EQ(call("unlockDoor", R"({"unlockTime":"2s"})").status, 200);
