@@ -65,9 +65,10 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: a value converts, as in Pigweed
+  // Both convert implicitly, so a function returns a value or a failure as it is.
+  Result(T value) : value_(std::move(value)) {}
   // A failure. An ok status carries no value, so it is turned into an invalid one.
-  Result(Status status)  // NOLINT: a failure converts too
+  Result(Status status)
       : status_(status.is_ok() ? Status::failure(Status::Code::invalid, "a result without a value")
                                : std::move(status)) {}
 
