@@ -3,6 +3,7 @@
 # its start to online (subscription check passed) and the lockDoor round trip through the guest's
 # Mosquitto, one call at a time, on an already locked door (nothing moves; the 10 min hold is
 # recorded), as the broker sees it. Prints "BENCH <name> <value>" lines and "GUEST RESULT: ...".
+# shellcheck source=tests/guest/guest-lib.sh
 . /tests/guest-lib.sh
 calls=${1:-50}
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Helpers of the guest's tests, sourced by guest-tests.sh (busybox sh).
 sim=$DOOR_GPIO_SIM
 lock_value=$sim/sim_gpio17/value

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # The emulated door controller's init: mounts the kernel's file systems, brings up the loopback,
 # makes the gpio-sim chip the door is wired to, then runs the tests (/tests/guest-tests.sh) and
 # powers off. DOOR_GUEST on the kernel command line chooses instead: "shell", a shell on the
@@ -22,8 +23,9 @@ for n in 17 27 22; do
 done
 echo 1 >"$sim/live"
 chip=$(cat "$sim/bank0/chip_name")
+device=$(cat "$sim/dev_name")
 export DOOR_GPIO_CHIP=/dev/$chip
-export DOOR_GPIO_SIM=/sys/devices/platform/$(cat "$sim/dev_name")/$chip
+export DOOR_GPIO_SIM=/sys/devices/platform/$device/$chip
 # The relay module's input is pulled up, so an unowned lock line sits at the relay's off level.
 echo pull-up >"$DOOR_GPIO_SIM/sim_gpio17/pull"
 echo "guest: up in $(cut -d' ' -f1 /proc/uptime) s; $DOOR_GPIO_CHIP, lines in $DOOR_GPIO_SIM"

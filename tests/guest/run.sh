@@ -49,7 +49,7 @@ esac
 
 # Prints the console, and in bench mode the time since qemu started at the guest's milestones.
 console_lines() {
-  local started=$EPOCHREALTIME line since
+  local started=$EPOCHREALTIME line since arch
   while IFS= read -r line; do
     line=${line%$'\r'}
     printf '%s\n' "$line"
@@ -57,7 +57,10 @@ console_lines() {
     since=$(((${EPOCHREALTIME/./} - ${started/./}) / 1000))
     case "$line" in
       "guest: up"*) echo "BENCH host.qemu_start_to_init_ms $since" ;;
-      "bench: "*" agent online") set -- $line && echo "BENCH host.qemu_start_to_$2_online_ms $since" ;;
+      "bench: "*" agent online")
+        read -r _ arch _ <<<"$line"
+        echo "BENCH host.qemu_start_to_${arch}_online_ms $since"
+        ;;
     esac
   done
 }
