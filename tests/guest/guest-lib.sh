@@ -87,6 +87,20 @@ stop_board() {
   wait "$board_pid"
 }
 
+# start_sampler ARCH: lock_sampler records the lock line's transitions in /tmp/sampler.log from
+# its first sample on.
+start_sampler() {
+  "/opt/$1/lock_sampler" "$lock_value" >/tmp/sampler.log &
+  sampler_pid=$!
+  wait_for /tmp/sampler.log 0 . 10 >/dev/null
+}
+stop_sampler() {
+  kill "$sampler_pid"
+  wait "$sampler_pid"
+}
+# The levels the lock line went through, e.g. "1 0 1 ".
+sampled_levels() { cut -d' ' -f2 /tmp/sampler.log | tr '\n' ' '; }
+
 start_broker() {
   from=$(lines /tmp/mosquitto.log)
   mosquitto -c /etc/mosquitto.conf >>/tmp/mosquitto.log 2>&1 &

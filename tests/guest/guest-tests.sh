@@ -21,7 +21,7 @@ gpio_tests() {
   fi
 }
 
-# The door is closed once the agent says so.
+# door_reads open|closed: the agent reports the door so (asked again until it does).
 door_reads() {
   tries=0
   until call getDoorState "" && contains "$body" "\"door\":\"$1\"" 2>/dev/null; do
@@ -58,9 +58,13 @@ open_door_is_refused() {
 
 unconfirmed_is_a_fault() {
   touch /tmp/board/feedback-stuck
-  answers unlockDoor '{}' 500 '"lock":"fault"' || return 1
-  # Tried to release, then the fail-secure state when nothing confirmed.
-  equals "$(cat "$lock_value")" 1 || return 1
+  start_sampler "$arch" || return 1
+  answers unlockDoor '{}' 500 '"lock":"fault"'
+  answered=$?
+  stop_sampler
+  [ "$answered" -eq 0 ] || return 1
+  # Tried to release, then back to the fail-secure state when nothing confirmed.
+  equals "$(sampled_levels)" "1 0 1 " || return 1
   answers getDoorState '' 200 '{"lock":"fault"'
 }
 
@@ -105,8 +109,7 @@ door_safety() {
   mode=$2
   fresh_agent_dir "$mode"
   start_board "$(locked_level "$mode")"
-  "/opt/$arch/lock_sampler" "$lock_value" >/tmp/sampler.log &
-  sampler=$!
+  start_sampler "$arch"
   if ! expect "$arch $mode: start, stop, kill, restart and broker loss ran" agent_lifecycle "$arch"
   then
     kill -KILL "$agent_pid" 2>/dev/null
@@ -114,10 +117,9 @@ door_safety() {
     kill -0 "$broker_pid" 2>/dev/null || start_broker
     kill -0 "$subscriber_pid" 2>/dev/null || start_subscriber
   fi
-  kill "$sampler"
-  wait "$sampler"
+  stop_sampler
   stop_board
-  levels=$(cut -d' ' -f2 /tmp/sampler.log | tr '\n' ' ')
+  levels=$(sampled_levels)
   echo "  lock line levels: $levels"
   if [ "$mode" = secure ]; then
     # Locked (1) throughout: no transition at all.
