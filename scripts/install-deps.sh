@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, test and cross-build the project.
-# Idempotent: packages already present are left alone. Usage: install-deps.sh [--no-cross]
+# Idempotent: packages already present are left alone. Usage: install-deps.sh [--no-cross | --guest]
+#   --guest  only what the emulated ARM board needs (tests/guest/run.sh); exit status 4 when the
+#            kernel source package cannot be installed here
 set -euo pipefail
 
 want_cross=1
+want_guest=0
 for arg in "$@"; do
   case "$arg" in
     --no-cross) want_cross=0 ;;
+    --guest) want_guest=1 ;;
     -h | --help)
-      echo "usage: $0 [--no-cross]"
+      echo "usage: $0 [--no-cross | --guest]"
       exit 0
       ;;
     *)
@@ -56,6 +60,21 @@ apt_install() {
   apt_update
   "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$@"
 }
+
+# The emulated ARM board (tests/guest/): the kernel's source and what building it takes, the arm64
+# system emulator. Its userland comes from arm64 packages fetched with apt-get download.
+if [ "$want_guest" -eq 1 ]; then
+  guest_packages=(linux-source-6.1 flex bison bc libelf-dev xz-utils qemu-system-arm
+    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu)
+  mapfile -t need < <(missing "${guest_packages[@]}")
+  [ "${#need[@]}" -eq 0 ] && exit 0
+  if apt_install "${need[@]}"; then exit 0; fi
+  if ! apt-cache show linux-source-6.1 >/dev/null 2>&1; then
+    echo "install-deps: linux-source-6.1 is not offered by this machine's package sources" >&2
+    exit 4
+  fi
+  exit 1
+fi
 
 mapfile -t need < <(missing "${host_packages[@]}")
 if [ "${#need[@]}" -gt 0 ]; then

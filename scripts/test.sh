@@ -2,7 +2,8 @@
 # The whole test suite: installs what is missing, checks formatting, builds and tests the host
 # (debug and ASan/UBSan), runs every fuzz target briefly, runs the demo, builds and checks the
 # Debian packages, and cross-builds for aarch64 and armhf with their unit tests under qemu-user and
-# their packages installed into a test root. Usage: scripts/test.sh [--no-cross]
+# their packages installed into a test root, then runs both ARM builds on an emulated ARM Linux
+# kernel with simulated GPIO lines (tests/guest/run.sh). Usage: scripts/test.sh [--no-cross]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,5 +63,18 @@ if [ "$cross" -eq 1 ]; then
     build_and_test "$preset"
     tests/deploy/check-packages.sh "build/$preset"
   done
+  step "guest: the arm64 and armhf agents on an emulated arm64 kernel with gpio-sim lines"
+  guest_rc=0
+  scripts/install-deps.sh --guest || guest_rc=$?
+  case "$guest_rc" in
+    0) tests/guest/run.sh ;;
+    4)
+      echo "test.sh: SKIPPED the emulated board (tests/guest/run.sh): the kernel source package" \
+        "linux-source-6.1 cannot be installed on this machine" >&2
+      ;;
+    *) exit "$guest_rc" ;;
+  esac
+else
+  step "guest: SKIPPED the emulated board (tests/guest/run.sh): it needs the aarch64 and armhf builds"
 fi
 step "all tests passed"
