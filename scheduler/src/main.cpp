@@ -68,7 +68,10 @@ const char* kScheduleHelp =
     "  --wait-ack        twin: a device succeeds when it acknowledges the new $version with 200\n"
     "  --id ID           the job id (letters, digits, '-', up to 64); default generated\n"
     "  --wait            run the job here and show its progress until it ends\n"
-    "  --json            print the job as JSON\n";
+    "  --json            print the job as JSON\n"
+    "\n"
+    "With --iothub the job is created on IoT Hub (jobs/v2) and the hub runs it; --rate and\n"
+    "--wait-ack do not exist there, and serve creates the runs of a --repeat job.\n";
 
 const char* kJobsHelp =
     "usage: door-scheduler jobs [--json]\n"
