@@ -16,6 +16,7 @@
 #include "scheduler/fleet.hpp"
 #include "scheduler/hub_client.hpp"
 #include "scheduler/hub_jobs.hpp"
+#include "scheduler/query.hpp"
 #include "scheduler/schedule.hpp"
 
 namespace door::scheduler::cli {
@@ -317,6 +318,7 @@ int cancel(Context& ctx, HubClient& hub) {
 
 int devices(Context& ctx, HubClient& hub) {
   std::string query = "SELECT * FROM devices";
+  std::string error;
   bool json = false;
   for (; ctx.next < ctx.args.size(); ++ctx.next) {
     const std::string& a = ctx.args[ctx.next];
@@ -325,6 +327,8 @@ int devices(Context& ctx, HubClient& hub) {
       json = true;
     } else if (a == "--query") {
       if (!option_value(ctx, a, v)) return kUsage;
+      Query checked;  // the subset the scheduler knows, as schedule checks it
+      if (!checked.parse(v, error)) return usage_error(error);
       const std::string condition = query_condition(v);
       query =
           condition.empty() ? "SELECT * FROM devices" : "SELECT * FROM devices WHERE " + condition;
@@ -346,7 +350,6 @@ int devices(Context& ctx, HubClient& hub) {
       return hub_failed(hub);
     }
     JsonDocument twins;
-    std::string error;
     if (!answer_json(response, twins, error)) return runtime_error(error);
     if (!cJSON_IsArray(twins.get())) return runtime_error("IoT Hub's query answer is not an array");
     for (const cJSON* twin = twins->child; twin != nullptr; twin = twin->next) {

@@ -43,6 +43,9 @@ TEST_F(HubScheduler, DevicesQueryGoesToTheHubAsAWhereClause) {
   EXPECT_FALSE(has(r.output, "door-1")) << r.output;
   EXPECT_EQ(JsonLine(hub_->requests().at(0)).text("body"),
             R"({"query":"SELECT * FROM devices WHERE deviceId = 'door-2'"})");
+  const CliResult bad = scheduler({"devices", "--query", "deviceId = "});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_EQ(hub_->requests().size(), 1u) << "a malformed query is not sent";
 }
 
 TEST_F(HubScheduler, ScheduleMethodCreatesANativeJobAndWaitFollowsItToItsEnd) {
