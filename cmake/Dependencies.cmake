@@ -5,6 +5,8 @@ find_package(OpenSSL REQUIRED)
 find_package(eclipse-paho-mqtt-c REQUIRED)
 find_package(cJSON REQUIRED)
 find_package(SQLite3 REQUIRED)
+# The scheduler's IoT Hub backend (the service REST API).
+find_package(CURL REQUIRED)
 if(DOOR_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

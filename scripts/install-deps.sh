@@ -30,11 +30,12 @@ export DEBIAN_FRONTEND=noninteractive
 # recommends it, and recommendations are not installed.
 host_packages=(
   build-essential cmake ninja-build pkg-config git openssl clang-format
-  libpaho-mqtt-dev libcjson-dev libssl-dev libgtest-dev libsqlite3-dev
+  libpaho-mqtt-dev libcjson-dev libssl-dev libgtest-dev libsqlite3-dev libcurl4-openssl-dev
   mosquitto mosquitto-clients procps tzdata clang libclang-rt-dev systemd python3 lintian
 )
 cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
-cross_libs=(libpaho-mqtt-dev libcjson-dev libssl-dev libgtest-dev libsqlite3-dev libstdc++6)
+cross_libs=(libpaho-mqtt-dev libcjson-dev libssl-dev libgtest-dev libsqlite3-dev libcurl4-openssl-dev
+  libstdc++6)
 cross_archs=(arm64 armhf)
 
 missing() {
@@ -85,10 +86,12 @@ fi
 # needs Node.js 20 or newer (Debian 12's own nodejs package is 18, too old for it).
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null ||
   ! command -v npm >/dev/null; then
-  echo "install-deps: the integration tests need Node.js 20 or newer and npm for tests/harness/aedes" >&2
+  echo "install-deps: the integration tests need Node.js 20 or newer and npm for tests/harness/aedes and iothub-sdk" >&2
   exit 1
 fi
 npm ci --prefix "$(dirname "$0")/../tests/harness/aedes" --no-audit --no-fund --loglevel=error
+# The official IoT Hub service SDK, for the scheduler's differential check against it.
+npm ci --prefix "$(dirname "$0")/../tests/harness/iothub-sdk" --no-audit --no-fund --loglevel=error
 
 [ "$want_cross" -eq 1 ] || exit 0
 

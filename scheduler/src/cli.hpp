@@ -15,6 +15,7 @@ constexpr int kPartial = 3;  // a job ended with some devices failed or canceled
 
 struct Context {
   BrokerSettings broker;
+  std::string iothub;  // a service connection string: the IoT Hub backend (never printed)
   std::string store_path;
   std::vector<std::string> args;  // the command's own arguments
   std::size_t next = 0;

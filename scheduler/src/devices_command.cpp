@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli.hpp"
+#include "device_output.hpp"
 #include "scheduler/fleet.hpp"
 #include "scheduler/query.hpp"
 
@@ -9,61 +10,19 @@ namespace door::scheduler::cli {
 
 namespace {
 
-std::string text_of(const cJSON* item) {
-  if (item == nullptr) return "-";
-  if (cJSON_IsString(item)) return item->valuestring;
-  char* printed = cJSON_PrintUnformatted(item);
-  std::string s = printed != nullptr ? printed : "-";
-  cJSON_free(printed);
-  return s;
-}
-
-// The reported properties other than the device's own (door, agent), as key=value.
-std::string reported_summary(const cJSON* reported) {
-  std::string out;
-  for (const cJSON* item = reported != nullptr ? reported->child : nullptr; item != nullptr;
-       item = item->next) {
-    const std::string key = item->string;
-    if (key == "door" || key == "agent" || key[0] == '$') continue;
-    const cJSON* value = cJSON_GetObjectItemCaseSensitive(item, "value");
-    const cJSON* code = cJSON_GetObjectItemCaseSensitive(item, "ac");
-    out += (out.empty() ? "" : " ") + key + "=" + text_of(value != nullptr ? value : item);
-    if (cJSON_IsNumber(code) && code->valueint != 200) out += "(" + text_of(code) + ")";
-  }
-  return out.empty() ? "-" : out;
-}
-
 int list_devices(const Fleet& fleet, const Query* query, bool json) {
   cJSON* array = cJSON_CreateArray();
   if (!json) {
-    std::printf("%-20s %-7s %-9s %-7s %-8s %s\n", "DEVICE", "ONLINE", "LOCK", "DOOR", "DESIRED",
-                "REPORTED");
+    print_device_header();
   }
   for (const auto& [id, device] : fleet.devices()) {
     if (query != nullptr && !query->matches(device.view())) continue;
-    const cJSON* door = cJSON_GetObjectItemCaseSensitive(device.reported.get(), "door");
-    const cJSON* desired_version =
-        cJSON_GetObjectItemCaseSensitive(device.desired.get(), "$version");
     if (json) {
-      cJSON* entry = cJSON_CreateObject();
-      cJSON_AddStringToObject(entry, "deviceId", id.c_str());
-      cJSON_AddBoolToObject(entry, "online", device.online());
-      for (const auto& [name, doc] :
-           {std::pair{"status", device.status.get()}, std::pair{"reported", device.reported.get()},
-            std::pair{"desired", device.desired.get()}}) {
-        cJSON_AddItemToObject(entry, name,
-                              doc != nullptr ? cJSON_Duplicate(doc, true) : cJSON_CreateNull());
-      }
-      cJSON_AddItemToArray(array, entry);
-      continue;
+      cJSON_AddItemToArray(array, device_json(id, device.online(), device.status.get(),
+                                              device.reported.get(), device.desired.get()));
+    } else {
+      print_device_row(id, device.online(), device.reported.get(), device.desired.get());
     }
-    // Everything but the online flag is the device's own text.
-    std::printf("%-20s %-7s %-9s %-7s %-8s %s\n", printable(id).c_str(),
-                device.online() ? "yes" : "no",
-                printable(text_of(cJSON_GetObjectItemCaseSensitive(door, "lock"))).c_str(),
-                printable(text_of(cJSON_GetObjectItemCaseSensitive(door, "door"))).c_str(),
-                printable(text_of(desired_version)).c_str(),
-                printable(reported_summary(device.reported.get())).c_str());
   }
   if (json) {
     char* printed = cJSON_Print(array);

@@ -14,9 +14,19 @@ namespace {
 
 // PRAGMA application_id of a door-scheduler store ("Door"), and PRAGMA user_version of its layout.
 // Version 1 is the layout stores had before they were tagged: the same tables without the lease.
-// Version 2 had no desired documents.
+// Version 2 had no desired documents, version 3 no record of the jobs created on IoT Hub.
 constexpr int kApplicationId = 0x446f6f72;
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
+
+// The jobs created on IoT Hub: the hub runs them; the record says where each lives (host), so
+// `jobs` lists them without the hub. A row with a recurrence is a template: serve creates one hub
+// job per occurrence, named ID-RUN.
+#define HUB_JOBS_TABLE                                                                           \
+  "CREATE TABLE hub_jobs (id TEXT PRIMARY KEY, host TEXT NOT NULL, type TEXT NOT NULL, "         \
+  "query TEXT NOT NULL, method TEXT NOT NULL, payload TEXT NOT NULL, patch TEXT NOT NULL, "      \
+  "response_timeout INTEGER NOT NULL, start_time INTEGER NOT NULL, max_execution INTEGER NOT "   \
+  "NULL, recurrence TEXT NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL, created INTEGER " \
+  "NOT NULL);"
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -32,10 +42,11 @@ CREATE TABLE device_results (
   PRIMARY KEY (job_id, run, device_id));
 CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
+)sql" HUB_JOBS_TABLE R"sql(
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 )sql";
-static_assert(kApplicationId == 1148153714 && kSchemaVersion == 3, "kSchema's PRAGMAs");
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 4, "the PRAGMAs");
 
 constexpr const char* kAddLease = R"sql(
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
@@ -45,9 +56,13 @@ ALTER TABLE jobs ADD COLUMN lease_expiry INTEGER NOT NULL DEFAULT 0;
 constexpr const char* kAddDesiredDocuments = R"sql(
 CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
-PRAGMA application_id = 1148153714;
-PRAGMA user_version = 3;
 )sql";
+
+constexpr const char* kAddHubJobs = HUB_JOBS_TABLE R"sql(
+PRAGMA application_id = 1148153714;
+PRAGMA user_version = 4;
+)sql";
+#undef HUB_JOBS_TABLE
 
 constexpr const char* kUnversionedJobs =
     "id,type,query,method,payload,patch,wait_for_ack,response_timeout,start_time,max_execution,"
@@ -135,12 +150,13 @@ bool JobStore::inspect(Layout& layout) {
   if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return failed("read its layout");
   const int application_id = sqlite3_column_int(s.get(), 0);
   const int version = sqlite3_column_int(s.get(), 1);
+  version_ = version;
   const std::string tables = column_text(s.get(), 2);
   if (application_id == kApplicationId) {
-    layout = version == kSchemaVersion       ? Layout::current
-             : version > kSchemaVersion      ? Layout::newer
-             : version == kSchemaVersion - 1 ? Layout::previous
-                                             : Layout::foreign;
+    layout = version == kSchemaVersion  ? Layout::current
+             : version > kSchemaVersion ? Layout::newer
+             : version >= 2             ? Layout::previous
+                                        : Layout::foreign;
   } else if (application_id != 0 || version != 0) {
     layout = Layout::foreign;
   } else if (tables.empty()) {
@@ -163,8 +179,12 @@ bool JobStore::set_up(Layout layout) {
   if (!inspect(now)) return false;
   if (now == Layout::empty && !exec(kSchema)) return failed("set it up");
   if (now == Layout::unversioned && !exec(kAddLease)) return failed("add the lease columns");
-  if ((now == Layout::unversioned || now == Layout::previous) && !exec(kAddDesiredDocuments)) {
+  if ((now == Layout::unversioned || (now == Layout::previous && version_ == 2)) &&
+      !exec(kAddDesiredDocuments)) {
     return failed("add the desired documents");
+  }
+  if ((now == Layout::unversioned || now == Layout::previous) && !exec(kAddHubJobs)) {
+    return failed("add the hub jobs");
   }
   return batch.commit();  // open() looks again and refuses what is not its layout
 }
@@ -519,6 +539,80 @@ bool JobStore::save_desired(const std::string& device_id, const DesiredDocument&
   error_ = "the job store holds a newer desired document for " + device_id + " than $version " +
            std::to_string(document.version);
   return false;
+}
+
+namespace {
+constexpr const char* kHubJobColumns =
+    "id, host, type, query, method, payload, patch, response_timeout, start_time, max_execution, "
+    "recurrence, status, run, created";
+}  // namespace
+
+bool JobStore::add_hub_job(const HubJob& record) {
+  const Job& job = record.job;
+  Statement s = prepare(db_, std::string("INSERT INTO hub_jobs (") + kHubJobColumns +
+                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s) return failed("record the hub job");
+  bind(s.get(), 1, job.id);
+  bind(s.get(), 2, record.host);
+  bind(s.get(), 3, to_string(job.type));
+  bind(s.get(), 4, job.query);
+  bind(s.get(), 5, job.method);
+  bind(s.get(), 6, job.payload);
+  bind(s.get(), 7, job.patch);
+  sqlite3_bind_int(s.get(), 8, job.response_timeout_s);
+  sqlite3_bind_int64(s.get(), 9, job.start_time);
+  sqlite3_bind_int(s.get(), 10, job.max_execution_s);
+  bind(s.get(), 11, job.recurrence);
+  bind(s.get(), 12, to_string(job.status));
+  sqlite3_bind_int(s.get(), 13, job.run);
+  sqlite3_bind_int64(s.get(), 14, job.created);
+  if (sqlite3_step(s.get()) == SQLITE_DONE) return true;
+  if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return failed("record the hub job");
+  }
+  locked_ = false;
+  error_ = "a job with the id " + job.id + " exists already in the store";
+  return false;
+}
+
+bool JobStore::hub_jobs(std::vector<HubJob>& out) {
+  out.clear();
+  Statement s =
+      prepare(db_, std::string("SELECT ") + kHubJobColumns + " FROM hub_jobs ORDER BY created, id");
+  if (!s) return failed("read the hub jobs");
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    HubJob record;
+    Job& job = record.job;
+    job.id = column_text(s.get(), 0);
+    record.host = column_text(s.get(), 1);
+    job.type = column_text(s.get(), 2) == "scheduleUpdateTwin" ? JobType::update_twin
+                                                               : JobType::device_method;
+    job.query = column_text(s.get(), 3);
+    job.method = column_text(s.get(), 4);
+    job.payload = column_text(s.get(), 5);
+    job.patch = column_text(s.get(), 6);
+    job.response_timeout_s = sqlite3_column_int(s.get(), 7);
+    job.start_time = sqlite3_column_int64(s.get(), 8);
+    job.max_execution_s = sqlite3_column_int(s.get(), 9);
+    job.recurrence = column_text(s.get(), 10);
+    if (!parse_job_status(column_text(s.get(), 11), job.status)) job.status = JobStatus::failed;
+    job.run = sqlite3_column_int(s.get(), 12);
+    job.created = sqlite3_column_int64(s.get(), 13);
+    out.push_back(std::move(record));
+  }
+  return rc == SQLITE_DONE || failed("read the hub jobs");
+}
+
+bool JobStore::update_hub_job(const Job& job) {
+  Statement s =
+      prepare(db_, "UPDATE hub_jobs SET status = ?1, run = ?2, start_time = ?3 WHERE id = ?4");
+  if (!s) return failed("update the hub job");
+  bind(s.get(), 1, to_string(job.status));
+  sqlite3_bind_int(s.get(), 2, job.run);
+  sqlite3_bind_int64(s.get(), 3, job.start_time);
+  bind(s.get(), 4, job.id);
+  return sqlite3_step(s.get()) == SQLITE_DONE || failed("update the hub job");
 }
 
 }  // namespace door::scheduler

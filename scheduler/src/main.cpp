@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "hub_commands.hpp"
 
 namespace {
 
@@ -30,12 +31,17 @@ const char* kUsageText =
     "  --user NAME            default scheduler\n"
     "  --password-file FILE   the password (or set DOOR_SCHEDULER_PASSWORD)\n"
     "  --cert FILE --key FILE a client certificate instead of a password\n"
+    "  --iothub CONNECTION    Azure IoT Hub instead of a broker: a service connection\n"
+    "                         string HostName=...;SharedAccessKeyName=...;SharedAccessKey=...\n"
+    "                         (or set IOTHUB_CONNECTION_STRING); jobs are the hub's own\n"
     "  --store FILE           the job store (SQLite), default\n"
     "                         $XDG_STATE_HOME/door-scheduler/jobs.db or\n"
     "                         ~/.local/state/door-scheduler/jobs.db\n"
     "  --version\n"
     "\n"
-    "exit status: 0 done; 1 broker, store or job failure; 2 bad usage; 3 some devices failed\n";
+    "exit status: 0 done; 1 broker, store or job failure; 2 bad usage; 3 some devices failed;\n"
+    "  IoT Hub: 4 key refused (401); 5 permission missing (403); 6 no such job (404);\n"
+    "  7 job id exists (409); 8 throttled (429); 9 hub error (5xx); 10 TLS; 11 unreachable\n";
 
 const char* kDevicesHelp =
     "usage: door-scheduler devices [--query Q] [--json]\n"
@@ -62,7 +68,10 @@ const char* kScheduleHelp =
     "  --wait-ack        twin: a device succeeds when it acknowledges the new $version with 200\n"
     "  --id ID           the job id (letters, digits, '-', up to 64); default generated\n"
     "  --wait            run the job here and show its progress until it ends\n"
-    "  --json            print the job as JSON\n";
+    "  --json            print the job as JSON\n"
+    "\n"
+    "With --iothub the job is created on IoT Hub (jobs/v2) and the hub runs it; --rate and\n"
+    "--wait-ack do not exist there, and serve creates the runs of a --repeat job.\n";
 
 const char* kJobsHelp =
     "usage: door-scheduler jobs [--json]\n"
@@ -132,6 +141,7 @@ int main(int argc, char** argv) {
   ctx.args.assign(argv + 1, argv + argc);
   ctx.store_path = default_store();
   if (const char* password = std::getenv("DOOR_SCHEDULER_PASSWORD")) ctx.broker.password = password;
+  if (const char* hub = std::getenv("IOTHUB_CONNECTION_STRING")) ctx.iothub = hub;
   std::string command;
   for (; ctx.next < ctx.args.size(); ++ctx.next) {
     const std::string a = ctx.args[ctx.next];
@@ -163,6 +173,8 @@ int main(int argc, char** argv) {
       if (!option_value(ctx, a, ctx.broker.client_cert_file)) return kUsage;
     } else if (a == "--key") {
       if (!option_value(ctx, a, ctx.broker.client_key_file)) return kUsage;
+    } else if (a == "--iothub") {
+      if (!option_value(ctx, a, ctx.iothub)) return kUsage;
     } else if (a == "--store") {
       if (!option_value(ctx, a, ctx.store_path)) return kUsage;
     } else if (a.rfind("--", 0) == 0) {
@@ -177,6 +189,7 @@ int main(int argc, char** argv) {
   if (command.empty()) return usage_error("no command given");
   if (command == "help") return help(ctx.next < ctx.args.size() ? ctx.args[ctx.next] : "");
   if (wants_help) return help(command);
+  if (!ctx.iothub.empty() && command != "schedule") return hub_command(command, ctx);
   if (command == "devices") return devices_command(ctx);
   if (command == "schedule") return schedule_command(ctx);
   if (command == "jobs") return jobs_command(ctx);

@@ -14,7 +14,8 @@ source, agent, scheduler = sys.argv[1:4]
 # Commands of the operating system, shown for the reader's machine and not run here.
 SYSTEM = {"systemctl", "journalctl", "apt", "install", "useradd", "gpioinfo", "gpiodetect",
           "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed", "mkdir", "tar",
-          "cat", "sleep", "wait", "scp", "mosquitto_sub", "mosquitto_pub", "qemu-aarch64", "qemu-arm", "chgrp"}
+          "cat", "sleep", "wait", "scp", "mosquitto_sub", "mosquitto_pub", "qemu-aarch64", "qemu-arm", "chgrp",
+          "az", "export"}
 SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "cancel", "serve", "help"}
 presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))
            ["configurePresets"]}

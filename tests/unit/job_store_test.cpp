@@ -156,7 +156,7 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
   }
   {
     StoreFile file;
-    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 4");
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 5");
     JobStore store;
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;
@@ -213,7 +213,7 @@ TEST(JobStore, AStoreWithoutDesiredDocumentsKeepsItsJobsAndTakesThem) {
     ASSERT_TRUE(store.open(file.path(), error)) << error;
     ASSERT_TRUE(store.add(waiting_job("kept")));
   }
-  file.exec("DROP TABLE desired_documents; PRAGMA user_version = 2");
+  file.exec("DROP TABLE desired_documents; DROP TABLE hub_jobs; PRAGMA user_version = 2");
   JobStore store;
   std::string error;
   ASSERT_TRUE(store.open(file.path(), error)) << error;
@@ -221,6 +221,42 @@ TEST(JobStore, AStoreWithoutDesiredDocumentsKeepsItsJobsAndTakesThem) {
   ASSERT_TRUE(store.get("kept", job));
   EXPECT_TRUE(job);
   EXPECT_TRUE(store.save_desired("d1", {1, R"({"$version":1})"})) << store.error();
+}
+
+TEST(JobStore, AStoreWithoutHubJobsKeepsItsJobsAndRecordsHubJobs) {
+  StoreFile file;
+  {
+    JobStore store;
+    std::string error;
+    ASSERT_TRUE(store.open(file.path(), error)) << error;
+    ASSERT_TRUE(store.add(waiting_job("kept")));
+  }
+  file.exec("DROP TABLE hub_jobs; PRAGMA user_version = 3");
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  std::optional<Job> job;
+  ASSERT_TRUE(store.get("kept", job));
+  EXPECT_TRUE(job);
+  Job hub_job = waiting_job("on-hub");
+  hub_job.recurrence = "every 60s";
+  ASSERT_TRUE(store.add_hub_job({hub_job, "myhub.azure-devices.net"})) << store.error();
+  EXPECT_FALSE(store.add_hub_job({hub_job, "myhub.azure-devices.net"}));
+  EXPECT_EQ(store.error(), "a job with the id on-hub exists already in the store");
+  hub_job.run = 2;
+  hub_job.status = JobStatus::cancelled;
+  ASSERT_TRUE(store.update_hub_job(hub_job)) << store.error();
+  std::vector<JobStore::HubJob> records;
+  ASSERT_TRUE(store.hub_jobs(records)) << store.error();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].host, "myhub.azure-devices.net");
+  EXPECT_EQ(records[0].job.recurrence, "every 60s");
+  EXPECT_EQ(records[0].job.run, 2);
+  EXPECT_EQ(records[0].job.status, JobStatus::cancelled);
+  // A hub job is the hub's to run: the broker backend's serve never sees it as due.
+  std::vector<Job> due;
+  ASSERT_TRUE(store.due(kNow + 86400, due));
+  for (const Job& j : due) EXPECT_NE(j.id, "on-hub");
 }
 
 TEST(JobStore, TheTwinStoreNeverTakesAVersionTwiceOrAnOlderOne) {

@@ -97,6 +97,18 @@ class JobStore {
   // other, so two writers never store one version twice.
   [[nodiscard]] bool save_desired(const std::string& device_id, const DesiredDocument& document);
 
+  // The jobs created on IoT Hub, each with the host of its hub: the hub runs them, this is the
+  // record of where they live. A record with a recurrence is the template serve creates one hub
+  // job from per occurrence (ID-RUN).
+  struct HubJob {
+    Job job;
+    std::string host;
+  };
+  [[nodiscard]] bool add_hub_job(const HubJob& record);  // fails when the id exists
+  [[nodiscard]] bool hub_jobs(std::vector<HubJob>& out);
+  // Stores the status, run and start time the hub or serve last gave the job.
+  [[nodiscard]] bool update_hub_job(const Job& job);
+
  private:
   enum class Layout { current, previous, empty, unversioned, newer, foreign };
 
@@ -113,6 +125,7 @@ class JobStore {
   std::string owner_;
   std::string error_;
   bool locked_ = false;
+  int version_ = 0;  // the layout version inspect() found
 };
 
 }  // namespace door::scheduler
