@@ -111,8 +111,17 @@ for arch in "${cross_archs[@]}"; do
   done
 done
 [ "${#need[@]}" -eq 0 ] && exit 0
-# The native counterparts are named too, so apt moves them in step instead of removing them.
-need+=("${cross_libs[@]}")
+# The native counterparts are named too, so apt moves them in step instead of removing them; one
+# already installed is named at its installed version, so a native candidate newer than any
+# foreign one (a foreign index not yet refreshed) does not drag its Multi-Arch: same siblings along.
+native=$(dpkg --print-architecture)
+for lib in "${cross_libs[@]}"; do
+  if [ -z "$(missing "$lib:$native")" ]; then
+    need+=("$lib=$(dpkg-query -W -f='${Version}' "$lib:$native")")
+  else
+    need+=("$lib")
+  fi
+done
 
 # Multi-Arch: same packages (libssl3, libssl-dev, linux-libc-dev, ...) must have one version across
 # architectures. When a foreign index could not be refreshed, a native candidate can be newer than
