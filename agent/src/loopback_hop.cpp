@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,11 +31,11 @@ bool is_loopback(const sockaddr_in& address, socklen_t length, uint16_t port) {
 
 }  // namespace
 
-bool own_connection(uint16_t local_port, uint16_t remote_port) {
+int own_connection(uint16_t local_port, uint16_t remote_port) {
   // /proc/self/fd names every descriptor of the process, whichever thread opened it.
   DIR* fds = opendir("/proc/self/fd");
-  if (fds == nullptr) return false;
-  bool found = false;
+  if (fds == nullptr) return -1;
+  int found = -1;
   while (const dirent* entry = readdir(fds)) {
     char* end = nullptr;
     const long fd = std::strtol(entry->d_name, &end, 10);
@@ -49,7 +50,7 @@ bool own_connection(uint16_t local_port, uint16_t remote_port) {
         getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&remote), &remote_length) ==
             0 &&
         is_loopback(remote, remote_length, remote_port)) {
-      found = true;
+      found = static_cast<int>(fd);
       break;
     }
   }
@@ -88,7 +89,13 @@ int LoopbackHop::accept_own() {
       return -1;
     }
     const uint16_t peer_port = ntohs(peer.sin_port);
-    if (is_loopback(peer, length, peer_port) && own_connection(peer_port, port_)) {
+    const int own = is_loopback(peer, length, peer_port) ? own_connection(peer_port, port_) : -1;
+    if (own >= 0) {
+      const int on = 1;
+      if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0 ||
+          setsockopt(own, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+        port::log_errno(port::Level::warning, "tls: cannot set TCP_NODELAY on the loopback hop");
+      }
       return fd;
     }
     ::close(fd);

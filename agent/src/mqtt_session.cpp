@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "agent/paho_sleep.hpp"
 #include "port/log.hpp"
 #include "tls_transport.hpp"
 
@@ -77,12 +78,17 @@ MqttSession::MqttSession(Inbox& inbox, port::EventLoop& loop)
       transport_(new TlsTransport(loop, *outcome_)) {}
 
 MqttSession::~MqttSession() {
+  paho_connected();
   if (client_ != nullptr) {
     MQTTAsync client = handle(client_);
     MQTTAsync_destroy(&client);
   }
   transport_->close();  // after Paho: what it wrote last (its DISCONNECT) still reaches the server
   forget_password();
+}
+
+void MqttSession::paho_connected() {
+  if (paho_connecting_.exchange(false)) paho_connecting(false);
 }
 
 void MqttSession::forget_password() {
@@ -155,9 +161,11 @@ void MqttSession::connect_paho(uint16_t hop_port) {
     opts.will = &will;
   }
   pending_subscriptions_ = 0;
+  if (!paho_connecting_.exchange(true)) paho_connecting(true);
   const int rc = MQTTAsync_connect(handle(client_), &opts);
   forget_password();  // Paho keeps its own copy
   if (rc != MQTTASYNC_SUCCESS) {
+    paho_connected();
     transport_->close();
     inbox_.push_event(SessionEventKind::connect_failed, rc, MQTTAsync_strerror(rc),
                       ConnectFailure::other);
@@ -266,11 +274,13 @@ void MqttSession::Callbacks::on_connection_lost(void* context, char* cause) {
 }
 
 void MqttSession::Callbacks::on_connect_success(void* context, MQTTAsync_successData*) {
+  self(context).paho_connected();
   self(context).inbox_.push_event(SessionEventKind::connected, 0, "");
 }
 
 void MqttSession::Callbacks::on_connect_failure(void* context, MQTTAsync_failureData* data) {
   MqttSession& s = self(context);
+  s.paho_connected();
   const int code = data != nullptr ? data->code : 0;
   const ConnectFailure failure = connect_failure(code);
   std::string_view detail = failure_text(data);

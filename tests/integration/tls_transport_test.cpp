@@ -1,6 +1,6 @@
 // The agent's own TLS (mbedtls) to a real broker: server chains of a root and an intermediate CA as
-// public servers present them, RSA 2048 (as IoT Hub's) and ECDSA, in both dialects; and no OpenSSL
-// in the connected agent's process.
+// public servers present them, RSA 2048 (as IoT Hub's) and ECDSA, in both dialects; the TLS session
+// resumed on reconnect; and no OpenSSL in the connected agent's process.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -71,6 +71,31 @@ TEST(TlsTransport, AConnectedAgentMapsNoOpenSsl) {
   EXPECT_EQ(text.str().find("libssl"), std::string::npos) << text.str();
   EXPECT_EQ(text.str().find("libcrypto"), std::string::npos) << text.str();
   EXPECT_NE(text.str().find("libpaho-mqtt3a."), std::string::npos) << text.str();
+}
+
+TEST(TlsTransport, AClientCertificateTheServerRefusesIsNamedAsTheReason) {
+  Broker broker;
+  const TestPki& pki = TestPki::shared();
+  AgentProcess agent(broker_dialect_config(
+      broker.cert_port(), "door-2",
+      R"("clientCertFile":")" + pki.file("device-door-2-other-ca.pem") + R"(","clientKeyFile":")" +
+          pki.file("device-door-2-other-ca.key") + "\""));
+  ASSERT_TRUE(agent.process().wait_for_output("cannot connect", 20s)) << agent.process().output();
+  EXPECT_GE(agent.process().count_output("check the client certificate"), 1u)
+      << agent.process().output();
+}
+
+TEST(TlsTransport, AReconnectResumesTheTlsSession) {
+  Broker broker;
+  // A short SAS token: the agent reconnects to renew it, to the same broker process, which still
+  // knows the session it issued.
+  AgentProcess agent(azure_dialect_config(broker.azure_port(), "door-3", R"("sasTokenSeconds":3)"));
+  ASSERT_TRUE(agent.wait_online()) << agent.process().output();
+  EXPECT_EQ(agent.process().count_output("full handshake"), 1u) << agent.process().output();
+  const std::size_t after_first = agent.process().line_count();
+  ASSERT_TRUE(agent.process().wait_for_output("resumed handshake", 10s, after_first))
+      << agent.process().output();
+  EXPECT_TRUE(agent.wait_online(10s, after_first)) << agent.process().output();
 }
 
 }  // namespace

@@ -82,8 +82,8 @@ TEST(LoopbackHop, ItsOwnConnectionsAreKnownOnlyWithTheirBothEnds) {
   socklen_t length = sizeof local;
   ASSERT_EQ(getsockname(own, reinterpret_cast<sockaddr*>(&local), &length), 0);
   const uint16_t own_port = ntohs(local.sin_port);
-  EXPECT_TRUE(own_connection(own_port, hop.port()));
-  EXPECT_FALSE(own_connection(own_port, static_cast<uint16_t>(hop.port() + 1)));
+  EXPECT_EQ(own_connection(own_port, hop.port()), own);
+  EXPECT_EQ(own_connection(own_port, static_cast<uint16_t>(hop.port() + 1)), -1);
   close(own);
 }
 

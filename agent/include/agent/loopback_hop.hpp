@@ -21,7 +21,9 @@ class LoopbackHop {
   int fd() const { return listener_; }
   uint16_t port() const { return port_; }
   // Accepts what is waiting: the process's own connection (returned, non-blocking), or -1 once no
-  // more is waiting. Foreign connections are closed and logged on the way.
+  // more is waiting. Foreign connections are closed and logged on the way. Both ends of the one
+  // accepted send at once (TCP_NODELAY): Nagle's algorithm would hold a small MQTT packet until
+  // the peer's delayed acknowledgement of the previous one.
   int accept_own();
   void close();
 
@@ -30,9 +32,10 @@ class LoopbackHop {
   uint16_t port_ = 0;
 };
 
-// Whether one of this process's sockets is connected from 127.0.0.1:local_port to
-// 127.0.0.1:remote_port: the other end of a loopback connection the process made itself. (The
-// kernel may give the same local port to connections to different destinations, so both count.)
-bool own_connection(uint16_t local_port, uint16_t remote_port);
+// The descriptor of this process's socket connected from 127.0.0.1:local_port to
+// 127.0.0.1:remote_port (the other end of a loopback connection the process made itself), or -1.
+// (The kernel may give the same local port to connections to different destinations, so both
+// ports count.)
+int own_connection(uint16_t local_port, uint16_t remote_port);
 
 }  // namespace door::agent

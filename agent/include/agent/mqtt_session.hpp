@@ -51,6 +51,8 @@ class MqttSession final : public Publisher {
   friend struct Callbacks;
   struct TransportOutcome;
   void connect_paho(uint16_t hop_port);
+  // Paho's connect is over (any thread): its sleeps need no cap for this session any more.
+  void paho_connected();
   void forget_password();
 
   Inbox& inbox_;
@@ -62,8 +64,9 @@ class MqttSession final : public Publisher {
   // The credential, kept from connect() until Paho has it (the TLS handshake comes first).
   char password_[kMaxSasTokenLength] = {};
   bool has_password_ = false;
-  bool disconnecting_ = false;         // from disconnect() to the next connect()
-  std::atomic<bool> draining_{false};  // waiting for acknowledgements before disconnecting
+  bool disconnecting_ = false;                // from disconnect() to the next connect()
+  std::atomic<bool> paho_connecting_{false};  // counted in paho_connecting()
+  std::atomic<bool> draining_{false};         // waiting for acknowledgements before disconnecting
 };
 
 }  // namespace door::agent
