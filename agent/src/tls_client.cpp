@@ -307,10 +307,6 @@ TlsClient::Step TlsClient::read(unsigned char* data, std::size_t capacity,
   return fail(rc);
 }
 
-std::size_t TlsClient::pending() const {
-  return mbedtls_ssl_get_bytes_avail(&context_->ssl);
-}
-
 void TlsClient::close() {
   Context& c = *context_;
   if (c.net.fd >= 0 && handshaken_) {

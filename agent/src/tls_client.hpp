@@ -35,8 +35,6 @@ class TlsClient {
   // Plain bytes in and out; `transferred` counts what was taken or given.
   Step write(const unsigned char* data, std::size_t length, std::size_t& transferred);
   Step read(unsigned char* data, std::size_t capacity, std::size_t& transferred);
-  // Decrypted bytes waiting in mbedtls, which epoll cannot see.
-  std::size_t pending() const;
   // Sends close_notify when connected, then closes the socket.
   void close();
 
