@@ -53,6 +53,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/door-agent.service
         DESTINATION lib/systemd/system COMPONENT agent)
 install(FILES ${door_debian}/door-agent.sysusers
         DESTINATION lib/sysusers.d RENAME door-agent.conf COMPONENT agent)
+# mbedtls' static archives are linked in (DOOR_MBEDTLS_STATIC); with the shared libraries there is
+# nothing to override.
+if(DOOR_MBEDTLS_STATIC)
+  install(FILES ${door_debian}/door-agent.lintian-overrides
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME door-agent COMPONENT agent)
+endif()
 # The example config becomes the installed config (it holds no secret yet; postinst makes it
 # root:door-agent 0640 before one is put in).
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/door-agent.example.json

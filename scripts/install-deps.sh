@@ -30,11 +30,13 @@ export DEBIAN_FRONTEND=noninteractive
 # recommends it, and recommendations are not installed.
 host_packages=(
   build-essential cmake ninja-build pkg-config git openssl clang-format
-  libpaho-mqtt-dev libcjson-dev libssl-dev libgtest-dev libsqlite3-dev libcurl4-openssl-dev
-  mosquitto mosquitto-clients procps tzdata clang libclang-rt-dev systemd python3 lintian
+  libpaho-mqtt-dev libcjson-dev libssl-dev libmbedtls-dev libgtest-dev libsqlite3-dev
+  libcurl4-openssl-dev mosquitto mosquitto-clients procps tzdata clang libclang-rt-dev systemd
+  python3 lintian
 )
 cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
-cross_libs=(libpaho-mqtt-dev libcjson-dev libssl-dev libgtest-dev libsqlite3-dev libcurl4-openssl-dev
+cross_libs=(libpaho-mqtt-dev libcjson-dev libssl-dev libmbedtls-dev libgtest-dev libsqlite3-dev
+  libcurl4-openssl-dev
   libstdc++6)
 cross_archs=(arm64 armhf)
 

@@ -110,7 +110,6 @@ void Agent::start_connecting() {
     schedule_reconnect("credential", "");
     return;
   }
-  last_tls_error_[0] = '\0';
   state_ = State::connecting;
   log(Level::info, "connecting to %s as %s", session_options_.server_uri.c_str(),
       session_options_.username.empty() ? session_options_.client_id.c_str()
@@ -125,11 +124,9 @@ void Agent::schedule_reconnect(const char* what, const char* detail) {
   if (probe_out_) give_up_probe();
   core_.twin_sync().on_disconnected();
   const int64_t delay = backoff_.next_delay_ms();
-  const char* tls = last_tls_error_[0] != '\0' ? last_tls_error_ : nullptr;
   char status[kEventDetailLength * 2 + 96];
-  std::snprintf(status, sizeof status, "%s%s%s%s%s; reconnecting in %.1f s", what,
-                detail[0] ? ": " : "", detail, tls ? "; TLS: " : "", tls ? tls : "",
-                static_cast<double>(delay) / 1000.0);
+  std::snprintf(status, sizeof status, "%s%s%s; reconnecting in %.1f s", what,
+                detail[0] ? ": " : "", detail, static_cast<double>(delay) / 1000.0);
   log(Level::warning, "%s", status);
   tell_status("offline: ", status);
   told_online_ = false;
@@ -320,12 +317,6 @@ void Agent::on_watchdog_timer() {
 
 void Agent::handle_event(const SessionEvent& event) {
   switch (event.kind) {
-    case SessionEventKind::tls_error:
-      // Reported with the connect failure that follows; the first reason is the cause.
-      if (last_tls_error_[0] == '\0') {
-        std::memcpy(last_tls_error_, event.detail, sizeof last_tls_error_);
-      }
-      return;
     case SessionEventKind::connected: {
       log(Level::info, "connected to %s; subscribing", session_options_.server_uri.c_str());
       backoff_.reset();

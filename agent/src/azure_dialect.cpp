@@ -23,6 +23,8 @@ AzureDialect::AzureDialect(const ConnectionSettings& settings) : settings_(setti
 SessionOptions AzureDialect::session_options() const {
   SessionOptions o;
   o.server_uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  o.host = settings_.host;
+  o.port = settings_.port;
   o.client_id = settings_.device_id;
   char username[kMaxTopicLength + 256];
   port::TextWriter w(username, sizeof username);

@@ -30,6 +30,8 @@ BrokerDialect::BrokerDialect(const ConnectionSettings& settings) : settings_(set
 SessionOptions BrokerDialect::session_options() const {
   SessionOptions o;
   o.server_uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  o.host = settings_.host;
+  o.port = settings_.port;
   o.client_id = settings_.device_id;
   o.username = settings_.username;
   o.ca_file = settings_.ca_file;

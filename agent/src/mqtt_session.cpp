@@ -2,11 +2,12 @@
 
 #include <MQTTAsync.h>
 
+#include <cstdio>
 #include <cstring>
-#include <mutex>
 
+#include "agent/paho_sleep.hpp"
 #include "port/log.hpp"
-#include "port/text_writer.hpp"
+#include "tls_transport.hpp"
 
 namespace door::agent {
 
@@ -42,42 +43,6 @@ ConnectFailure connect_failure(int code) {
   }
 }
 
-// Paho checks the server's host name after the TLS handshake and reports a mismatch only in its
-// trace. The trace is process-wide and its lines do not say whose connection they are about, so it
-// is switched on (at the level that carries those lines) while sessions connect, and its lines go
-// to a session only while it connects alone: with several sessions in one process (a simulated
-// fleet), none is told a reason that may belong to another.
-std::mutex g_trace_mutex;
-int g_connecting = 0;                      // sessions between connect and its outcome
-MqttSession* g_sole_connecting = nullptr;  // the session whose trace lines these are, if known
-
-// TLS 1.2 and newer only, whatever the system's OpenSSL policy allows: every suite here is an
-// AEAD suite with forward secrecy, which TLS 1.1 and older cannot negotiate. (Paho ignores
-// sslVersion with OpenSSL 1.1 and newer.) TLS 1.3 suites are configured apart and stay on.
-constexpr const char* kTls12CipherSuites = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20";
-
-// OpenSSL reasons that mean the server offers only an old protocol or weak cipher suites.
-bool old_tls_reason(std::string_view reason) {
-  for (const char* old :
-       {"unsupported protocol", "alert protocol version", "alert handshake failure",
-        "no protocols available", "legacy sigalg", "wrong version number"}) {
-    if (reason.find(old) != std::string_view::npos) return true;
-  }
-  return false;
-}
-
-// OpenSSL 3 error lines read "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:";
-// the reason is what a person needs.
-std::string_view openssl_reason(std::string_view line) {
-  std::string_view rest = line;
-  for (int field = 0; field < 5; ++field) {
-    const auto colon = rest.find(':');
-    if (colon == std::string_view::npos) return line;
-    rest.remove_prefix(colon + 1);
-  }
-  return rest.substr(0, rest.find(':'));
-}
-
 }  // namespace
 
 struct MqttSession::Callbacks {
@@ -93,31 +58,42 @@ struct MqttSession::Callbacks {
   static void on_subscribe_failure(void* context, MQTTAsync_failureData* data);
   static void on_disconnect_success(void* context, MQTTAsync_successData* data);
   static void on_disconnect_failure(void* context, MQTTAsync_failureData* data);
-  static int on_tls_error(const char* text, std::size_t length, void* context);
-  static void on_trace(enum MQTTASYNC_TRACE_LEVELS level, char* message);
 };
 
+// The transport's outcome, on the loop thread: Paho connects through the hop, or the failure
+// arrives as Paho's would.
+struct MqttSession::TransportOutcome final : TlsTransport::Observer {
+  explicit TransportOutcome(MqttSession& session) : session_(session) {}
+  void on_transport_ready(uint16_t hop_port) override { session_.connect_paho(hop_port); }
+  void on_transport_failed(ConnectFailure failure, const char* text) override {
+    session_.forget_password();
+    session_.inbox_.push_event(SessionEventKind::connect_failed, 0, text, failure);
+  }
+  MqttSession& session_;
+};
+
+MqttSession::MqttSession(Inbox& inbox, port::EventLoop& loop)
+    : inbox_(inbox),
+      outcome_(new TransportOutcome(*this)),
+      transport_(new TlsTransport(loop, *outcome_)) {}
+
 MqttSession::~MqttSession() {
-  watch_trace(false);
+  paho_connected();
   if (client_ != nullptr) {
     MQTTAsync client = handle(client_);
     MQTTAsync_destroy(&client);
   }
+  transport_->close();  // after Paho: what it wrote last (its DISCONNECT) still reaches the server
+  forget_password();
 }
 
-void MqttSession::watch_trace(bool on) {
-  std::lock_guard<std::mutex> lock(g_trace_mutex);
-  if (on == watching_trace_) return;
-  watching_trace_ = on;
-  g_connecting += on ? 1 : -1;
-  if (on) {
-    g_sole_connecting = g_connecting == 1 ? this : nullptr;
-  } else if (g_sole_connecting == this) {
-    g_sole_connecting = nullptr;
-  }
-  if (g_connecting == (on ? 1 : 0)) {
-    MQTTAsync_setTraceLevel(on ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
-  }
+void MqttSession::paho_connected() {
+  if (paho_connecting_.exchange(false)) paho_connecting(false);
+}
+
+void MqttSession::forget_password() {
+  std::memset(password_, 0, sizeof password_);
+  has_password_ = false;
 }
 
 bool MqttSession::create(const SessionOptions& options) {
@@ -127,9 +103,9 @@ bool MqttSession::create(const SessionOptions& options) {
   create_opts.sendWhileDisconnected = 0;
   create_opts.maxBufferedMessages = static_cast<int>(kMaxQueuedPublishes);
   MQTTAsync client = nullptr;
-  int rc =
-      MQTTAsync_createWithOptions(&client, options_.server_uri.c_str(), options_.client_id.c_str(),
-                                  MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create_opts);
+  // Paho reaches the server only through the hop, whose port each connect() names.
+  int rc = MQTTAsync_createWithOptions(&client, "tcp://127.0.0.1", options_.client_id.c_str(),
+                                       MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create_opts);
   client_ = client;
   if (rc != MQTTASYNC_SUCCESS) {
     port::log(port::Level::error, "mqtt: cannot create a client for %s: %s",
@@ -142,22 +118,27 @@ bool MqttSession::create(const SessionOptions& options) {
     port::log(port::Level::error, "mqtt: cannot set callbacks: %s", MQTTAsync_strerror(rc));
     return false;
   }
-  return true;
+  return transport_->configure(options_).is_ok();
 }
 
 bool MqttSession::connect(const char* password) {
   disconnecting_ = false;
   draining_ = false;
-  MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-  ssl.trustStore = or_null(options_.ca_file);
-  ssl.keyStore = or_null(options_.client_cert_file);
-  ssl.privateKey = or_null(options_.client_key_file);
-  ssl.enableServerCertAuth = options_.verify_server ? 1 : 0;
-  ssl.verify = options_.verify_server ? 1 : 0;  // host name check against the certificate
-  ssl.enabledCipherSuites = kTls12CipherSuites;
-  ssl.ssl_error_cb = &Callbacks::on_tls_error;
-  ssl.ssl_error_context = this;
+  forget_password();
+  if (password != nullptr) {
+    const std::size_t length = std::strlen(password);
+    if (length >= sizeof password_) return false;
+    std::memcpy(password_, password, length + 1);
+    has_password_ = true;
+  }
+  transport_->start();
+  return true;
+}
 
+void MqttSession::connect_paho(uint16_t hop_port) {
+  char uri[32];
+  std::snprintf(uri, sizeof uri, "tcp://127.0.0.1:%u", hop_port);
+  char* uris[] = {uri};
   MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
   MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
   opts.keepAliveInterval = options_.keep_alive_seconds;
@@ -166,8 +147,9 @@ bool MqttSession::connect(const char* password) {
   opts.automaticReconnect = 0;  // the agent reconnects itself, with jittered backoff
   opts.MQTTVersion = MQTTVERSION_3_1_1;
   opts.username = or_null(options_.username);
-  opts.password = password;
-  opts.ssl = &ssl;
+  opts.password = has_password_ ? password_ : nullptr;
+  opts.serverURIcount = 1;
+  opts.serverURIs = uris;
   opts.onSuccess = &Callbacks::on_connect_success;
   opts.onFailure = &Callbacks::on_connect_failure;
   opts.context = this;
@@ -179,16 +161,15 @@ bool MqttSession::connect(const char* password) {
     opts.will = &will;
   }
   pending_subscriptions_ = 0;
-  trace_reason_ = ConnectFailure::none;
-  MQTTAsync_setTraceCallback(&Callbacks::on_trace);
-  watch_trace(true);
+  if (!paho_connecting_.exchange(true)) paho_connecting(true);
   const int rc = MQTTAsync_connect(handle(client_), &opts);
+  forget_password();  // Paho keeps its own copy
   if (rc != MQTTASYNC_SUCCESS) {
-    watch_trace(false);
-    port::log(port::Level::error, "mqtt: cannot start connecting: %s", MQTTAsync_strerror(rc));
-    return false;
+    paho_connected();
+    transport_->close();
+    inbox_.push_event(SessionEventKind::connect_failed, rc, MQTTAsync_strerror(rc),
+                      ConnectFailure::other);
   }
-  return true;
 }
 
 bool MqttSession::subscribe(const Subscription* subscriptions, std::size_t count) {
@@ -293,17 +274,13 @@ void MqttSession::Callbacks::on_connection_lost(void* context, char* cause) {
 }
 
 void MqttSession::Callbacks::on_connect_success(void* context, MQTTAsync_successData*) {
-  self(context).watch_trace(false);
+  self(context).paho_connected();
   self(context).inbox_.push_event(SessionEventKind::connected, 0, "");
 }
 
 void MqttSession::Callbacks::on_connect_failure(void* context, MQTTAsync_failureData* data) {
   MqttSession& s = self(context);
-  s.watch_trace(false);
-  const ConnectFailure traced = s.trace_reason_.load();
-  if (traced != ConnectFailure::none) {
-    s.inbox_.push_event(SessionEventKind::tls_error, 0, describe(traced), traced);
-  }
+  s.paho_connected();
   const int code = data != nullptr ? data->code : 0;
   const ConnectFailure failure = connect_failure(code);
   std::string_view detail = failure_text(data);
@@ -341,43 +318,6 @@ void MqttSession::Callbacks::on_disconnect_success(void* context, MQTTAsync_succ
 void MqttSession::Callbacks::on_disconnect_failure(void* context, MQTTAsync_failureData* data) {
   self(context).inbox_.push_event(SessionEventKind::disconnected, data != nullptr ? data->code : 0,
                                   failure_text(data));
-}
-
-int MqttSession::Callbacks::on_tls_error(const char* text, std::size_t length, void* context) {
-  const std::string_view reason = openssl_reason(std::string_view(text, length));
-  MqttSession& s = self(context);
-  if (reason == "certificate verify failed") {
-    s.inbox_.push_event(SessionEventKind::tls_error, 0, describe(ConnectFailure::tls_untrusted),
-                        ConnectFailure::tls_untrusted);
-  } else if (old_tls_reason(reason)) {
-    char detail[kEventDetailLength];
-    port::TextWriter explained(detail, sizeof detail);
-    explained
-        .add("the server does not offer TLS 1.2 or newer with a cipher suite the agent accepts (")
-        .add(reason)
-        .add(")");
-    s.inbox_.push_event(SessionEventKind::tls_error, 0, explained.ok() ? explained.view() : reason,
-                        ConnectFailure::tls_old_protocol);
-  } else {
-    s.inbox_.push_event(SessionEventKind::tls_error, 0, reason, ConnectFailure::tls_other);
-  }
-  return 0;
-}
-
-void MqttSession::Callbacks::on_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
-  std::lock_guard<std::mutex> lock(g_trace_mutex);
-  MqttSession* s = g_sole_connecting;
-  if (s == nullptr || message == nullptr) return;
-  if (std::strstr(message, "X509_check_host for hostname") != nullptr) {
-    s->trace_reason_ = ConnectFailure::tls_wrong_host;  // may still match as an IP, checked next
-  } else if (std::strstr(message, "X509_check_ip_asc is 1") != nullptr) {
-    s->trace_reason_ = ConnectFailure::none;
-  } else if (std::strstr(message, "SSLSocket error") != nullptr &&
-             std::strstr(message, "in SSL_connect") != nullptr &&
-             s->trace_reason_ == ConnectFailure::none) {
-    // The server reset or closed; OpenSSL reports no reason.
-    s->trace_reason_ = ConnectFailure::tls_handshake;
-  }
 }
 
 }  // namespace door::agent

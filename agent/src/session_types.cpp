@@ -12,7 +12,12 @@ const char* describe(ConnectFailure failure) {
     case ConnectFailure::refused_not_authorised: return "refused: not authorised";
     case ConnectFailure::tls_untrusted:
       return "the server's certificate is not trusted (certificate verify failed: not issued by "
-             "the CA in caFile, expired, or not yet valid)";
+             "the CA in caFile)";
+    case ConnectFailure::tls_expired:
+      return "the server's certificate is not trusted (certificate verify failed: it has expired)";
+    case ConnectFailure::tls_not_yet_valid:
+      return "the server's certificate is not trusted (certificate verify failed: it is not valid "
+             "yet; check the clock)";
     case ConnectFailure::tls_wrong_host:
       return "the server's certificate is not for this host name";
     case ConnectFailure::tls_handshake:
@@ -20,6 +25,8 @@ const char* describe(ConnectFailure failure) {
              "handshake (a plain MQTT port, or a server that refuses this client's TLS settings)";
     case ConnectFailure::tls_old_protocol:
       return "the server does not offer TLS 1.2 or newer with a cipher suite the agent accepts";
+    case ConnectFailure::tls_refused:
+      return "the server refused the TLS handshake (check the client certificate)";
     case ConnectFailure::tls_other: return "the TLS handshake failed";
     case ConnectFailure::network: return "TCP or TLS connection failed";
     case ConnectFailure::other: return "the connection failed";

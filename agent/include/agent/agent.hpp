@@ -69,7 +69,7 @@ class Agent final {
   Inbox inbox_{wake_};
   std::unique_ptr<Dialect> dialect_;
   SessionOptions session_options_;
-  MqttSession session_{inbox_};
+  MqttSession session_{inbox_, loop_};
   DoorCore core_;
   OutputPublisher outputs_;
   int64_t telemetry_interval_ms_ = 0;
@@ -80,7 +80,6 @@ class Agent final {
   State state_ = State::idle;
   bool clock_warning_logged_ = false;
   int exit_code_ = 0;
-  char last_tls_error_[kEventDetailLength] = {};
   bool probe_out_ = false;
   bool probe_off_ = false;
 

@@ -64,6 +64,11 @@ constexpr std::size_t kMaxAckDescriptionLength = 159;
 // dialect needs 3 (methods, twin answers, desired patches), the broker dialect 2.
 constexpr std::size_t kMaxSubscriptions = 5;
 
+// The loopback hop's buffer in each direction (MQTT from the client to TLS, and back): one TLS
+// record's largest payload, the most mbedtls takes or gives in one call, so a full buffer is one
+// call and one system call.
+constexpr std::size_t kHopBufferBytes = 16 * 1024;
+
 // "SharedAccessSignature sr=<url-encoded host/devices/id>&sig=<url-encoded base64>&se=<digits>":
 // host and id encode to at most 3 x 380 bytes; 2 KiB leaves room for any valid hub host name.
 constexpr std::size_t kMaxSasTokenLength = 2048;

@@ -47,7 +47,7 @@ struct InboxMessage {
 
 struct SessionEvent {
   SessionEventKind kind;
-  ConnectFailure failure;  // connect_failed and tls_error: why
+  ConnectFailure failure;  // connect_failed: why
   int code;                // the server's code where it gave one (a refused subscription)
   char detail[kEventDetailLength];
 };

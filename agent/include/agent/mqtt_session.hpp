@@ -1,27 +1,35 @@
 #pragma once
-// One MQTT 3.1.1 connection over TLS on Paho's asynchronous client. Paho's callbacks only copy into
-// the inbox and wake the loop; every decision is taken on the loop thread. This header, like the
-// rest of the agent, does not include Paho's: its types stay in mqtt_session.cpp, which translates
-// its codes into the agent's (session_types.hpp).
+// One MQTT 3.1.1 connection over TLS: the agent's own TLS session (mbedtls, on the loop thread)
+// carries the MQTT of Paho's non-TLS asynchronous client through a loopback hop. Paho's callbacks
+// only copy into the inbox and wake the loop; every decision is taken on the loop thread. This
+// header, like the rest of the agent, does not include Paho's: its types stay in mqtt_session.cpp,
+// which translates its codes into the agent's (session_types.hpp).
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string_view>
 
+#include "agent/capacities.hpp"
 #include "agent/inbox.hpp"
 #include "agent/publisher.hpp"
 #include "agent/session_types.hpp"
+#include "port/event_loop.hpp"
 
 namespace door::agent {
 
+class TlsTransport;
+
 class MqttSession final : public Publisher {
  public:
-  explicit MqttSession(Inbox& inbox) : inbox_(inbox) {}
+  MqttSession(Inbox& inbox, port::EventLoop& loop);
   ~MqttSession();
   MqttSession(const MqttSession&) = delete;
   MqttSession& operator=(const MqttSession&) = delete;
 
   [[nodiscard]] bool create(const SessionOptions& options);
-  // Starts connecting; the outcome arrives as a connected or connect_failed event.
+  // Starts connecting (TLS first, on the loop; then MQTT); the outcome arrives as a connected or
+  // connect_failed event.
   [[nodiscard]] bool connect(const char* password);
   // Subscribes to all at once; the outcome arrives as a subscribed or subscribe_failed event.
   [[nodiscard]] bool subscribe(const Subscription* subscriptions, std::size_t count);
@@ -37,21 +45,28 @@ class MqttSession final : public Publisher {
   bool connected() const;
 
  private:
-  // Paho's callbacks (mqtt_session.cpp), which run on Paho's threads.
+  // Paho's callbacks (mqtt_session.cpp), which run on Paho's threads, and the transport's outcome,
+  // on the loop thread.
   struct Callbacks;
   friend struct Callbacks;
-  // Counts this session among those connecting, whose outcome Paho's trace may explain.
-  void watch_trace(bool on);
+  struct TransportOutcome;
+  void connect_paho(uint16_t hop_port);
+  // Paho's connect is over (any thread): its sleeps need no cap for this session any more.
+  void paho_connected();
+  void forget_password();
 
   Inbox& inbox_;
   SessionOptions options_;
+  std::unique_ptr<TransportOutcome> outcome_;
+  std::unique_ptr<TlsTransport> transport_;
   void* client_ = nullptr;  // Paho's MQTTAsync handle
   std::size_t pending_subscriptions_ = 0;
-  // Why the connection attempt failed, as only Paho's trace tells, or none.
-  std::atomic<ConnectFailure> trace_reason_{ConnectFailure::none};
-  bool watching_trace_ = false;        // guarded by the trace's mutex
-  bool disconnecting_ = false;         // from disconnect() to the next connect()
-  std::atomic<bool> draining_{false};  // waiting for acknowledgements before disconnecting
+  // The credential, kept from connect() until Paho has it (the TLS handshake comes first).
+  char password_[kMaxSasTokenLength] = {};
+  bool has_password_ = false;
+  bool disconnecting_ = false;                // from disconnect() to the next connect()
+  std::atomic<bool> paho_connecting_{false};  // counted in paho_connecting()
+  std::atomic<bool> draining_{false};         // waiting for acknowledgements before disconnecting
 };
 
 }  // namespace door::agent

@@ -9,7 +9,9 @@
 namespace door::agent {
 
 struct SessionOptions {
-  std::string server_uri;  // ssl://host:port
+  std::string server_uri;  // ssl://host:port, for the log
+  std::string host;        // the server's name: connected to, checked in its certificate, and SNI
+  int port = 8883;
   std::string client_id;
   std::string username;
   std::string ca_file;  // empty: the system trust store
@@ -34,7 +36,6 @@ enum class SessionEventKind : uint8_t {
   subscribe_failed,
   disconnected,
   delivered,  // a message was acknowledged while the session waits to disconnect
-  tls_error,
 };
 
 // Why a connection attempt failed.
@@ -46,11 +47,14 @@ enum class ConnectFailure : uint8_t {
   refused_server_unavailable,
   refused_bad_credentials,
   refused_not_authorised,
-  // The TLS handshake failed.
-  tls_untrusted,  // not issued by the configured CA, expired or not yet valid
+  // The TLS handshake failed (the reasons come from mbedtls' verification flags and alerts).
+  tls_untrusted,  // not issued by the configured CA
+  tls_expired,
+  tls_not_yet_valid,
   tls_wrong_host,
-  tls_handshake,     // the server closed the connection during the handshake
-  tls_old_protocol,  // no TLS 1.2 or newer with a suite the agent accepts
+  tls_handshake,     // the server closed the connection during the handshake, or spoke no TLS
+  tls_old_protocol,  // no TLS 1.2 with a suite the agent accepts
+  tls_refused,       // the server ended the handshake with an alert (its policy, a client cert)
   tls_other,
   // No TCP or TLS connection could be made (unreachable, reset, timed out).
   network,

@@ -1,5 +1,5 @@
 #pragma once
-// Thin helpers over OpenSSL's libcrypto, which every agent process loads for TLS already. All
+// Thin helpers over mbedtls, which every agent process loads for TLS already. All
 // write into caller buffers and report failure instead of truncating.
 #include <cstddef>
 #include <cstdint>
