@@ -113,7 +113,8 @@ config["door"] = {"gpio": "fake", "lock": {"line": "LOCK"}, "feedback": {"line":
 json.dump(config, open(path, "w"))
 EOF
   door-agent --check-config "$etc/config.json" || fail "the bundle's config fails --check-config"
-  door-agent --config "$etc/config.json" >"$tmp/agent.log" 2>&1 &
+  : >"$tmp/agent.log" # made before the agent starts, so await_log can follow it at once
+  door-agent --config "$etc/config.json" >>"$tmp/agent.log" 2>&1 &
   echo "$!" >"$tmp/agent.pid"
   await_log "$tmp/agent.log" "online: device door-1" || fail "door-1 did not come online"
 }
