@@ -61,7 +61,7 @@ int Agent::run() {
   // The watchdog keep-alive comes from the loop itself: a stuck loop stops it, and systemd
   // restarts the agent.
   if (service_.watchdog_interval_ms() > 0) loop_.arm_timer(watchdog_timer_, 0);
-  if (!session_.create(session_options_)) return 1;
+  if (!session_.create(session_options_).is_ok()) return 1;  // logged by the session
   // The door comes first: its lock holds its state whatever the network does.
   const port::Status started = core_.start();
   if (!started.is_ok()) {
@@ -105,8 +105,9 @@ void Agent::start_connecting() {
   }
   char password[kMaxSasTokenLength];
   port::TextWriter password_text(password, sizeof password);
-  if (!dialect_->make_password(password_text).is_ok()) {
-    log(Level::error, "cannot make the connection credential (SAS token)");
+  const port::Status credential = dialect_->make_password(password_text);
+  if (!credential.is_ok()) {
+    log(Level::error, "cannot make the connection credential (SAS token): %s", credential.reason());
     schedule_reconnect("credential", "");
     return;
   }
@@ -114,9 +115,9 @@ void Agent::start_connecting() {
   log(Level::info, "connecting to %s as %s", session_options_.server_uri.c_str(),
       session_options_.username.empty() ? session_options_.client_id.c_str()
                                         : session_options_.username.c_str());
-  const bool started = session_.connect(password_text.size() > 0 ? password : nullptr);
+  const port::Status started = session_.connect(password_text.size() > 0 ? password : nullptr);
   std::memset(password, 0, sizeof password);
-  if (!started) schedule_reconnect("connect", "");
+  if (!started.is_ok()) schedule_reconnect("connect", started.reason());
 }
 
 void Agent::schedule_reconnect(const char* what, const char* detail) {
@@ -150,7 +151,7 @@ void Agent::on_renew_timer() {
   log(Level::info, "renewing the SAS token: reconnecting with a new one");
   state_ = State::renewing;
   core_.twin_sync().on_disconnected();
-  if (!session_.disconnect(kDisconnectTimeoutMs)) start_connecting();
+  if (!session_.disconnect(kDisconnectTimeoutMs).is_ok()) start_connecting();
 }
 
 void Agent::on_stop_timer() {
@@ -182,7 +183,7 @@ void Agent::on_telemetry_timer() {
 void Agent::start_probe() {
   const char* topic = dialect_->probe_topic();
   if (topic == nullptr || probe_off_) return;
-  if (!session_.publish(topic, "", 0, false)) {
+  if (!session_.publish(topic, "", 0, false).is_ok()) {
     log(Level::warning, "the subscription probe could not be sent; the check is skipped");
     return;
   }
@@ -251,7 +252,7 @@ void Agent::begin_stop(int signal_number) {
     loop_.stop();
     return;
   }
-  if (!session_.disconnect_when_delivered()) {
+  if (!session_.disconnect_when_delivered().is_ok()) {
     loop_.stop();
     return;
   }
@@ -323,7 +324,7 @@ void Agent::handle_event(const SessionEvent& event) {
       Subscription subscriptions[kMaxSubscriptions];
       const std::size_t count = dialect_->subscriptions(subscriptions);
       state_ = State::subscribing;
-      if (!session_.subscribe(subscriptions, count)) {
+      if (!session_.subscribe(subscriptions, count).is_ok()) {  // logged by the session
         schedule_reconnect("subscribe", "");
         return;
       }
@@ -337,7 +338,8 @@ void Agent::handle_event(const SessionEvent& event) {
         // The service would go on showing the device offline: connect again and announce then.
         log(Level::error, "the online announcement could not be sent; reconnecting");
         state_ = State::idle;
-        if (!session_.disconnect(0)) schedule_reconnect("announce", "");
+        const port::Status disconnecting = session_.disconnect(0);
+        if (!disconnecting.is_ok()) schedule_reconnect("announce", disconnecting.reason());
         return;
       }
       state_ = State::online;
@@ -349,7 +351,7 @@ void Agent::handle_event(const SessionEvent& event) {
     case SessionEventKind::subscribe_failed:
       log(Level::error, "subscribing failed (code %d): %s", event.code, event.detail);
       state_ = State::idle;
-      if (!session_.disconnect(0)) schedule_reconnect("subscribe", event.detail);
+      if (!session_.disconnect(0).is_ok()) schedule_reconnect("subscribe", event.detail);
       return;
     case SessionEventKind::connect_failed: {
       if (state_ == State::stopping) return;
@@ -377,7 +379,7 @@ void Agent::handle_event(const SessionEvent& event) {
       schedule_reconnect("connection lost", event.detail);
       return;
     case SessionEventKind::delivered:
-      if (state_ == State::stopping && !session_.disconnect_if_delivered()) loop_.stop();
+      if (state_ == State::stopping && !session_.disconnect_if_delivered().is_ok()) loop_.stop();
       return;
     case SessionEventKind::disconnected:
       if (state_ == State::stopping) {

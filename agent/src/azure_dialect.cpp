@@ -48,9 +48,8 @@ port::Status AzureDialect::make_password(port::TextWriter& out) const {
   }
   if (settings_.shared_access_key.empty()) return port::Status::ok();  // X.509: no password
   const int64_t expiry = port::wall_seconds() + settings_.sas_token_seconds;
-  return port::Status::from(make_sas_token(settings_.hub_host_name, settings_.device_id,
-                                           settings_.shared_access_key, expiry, out),
-                            port::Status::Code::invalid);
+  return make_sas_token(settings_.hub_host_name, settings_.device_id, settings_.shared_access_key,
+                        expiry, out);
 }
 
 int64_t AzureDialect::renew_after_ms() const {

@@ -77,8 +77,7 @@ port::Status BrokerDialect::publish_status(Publisher& publisher, bool online) {
   const port::Status fields = add_status_fields(doc, online ? "connectedAt" : "disconnectedAt");
   if (!fields.is_ok()) return fields;
   if (!doc.add('}').ok()) return port::Status::too_large();
-  return port::Status::from(publisher.publish(status_topic_, doc.view(), 1, true),
-                            port::Status::Code::unavailable);
+  return publisher.publish(status_topic_, doc.view(), 1, true);
 }
 
 port::Status BrokerDialect::announce_online(Publisher& publisher) {

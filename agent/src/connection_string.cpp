@@ -50,8 +50,8 @@ bool printable(std::string_view text) {
 
 bool valid_base64_key(const std::string& key) {
   uint8_t decoded[128];
-  std::size_t n = 0;
-  return port::base64_decode(key, decoded, sizeof decoded, &n) && n > 0;
+  const port::Result<std::size_t> n = port::base64_decode(key, decoded, sizeof decoded);
+  return n.is_ok() && n.value() > 0;
 }
 
 }  // namespace

@@ -62,17 +62,21 @@ port::Status LoopbackHop::open() {
   close();
   listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (listener_ < 0) {
-    port::log_errno(port::Level::error, "tls: cannot open the loopback hop");
-    return port::Status::io_error();
+    const port::Status status = port::Status::system_error(port::Status::Code::io_error, errno,
+                                                           "tls: cannot open the loopback hop");
+    port::log(port::Level::error, "%s", status.reason());
+    return status;
   }
   sockaddr_in address = loopback(0);
   socklen_t length = sizeof address;
   if (bind(listener_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
       listen(listener_, 4) != 0 ||
       getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    port::log_errno(port::Level::error, "tls: cannot listen on the loopback hop");
+    const port::Status status = port::Status::system_error(
+        port::Status::Code::io_error, errno, "tls: cannot listen on the loopback hop");
     close();
-    return port::Status::io_error();
+    port::log(port::Level::error, "%s", status.reason());
+    return status;
   }
   port_ = ntohs(address.sin_port);
   return port::Status::ok();

@@ -43,6 +43,35 @@ ConnectFailure connect_failure(int code) {
   }
 }
 
+// What a Paho return code means for the caller: the code alone, so a refused publish writes no
+// text.
+port::Status refusal(int rc) {
+  switch (rc) {
+    case MQTTASYNC_DISCONNECTED: return port::Status::unavailable();
+    case MQTTASYNC_MAX_MESSAGES_INFLIGHT:
+    case MQTTASYNC_NO_MORE_MSGIDS:
+    case MQTTASYNC_MAX_BUFFERED_MESSAGES:
+    case MQTTASYNC_MAX_BUFFERED: return port::Status::full();
+    case MQTTASYNC_NULL_PARAMETER:
+    case MQTTASYNC_TOPICNAME_TRUNCATED:
+    case MQTTASYNC_BAD_STRUCTURE:
+    case MQTTASYNC_BAD_QOS:
+    case MQTTASYNC_BAD_UTF8_STRING: return port::Status::invalid();
+    default: return port::Status::io_error();
+  }
+}
+
+// A failure of Paho's, with its text after what was being done.
+port::Status paho_failure(int rc, const char* what) {
+  return port::Status::failure(refusal(rc).code(), "mqtt: %s: %s", what, MQTTAsync_strerror(rc));
+}
+
+// Logs a failure the caller has no better words for, and returns it.
+port::Status logged(port::Status status) {
+  port::log(port::Level::error, "%s", status.reason());
+  return status;
+}
+
 }  // namespace
 
 struct MqttSession::Callbacks {
@@ -96,7 +125,7 @@ void MqttSession::forget_password() {
   has_password_ = false;
 }
 
-bool MqttSession::create(const SessionOptions& options) {
+port::Status MqttSession::create(const SessionOptions& options) {
   options_ = options;
   MQTTAsync_createOptions create_opts = MQTTAsync_createOptions_initializer;
   create_opts.MQTTVersion = MQTTVERSION_3_1_1;
@@ -108,31 +137,31 @@ bool MqttSession::create(const SessionOptions& options) {
                                        MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create_opts);
   client_ = client;
   if (rc != MQTTASYNC_SUCCESS) {
-    port::log(port::Level::error, "mqtt: cannot create a client for %s: %s",
-              options_.server_uri.c_str(), MQTTAsync_strerror(rc));
-    return false;
+    return logged(port::Status::failure(refusal(rc).code(),
+                                        "mqtt: cannot create a client for %s: %s",
+                                        options_.server_uri.c_str(), MQTTAsync_strerror(rc)));
   }
   rc = MQTTAsync_setCallbacks(client, this, &Callbacks::on_connection_lost, &Callbacks::on_message,
                               &Callbacks::on_delivered);
-  if (rc != MQTTASYNC_SUCCESS) {
-    port::log(port::Level::error, "mqtt: cannot set callbacks: %s", MQTTAsync_strerror(rc));
-    return false;
-  }
-  return transport_->configure(options_).is_ok();
+  if (rc != MQTTASYNC_SUCCESS) return logged(paho_failure(rc, "cannot set callbacks"));
+  return transport_->configure(options_);  // logged where it failed
 }
 
-bool MqttSession::connect(const char* password) {
+port::Status MqttSession::connect(const char* password) {
   disconnecting_ = false;
   draining_ = false;
   forget_password();
   if (password != nullptr) {
     const std::size_t length = std::strlen(password);
-    if (length >= sizeof password_) return false;
+    if (length >= sizeof password_) {
+      return port::Status::failure(port::Status::Code::too_large,
+                                   "the password is longer than %zu bytes", sizeof password_ - 1);
+    }
     std::memcpy(password_, password, length + 1);
     has_password_ = true;
   }
   transport_->start();
-  return true;
+  return port::Status::ok();
 }
 
 void MqttSession::connect_paho(uint16_t hop_port) {
@@ -172,8 +201,12 @@ void MqttSession::connect_paho(uint16_t hop_port) {
   }
 }
 
-bool MqttSession::subscribe(const Subscription* subscriptions, std::size_t count) {
-  if (count == 0 || count > kMaxSubscriptions) return false;
+port::Status MqttSession::subscribe(const Subscription* subscriptions, std::size_t count) {
+  if (count == 0 || count > kMaxSubscriptions) {
+    return logged(port::Status::failure(port::Status::Code::invalid,
+                                        "mqtt: %zu subscriptions asked for; 1 to %zu can be made",
+                                        count, kMaxSubscriptions));
+  }
   char* topics[kMaxSubscriptions];
   int qos[kMaxSubscriptions];
   for (std::size_t i = 0; i < count; ++i) {
@@ -187,52 +220,53 @@ bool MqttSession::subscribe(const Subscription* subscriptions, std::size_t count
   pending_subscriptions_ = count;
   const int rc =
       MQTTAsync_subscribeMany(handle(client_), static_cast<int>(count), topics, qos, &response);
-  if (rc != MQTTASYNC_SUCCESS) {
-    port::log(port::Level::error, "mqtt: cannot subscribe: %s", MQTTAsync_strerror(rc));
-    return false;
-  }
-  return true;
+  if (rc != MQTTASYNC_SUCCESS) return logged(paho_failure(rc, "cannot subscribe"));
+  return port::Status::ok();
 }
 
-bool MqttSession::publish(const char* topic, std::string_view payload, int qos, bool retained) {
+port::Status MqttSession::publish(const char* topic, std::string_view payload, int qos,
+                                  bool retained) {
   // Paho takes a message published after the disconnect was asked for, but never sends it.
   if (disconnecting_) {
     port::log(port::Level::debug, "mqtt: not publishing to %s: disconnecting", topic);
-    return false;
+    return port::Status::unavailable();
   }
   const int rc = MQTTAsync_send(handle(client_), topic, static_cast<int>(payload.size()),
                                 payload.data(), qos, retained ? 1 : 0, nullptr);
   if (rc != MQTTASYNC_SUCCESS) {
     port::log(port::Level::warning, "mqtt: cannot publish to %s: %s", topic,
               MQTTAsync_strerror(rc));
-    return false;
+    return refusal(rc);
   }
-  return true;
+  return port::Status::ok();
 }
 
-bool MqttSession::disconnect(int timeout_ms) {
+port::Status MqttSession::disconnect(int timeout_ms) {
   disconnecting_ = true;
   MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
   opts.timeout = timeout_ms;
   opts.onSuccess = &Callbacks::on_disconnect_success;
   opts.onFailure = &Callbacks::on_disconnect_failure;
   opts.context = this;
-  return MQTTAsync_disconnect(handle(client_), &opts) == MQTTASYNC_SUCCESS;
+  const int rc = MQTTAsync_disconnect(handle(client_), &opts);
+  if (rc != MQTTASYNC_SUCCESS) return paho_failure(rc, "cannot disconnect");
+  return port::Status::ok();
 }
 
-bool MqttSession::disconnect_when_delivered() {
+port::Status MqttSession::disconnect_when_delivered() {
   disconnecting_ = true;
   draining_ = true;  // before looking, so an acknowledgement arriving meanwhile is not missed
   return disconnect_if_delivered();
 }
 
-bool MqttSession::disconnect_if_delivered() {
-  if (!draining_) return true;  // the disconnect is already on its way
+port::Status MqttSession::disconnect_if_delivered() {
+  if (!draining_) return port::Status::ok();  // the disconnect is already on its way
   MQTTAsync_token* pending = nullptr;
-  if (MQTTAsync_getPendingTokens(handle(client_), &pending) != MQTTASYNC_SUCCESS) return false;
+  const int rc = MQTTAsync_getPendingTokens(handle(client_), &pending);
+  if (rc != MQTTASYNC_SUCCESS) return paho_failure(rc, "cannot list the messages in flight");
   const bool delivered = pending == nullptr || pending[0] == -1;
   MQTTAsync_free(pending);
-  if (!delivered) return true;
+  if (!delivered) return port::Status::ok();
   draining_ = false;
   return disconnect(0);
 }

@@ -16,12 +16,13 @@ bool OutputPublisher::drain(DoorCore& core, bool connected) {
     outbox.pop();
   }
   if (const TwinRequest* get = outbox.take_twin_get()) {
-    core.twin_sync().on_get_sent(publisher_.publish(get->topic, get->body, get->qos, false));
+    core.twin_sync().on_get_sent(
+        publisher_.publish(get->topic, get->body, get->qos, false).is_ok());
   }
   if (outbox.take_report_due()) core.twin_sync().mark_dirty();
   if (const TwinRequest* report = outbox.take_report()) {
     core.twin_sync().on_report_sent(
-        publisher_.publish(report->topic, report->body, report->qos, report->retained));
+        publisher_.publish(report->topic, report->body, report->qos, report->retained).is_ok());
   }
   return outbox.take_settings_changed();
 }
@@ -35,7 +36,7 @@ void OutputPublisher::publish_answer(const Output& answer) {
     return;
   }
   const std::string_view body = answer.body_length > 0 ? answer.body_view() : "{}";
-  if (!publisher_.publish(topic.c_str(), body, 1, false)) {
+  if (!publisher_.publish(topic.c_str(), body, 1, false).is_ok()) {
     // The caller's request times out (IoT Hub: 504); a later answer would come too late to help.
     ++unsent_answers_;
     port::log(port::Level::error,
@@ -47,7 +48,7 @@ void OutputPublisher::publish_answer(const Output& answer) {
 void OutputPublisher::publish_event(const Output& event) {
   // A door event that cannot be queued is lost (the session logged why), but the reported door
   // state that follows carries the state it told.
-  if (!publisher_.publish(dialect_.telemetry_topic(), event.body_view(), 1, false)) {
+  if (!publisher_.publish(dialect_.telemetry_topic(), event.body_view(), 1, false).is_ok()) {
     port::log(port::Level::warning, "door event not sent; the reported door state carries it");
   }
 }

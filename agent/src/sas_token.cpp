@@ -5,11 +5,18 @@
 
 namespace door::agent {
 
-bool make_sas_token(std::string_view host, std::string_view device_id, std::string_view key_base64,
-                    int64_t expiry_unix_seconds, port::TextWriter& out) {
+port::Status make_sas_token(std::string_view host, std::string_view device_id,
+                            std::string_view key_base64, int64_t expiry_unix_seconds,
+                            port::TextWriter& out) {
   uint8_t key[128];
-  std::size_t key_len = 0;
-  if (!port::base64_decode(key_base64, key, sizeof key, &key_len) || key_len == 0) return false;
+  const port::Result<std::size_t> key_len = port::base64_decode(key_base64, key, sizeof key);
+  if (!key_len.is_ok()) {
+    return port::Status::failure(key_len.status().code(), "the SharedAccessKey: %s",
+                                 key_len.status().reason());
+  }
+  if (key_len.value() == 0) {
+    return port::Status::failure(port::Status::Code::invalid, "the SharedAccessKey is empty");
+  }
 
   char resource_buf[kMaxSasTokenLength];
   port::TextWriter resource(resource_buf, sizeof resource_buf);
@@ -21,22 +28,31 @@ bool make_sas_token(std::string_view host, std::string_view device_id, std::stri
   char to_sign_buf[kMaxSasTokenLength];
   port::TextWriter to_sign(to_sign_buf, sizeof to_sign_buf);
   to_sign.add(resource.view()).add('\n').add_int(expiry_unix_seconds);
-  if (!unencoded.ok() || !resource.ok() || !to_sign.ok()) return false;
+  if (!unencoded.ok() || !resource.ok() || !to_sign.ok()) {
+    return port::Status::failure(port::Status::Code::too_large,
+                                 "the SAS token's resource (host and device id) does not fit in "
+                                 "%zu bytes",
+                                 kMaxSasTokenLength);
+  }
 
   uint8_t mac[port::kSha256Bytes];
+  const port::Status signed_text = port::hmac_sha256(key, key_len.value(), to_sign.view(), mac);
+  if (!signed_text.is_ok()) return signed_text;
   char signature[64];
-  std::size_t signature_len = 0;
-  if (!port::hmac_sha256(key, key_len, to_sign.view(), mac) ||
-      !port::base64_encode(mac, sizeof mac, signature, sizeof signature, &signature_len)) {
-    return false;
-  }
+  const port::Result<std::size_t> signature_len =
+      port::base64_encode(mac, sizeof mac, signature, sizeof signature);
+  if (!signature_len.is_ok()) return signature_len.status();
   out.add("SharedAccessSignature sr=")
       .add(resource.view())
       .add("&sig=")
-      .add_url_encoded(std::string_view(signature, signature_len))
+      .add_url_encoded(std::string_view(signature, signature_len.value()))
       .add("&se=")
       .add_int(expiry_unix_seconds);
-  return out.ok();
+  if (!out.ok()) {
+    return port::Status::failure(port::Status::Code::too_large,
+                                 "the SAS token does not fit in its buffer");
+  }
+  return port::Status::ok();
 }
 
 }  // namespace door::agent

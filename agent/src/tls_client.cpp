@@ -84,10 +84,14 @@ int kernel_entropy(void*, unsigned char* out, std::size_t length) {
   return 0;
 }
 
-void log_mbedtls(const char* what, const char* file, int error) {
+// A failure in mbedtls' words, logged and returned with that reason.
+port::Status mbedtls_failure(port::Status::Code code, const char* what, const char* file,
+                             int error) {
   char text[128];
   mbedtls_strerror(error, text, sizeof text);
-  port::log(port::Level::error, "tls: %s %s: %s", what, file, text);
+  const port::Status status = port::Status::failure(code, "tls: %s %s: %s", what, file, text);
+  port::log(port::Level::error, "%s", status.reason());
+  return status;
 }
 
 }  // namespace
@@ -136,14 +140,13 @@ port::Status TlsClient::configure(const SessionOptions& options) {
   int rc = mbedtls_ctr_drbg_seed(&c.drbg, &kernel_entropy, nullptr, kPersonalisation,
                                  sizeof kPersonalisation - 1);
   if (rc != 0) {
-    log_mbedtls("cannot seed the random generator", "from getrandom", rc);
-    return port::Status::unavailable();
+    return mbedtls_failure(port::Status::Code::unavailable, "cannot seed the random generator",
+                           "from getrandom", rc);
   }
   rc = mbedtls_ssl_config_defaults(&c.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                    MBEDTLS_SSL_PRESET_DEFAULT);
   if (rc != 0) {
-    log_mbedtls("cannot configure", "TLS", rc);
-    return port::Status::unavailable();
+    return mbedtls_failure(port::Status::Code::unavailable, "cannot configure", "TLS", rc);
   }
   mbedtls_ssl_conf_min_version(&c.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_max_version(&c.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
@@ -157,8 +160,8 @@ port::Status TlsClient::configure(const SessionOptions& options) {
     rc = mbedtls_x509_crt_parse_file(&c.trusted, anchors);
     // A bundle may hold a few certificates mbedtls cannot read; the others still count.
     if (rc < 0 || c.trusted.version == 0) {
-      log_mbedtls("cannot read the trusted certificates in", anchors, rc);
-      return port::Status::invalid();
+      return mbedtls_failure(port::Status::Code::invalid, "cannot read the trusted certificates in",
+                             anchors, rc);
     }
     mbedtls_ssl_conf_ca_chain(&c.config, &c.trusted, nullptr);
     mbedtls_ssl_conf_authmode(&c.config, MBEDTLS_SSL_VERIFY_REQUIRED);
@@ -169,24 +172,23 @@ port::Status TlsClient::configure(const SessionOptions& options) {
   if (!options.client_cert_file.empty()) {
     rc = mbedtls_x509_crt_parse_file(&c.certificate, options.client_cert_file.c_str());
     if (rc != 0) {
-      log_mbedtls("cannot read the client certificate", options.client_cert_file.c_str(), rc);
-      return port::Status::invalid();
+      return mbedtls_failure(port::Status::Code::invalid, "cannot read the client certificate",
+                             options.client_cert_file.c_str(), rc);
     }
     rc = mbedtls_pk_parse_keyfile(&c.key, options.client_key_file.c_str(), nullptr);
     if (rc != 0) {
-      log_mbedtls("cannot read the client key", options.client_key_file.c_str(), rc);
-      return port::Status::invalid();
+      return mbedtls_failure(port::Status::Code::invalid, "cannot read the client key",
+                             options.client_key_file.c_str(), rc);
     }
     rc = mbedtls_ssl_conf_own_cert(&c.config, &c.certificate, &c.key);
     if (rc != 0) {
-      log_mbedtls("cannot use the client certificate", options.client_cert_file.c_str(), rc);
-      return port::Status::invalid();
+      return mbedtls_failure(port::Status::Code::invalid, "cannot use the client certificate",
+                             options.client_cert_file.c_str(), rc);
     }
   }
   rc = mbedtls_ssl_setup(&c.ssl, &c.config);
   if (rc != 0) {
-    log_mbedtls("cannot set up", "TLS", rc);
-    return port::Status::unavailable();
+    return mbedtls_failure(port::Status::Code::unavailable, "cannot set up", "TLS", rc);
   }
   c.set_up = true;
   return port::Status::ok();

@@ -59,18 +59,20 @@ bool parse_hub_connection(const std::string& text, HubConnection& out, std::stri
 
 std::string service_sas_token(const HubConnection& connection, int64_t expiry) {
   uint8_t key[256];
-  std::size_t key_len = 0;
-  if (!port::base64_decode(connection.key, key, sizeof key, &key_len) || key_len == 0) return "";
+  const port::Result<std::size_t> key_len = port::base64_decode(connection.key, key, sizeof key);
+  if (!key_len.is_ok() || key_len.value() == 0) return "";
   const std::string resource = url_encoded(connection.host);
   uint8_t mac[port::kSha256Bytes];
   char signature[64];
-  std::size_t signature_len = 0;
-  if (!port::hmac_sha256(key, key_len, resource + "\n" + std::to_string(expiry), mac) ||
-      !port::base64_encode(mac, sizeof mac, signature, sizeof signature, &signature_len)) {
+  if (!port::hmac_sha256(key, key_len.value(), resource + "\n" + std::to_string(expiry), mac)
+           .is_ok()) {
     return "";
   }
+  const port::Result<std::size_t> signature_len =
+      port::base64_encode(mac, sizeof mac, signature, sizeof signature);
+  if (!signature_len.is_ok()) return "";
   return "SharedAccessSignature sr=" + resource +
-         "&sig=" + url_encoded(std::string(signature, signature_len)) +
+         "&sig=" + url_encoded(std::string(signature, signature_len.value())) +
          "&skn=" + url_encoded(connection.key_name) + "&se=" + std::to_string(expiry);
 }
 

@@ -37,11 +37,11 @@ using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
 
 class LastAnswer final : public Publisher {
  public:
-  bool publish(const char* topic, std::string_view payload, int, bool) override {
+  port::Status publish(const char* topic, std::string_view payload, int, bool) override {
     topic_ = topic;
     payload_ = std::string(payload);
     ++count_;
-    return true;
+    return port::Status::ok();
   }
   const std::string& topic() const { return topic_; }
   const std::string& payload() const { return payload_; }

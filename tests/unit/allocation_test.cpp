@@ -73,10 +73,10 @@ namespace {
 // door events.
 class RecordingPublisher final : public Publisher {
  public:
-  bool publish(const char* topic, std::string_view payload, int, bool) override {
+  port::Status publish(const char* topic, std::string_view payload, int, bool) override {
     if (std::strstr(topic, "/messages/events/") != nullptr) {
       ++events_;  // counted; topic() and payload() show the last answer or report
-      return true;
+      return port::Status::ok();
     }
     std::strncpy(topic_, topic, sizeof topic_ - 1);
     const std::size_t n =
@@ -88,7 +88,7 @@ class RecordingPublisher final : public Publisher {
       std::strncpy(response_topic_, topic, sizeof response_topic_ - 1);
       ++responses_;
     }
-    return true;
+    return port::Status::ok();
   }
   const char* topic() const { return topic_; }
   const char* payload() const { return payload_; }

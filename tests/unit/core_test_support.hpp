@@ -50,9 +50,9 @@ struct Published {
 // Keeps every publication (it allocates: not for the allocation test); refuses them when told.
 class RecordingSession final : public Publisher {
  public:
-  bool publish(const char* topic, std::string_view payload, int, bool) override {
+  port::Status publish(const char* topic, std::string_view payload, int, bool) override {
     messages.push_back({topic, std::string(payload)});
-    return accept;
+    return accept ? port::Status::ok() : port::Status::unavailable();
   }
   std::vector<Published> messages;
   bool accept = true;

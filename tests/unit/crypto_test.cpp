@@ -21,8 +21,9 @@ std::string hex(const uint8_t* data, std::size_t n) {
 TEST(Crypto, HmacSha256Rfc4231Case2) {
   const std::string key = "Jefe";
   uint8_t mac[kSha256Bytes];
-  ASSERT_TRUE(hmac_sha256(reinterpret_cast<const uint8_t*>(key.data()), key.size(),
-                          "what do ya want for nothing?", mac));
+  const Status made = hmac_sha256(reinterpret_cast<const uint8_t*>(key.data()), key.size(),
+                                  "what do ya want for nothing?", mac);
+  ASSERT_TRUE(made.is_ok()) << made.reason();
   EXPECT_EQ(hex(mac, sizeof mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
@@ -32,31 +33,46 @@ TEST(Crypto, Base64RoundTripsRfc4648Vectors) {
   const char* encoded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
   for (int i = 0; i < 7; ++i) {
     char out[16];
-    std::size_t n = 0;
-    ASSERT_TRUE(base64_encode(reinterpret_cast<const uint8_t*>(plain[i]), std::strlen(plain[i]),
-                              out, sizeof out, &n));
-    EXPECT_EQ(std::string(out, n), encoded[i]);
+    const Result<std::size_t> chars = base64_encode(reinterpret_cast<const uint8_t*>(plain[i]),
+                                                    std::strlen(plain[i]), out, sizeof out);
+    ASSERT_TRUE(chars.is_ok()) << chars.status().reason();
+    EXPECT_EQ(std::string(out, chars.value()), encoded[i]);
     uint8_t back[16];
-    ASSERT_TRUE(base64_decode(encoded[i], back, sizeof back, &n));
-    EXPECT_EQ(std::string(reinterpret_cast<char*>(back), n), plain[i]);
+    const Result<std::size_t> bytes = base64_decode(encoded[i], back, sizeof back);
+    ASSERT_TRUE(bytes.is_ok()) << bytes.status().reason();
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(back), bytes.value()), plain[i]);
   }
 }
 
 TEST(Crypto, Base64RefusesInvalidInputAndSmallBuffers) {
   uint8_t out[16];
-  std::size_t n = 0;
-  EXPECT_FALSE(base64_decode("Zm9v*", out, sizeof out, &n));
-  EXPECT_FALSE(base64_decode("Zm9vYmFy", out, 3, &n));
-  EXPECT_FALSE(base64_decode("Zm9", out, sizeof out, &n));       // not whole groups
-  EXPECT_FALSE(base64_decode("Zm=v", out, sizeof out, &n));      // padding inside
-  EXPECT_FALSE(base64_decode("Zg==Zm9v", out, sizeof out, &n));  // padding before the end
-  EXPECT_FALSE(base64_decode("Zg===", out, sizeof out, &n));
-  EXPECT_FALSE(base64_decode(" Zm9v", out, sizeof out, &n));  // white space
-  EXPECT_FALSE(base64_decode("Zm9v\n", out, sizeof out, &n));
-  ASSERT_TRUE(base64_decode("Zm9vYg==", out, 4, &n));  // the padding needs no room
-  EXPECT_EQ(n, 4u);
+  for (const char* bad : {"Zm9v*", "Zm9", "Zm=v", "Zg==Zm9v", "Zg===", " Zm9v", "Zm9v\n"}) {
+    EXPECT_EQ(base64_decode(bad, out, sizeof out).status(), Status::invalid()) << bad;
+  }
+  EXPECT_EQ(base64_decode("Zm9vYmFy", out, 3).status(), Status::too_large());
+  const Result<std::size_t> padded = base64_decode("Zm9vYg==", out, 4);  // padding needs no room
+  ASSERT_TRUE(padded.is_ok());
+  EXPECT_EQ(padded.value(), 4u);
   char text[4];
-  EXPECT_FALSE(base64_encode(reinterpret_cast<const uint8_t*>("foo"), 3, text, sizeof text, &n));
+  EXPECT_EQ(base64_encode(reinterpret_cast<const uint8_t*>("foo"), 3, text, sizeof text).status(),
+            Status::too_large());
+}
+
+TEST(Crypto, EachBase64RefusalSaysWhy) {
+  uint8_t out[16];
+  EXPECT_STREQ(base64_decode("Zm9", out, sizeof out).status().reason(),
+               "not base64: 3 characters are not whole groups of 4");
+  EXPECT_STREQ(base64_decode("Zm9v\nZm9", out, sizeof out).status().reason(),
+               "not base64: it holds white space");
+  EXPECT_STREQ(base64_decode("Zm9v*A==", out, sizeof out).status().reason(),
+               "not base64: a character outside its alphabet or misplaced padding");
+  EXPECT_STREQ(base64_decode("Zm9vYmFy", out, 3).status().reason(),
+               "base64 text decodes to more than 3 bytes");
+  char text[4];
+  EXPECT_STREQ(base64_encode(reinterpret_cast<const uint8_t*>("foo"), 3, text, sizeof text)
+                   .status()
+                   .reason(),
+               "base64 of 3 bytes takes 4 characters and a NUL; there is room for 4");
 }
 
 }  // namespace

@@ -45,19 +45,36 @@ TEST(SasToken, MatchesATokenComputedByOpenssl) {
 
   char buf[512];
   port::TextWriter token(buf, sizeof buf);
-  ASSERT_TRUE(make_sas_token("myhub.azure-devices.net", "door-1", key, 1800000000, token));
+  const port::Status made =
+      make_sas_token("myhub.azure-devices.net", "door-1", key, 1800000000, token);
+  ASSERT_TRUE(made.is_ok()) << made.reason();
   EXPECT_EQ(token.view(),
             "SharedAccessSignature sr=" + resource + "&sig=" + signature + "&se=1800000000");
 }
 
-TEST(SasToken, RefusesABadKeyOrASmallBuffer) {
+TEST(SasToken, ATokenThatCannotBeMadeSaysWhy) {
   char buf[512];
   port::TextWriter token(buf, sizeof buf);
-  EXPECT_FALSE(make_sas_token("h", "d", "not base64!", 1, token));
+  const port::Status bad_key = make_sas_token("h", "d", "not base64!", 1, token);
+  EXPECT_EQ(bad_key, port::Status::invalid());
+  EXPECT_STREQ(bad_key.reason(),
+               "the SharedAccessKey: not base64: 11 characters are not whole groups of 4");
+  const port::Status empty_key = make_sas_token("h", "d", "", 1, token);
+  EXPECT_EQ(empty_key, port::Status::invalid());
+  EXPECT_STREQ(empty_key.reason(), "the SharedAccessKey is empty");
+  EXPECT_EQ(token.size(), 0u);  // nothing written for a token that could not be made
+
+  const char* key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
   char small[40];
   port::TextWriter short_token(small, sizeof small);
-  EXPECT_FALSE(make_sas_token("myhub.azure-devices.net", "door-1",
-                              "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 1, short_token));
+  const port::Status no_room =
+      make_sas_token("myhub.azure-devices.net", "door-1", key, 1, short_token);
+  EXPECT_EQ(no_room, port::Status::too_large());
+  EXPECT_STREQ(no_room.reason(), "the SAS token does not fit in its buffer");
+  const std::string long_host(2100, 'h');
+  const port::Status long_resource = make_sas_token(long_host, "door-1", key, 1, token);
+  EXPECT_EQ(long_resource, port::Status::too_large());
+  EXPECT_NE(std::string(long_resource.reason()).find("resource"), std::string::npos);
 }
 
 }  // namespace

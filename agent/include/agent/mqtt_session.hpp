@@ -15,6 +15,7 @@
 #include "agent/publisher.hpp"
 #include "agent/session_types.hpp"
 #include "port/event_loop.hpp"
+#include "port/status.hpp"
 
 namespace door::agent {
 
@@ -27,21 +28,23 @@ class MqttSession final : public Publisher {
   MqttSession(const MqttSession&) = delete;
   MqttSession& operator=(const MqttSession&) = delete;
 
-  [[nodiscard]] bool create(const SessionOptions& options);
+  // Fails when Paho cannot make its client or the TLS settings cannot be loaded (logged, and the
+  // reason is in the status).
+  port::Status create(const SessionOptions& options);
   // Starts connecting (TLS first, on the loop; then MQTT); the outcome arrives as a connected or
   // connect_failed event.
-  [[nodiscard]] bool connect(const char* password);
+  port::Status connect(const char* password);
   // Subscribes to all at once; the outcome arrives as a subscribed or subscribe_failed event.
-  [[nodiscard]] bool subscribe(const Subscription* subscriptions, std::size_t count);
-  [[nodiscard]] bool publish(const char* topic, std::string_view payload, int qos,
-                             bool retained) override;
+  port::Status subscribe(const Subscription* subscriptions, std::size_t count);
+  port::Status publish(const char* topic, std::string_view payload, int qos,
+                       bool retained) override;
   // Lets in-flight messages finish for up to timeout_ms; a disconnected event follows. Paho waits
   // out the whole timeout when a message is in flight, even once it is acknowledged.
-  [[nodiscard]] bool disconnect(int timeout_ms);
+  port::Status disconnect(int timeout_ms);
   // Disconnects as soon as every message published so far is acknowledged: now, or on the
   // delivered event that the last acknowledgement brings (call disconnect_if_delivered() then).
-  [[nodiscard]] bool disconnect_when_delivered();
-  [[nodiscard]] bool disconnect_if_delivered();
+  port::Status disconnect_when_delivered();
+  port::Status disconnect_if_delivered();
   bool connected() const;
 
  private:

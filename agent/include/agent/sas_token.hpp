@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <string_view>
 
+#include "port/status.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::agent {
 
-// False when the key is not base64 or the token does not fit in out.
-bool make_sas_token(std::string_view host, std::string_view device_id, std::string_view key_base64,
-                    int64_t expiry_unix_seconds, port::TextWriter& out);
+// Fails (with the reason) when the key is not base64 or the token does not fit in out.
+port::Status make_sas_token(std::string_view host, std::string_view device_id,
+                            std::string_view key_base64, int64_t expiry_unix_seconds,
+                            port::TextWriter& out);
 
 }  // namespace door::agent
