@@ -14,9 +14,10 @@ namespace {
 
 // PRAGMA application_id of a door-scheduler store ("Door"), and PRAGMA user_version of its layout.
 // Version 1 is the layout stores had before they were tagged: the same tables without the lease.
-// Version 2 had no desired documents.
+// Version 2 had no desired documents, version 3 no rollout control.
 constexpr int kApplicationId = 0x446f6f72;
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
+constexpr int kOldestMigratedVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -25,7 +26,9 @@ CREATE TABLE jobs (
   response_timeout INTEGER NOT NULL, start_time INTEGER NOT NULL, max_execution INTEGER NOT NULL,
   recurrence TEXT NOT NULL, rate REAL NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL,
   created INTEGER NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL, failure TEXT NOT NULL,
-  owner TEXT NOT NULL DEFAULT '', lease_expiry INTEGER NOT NULL DEFAULT 0);
+  owner TEXT NOT NULL DEFAULT '', lease_expiry INTEGER NOT NULL DEFAULT 0,
+  rate_increase_factor REAL NOT NULL DEFAULT 0, rate_increase_every INTEGER NOT NULL DEFAULT 0,
+  abort_failed_percent REAL NOT NULL DEFAULT -1, abort_min_devices INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE device_results (
   job_id TEXT NOT NULL, run INTEGER NOT NULL, device_id TEXT NOT NULL, status TEXT NOT NULL,
   code INTEGER NOT NULL, response TEXT NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL,
@@ -33,9 +36,9 @@ CREATE TABLE device_results (
 CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 )sql";
-static_assert(kApplicationId == 1148153714 && kSchemaVersion == 3, "kSchema's PRAGMAs");
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 4, "kSchema's PRAGMAs");
 
 constexpr const char* kAddLease = R"sql(
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
@@ -49,6 +52,13 @@ PRAGMA application_id = 1148153714;
 PRAGMA user_version = 3;
 )sql";
 
+constexpr const char* kAddRollout = R"sql(
+ALTER TABLE jobs ADD COLUMN rate_increase_factor REAL NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN rate_increase_every INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN abort_failed_percent REAL NOT NULL DEFAULT -1;
+ALTER TABLE jobs ADD COLUMN abort_min_devices INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 constexpr const char* kUnversionedJobs =
     "id,type,query,method,payload,patch,wait_for_ack,response_timeout,start_time,max_execution,"
     "recurrence,rate,status,run,created,started,ended,failure";
@@ -56,7 +66,8 @@ constexpr const char* kResultColumns = "job_id,run,device_id,status,code,respons
 
 constexpr const char* kJobColumns =
     "id, type, query, method, payload, patch, wait_for_ack, response_timeout, start_time, "
-    "max_execution, recurrence, rate, status, run, created, started, ended, failure";
+    "max_execution, recurrence, rate, status, run, created, started, ended, failure, "
+    "rate_increase_factor, rate_increase_every, abort_failed_percent, abort_min_devices";
 
 struct Finalize {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -136,11 +147,13 @@ bool JobStore::inspect(Layout& layout) {
   const int application_id = sqlite3_column_int(s.get(), 0);
   const int version = sqlite3_column_int(s.get(), 1);
   const std::string tables = column_text(s.get(), 2);
+  found_version_ = version;
+  found_rollout_ = column_text(s.get(), 3).find("abort_min_devices") != std::string::npos;
   if (application_id == kApplicationId) {
-    layout = version == kSchemaVersion       ? Layout::current
-             : version > kSchemaVersion      ? Layout::newer
-             : version == kSchemaVersion - 1 ? Layout::previous
-                                             : Layout::foreign;
+    layout = version == kSchemaVersion                                       ? Layout::current
+             : version > kSchemaVersion                                      ? Layout::newer
+             : version >= kOldestMigratedVersion && version < kSchemaVersion ? Layout::previous
+                                                                             : Layout::foreign;
   } else if (application_id != 0 || version != 0) {
     layout = Layout::foreign;
   } else if (tables.empty()) {
@@ -163,8 +176,12 @@ bool JobStore::set_up(Layout layout) {
   if (!inspect(now)) return false;
   if (now == Layout::empty && !exec(kSchema)) return failed("set it up");
   if (now == Layout::unversioned && !exec(kAddLease)) return failed("add the lease columns");
-  if ((now == Layout::unversioned || now == Layout::previous) && !exec(kAddDesiredDocuments)) {
-    return failed("add the desired documents");
+  const bool before_desired =
+      now == Layout::unversioned || (now == Layout::previous && found_version_ < 3);
+  if (before_desired && !exec(kAddDesiredDocuments)) return failed("add the desired documents");
+  if ((now == Layout::unversioned || now == Layout::previous) &&
+      ((!found_rollout_ && !exec(kAddRollout)) || !exec("PRAGMA user_version = 4"))) {
+    return failed("add the rollout columns");
   }
   return batch.commit();  // open() looks again and refuses what is not its layout
 }
@@ -231,7 +248,7 @@ bool JobStore::add(const Job& job) {
   Batch batch(*this, "store the job");
   if (!batch.open()) return false;
   Statement s = prepare(db_, std::string("INSERT INTO jobs (") + kJobColumns +
-                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!s) return failed("store the job");
   bind(s.get(), 1, job.id);
   bind(s.get(), 2, to_string(job.type));
@@ -251,6 +268,10 @@ bool JobStore::add(const Job& job) {
   sqlite3_bind_int64(s.get(), 16, job.started);
   sqlite3_bind_int64(s.get(), 17, job.ended);
   bind(s.get(), 18, job.failure);
+  sqlite3_bind_double(s.get(), 19, job.rate_increase_factor);
+  sqlite3_bind_int(s.get(), 20, job.rate_increase_every);
+  sqlite3_bind_double(s.get(), 21, job.abort_failed_percent);
+  sqlite3_bind_int(s.get(), 22, job.abort_min_devices);
   if (sqlite3_step(s.get()) != SQLITE_DONE) {
     if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_PRIMARYKEY)
       return failed("store the job");
@@ -282,6 +303,10 @@ Job JobStore::read_job(sqlite3_stmt* s) {
   job.started = sqlite3_column_int64(s, 15);
   job.ended = sqlite3_column_int64(s, 16);
   job.failure = column_text(s, 17);
+  job.rate_increase_factor = sqlite3_column_double(s, 18);
+  job.rate_increase_every = sqlite3_column_int(s, 19);
+  job.abort_failed_percent = sqlite3_column_double(s, 20);
+  job.abort_min_devices = sqlite3_column_int(s, 21);
   return job;
 }
 
@@ -423,6 +448,27 @@ bool JobStore::cancelled(const std::string& id, bool& out) {
   if (!get(id, job)) return false;
   out = job && job->status == JobStatus::cancelled;
   return true;
+}
+
+bool JobStore::purge(int64_t before, int& removed) {
+  removed = 0;
+  Batch batch(*this, "purge the jobs");
+  if (!batch.open()) return false;
+  // A job cancelled before it ran has no end time: its creation counts.
+  const char* ended =
+      "SELECT id FROM jobs WHERE status IN ('completed','failed','cancelled') AND "
+      "(CASE WHEN ended != 0 THEN ended ELSE created END) < ?1";
+  Statement results =
+      prepare(db_, std::string("DELETE FROM device_results WHERE job_id IN (") + ended + ")");
+  Statement jobs = prepare(db_, std::string("DELETE FROM jobs WHERE id IN (") + ended + ")");
+  if (!results || !jobs) return failed("purge the jobs");
+  sqlite3_bind_int64(results.get(), 1, before);
+  sqlite3_bind_int64(jobs.get(), 1, before);
+  if (sqlite3_step(results.get()) != SQLITE_DONE || sqlite3_step(jobs.get()) != SQLITE_DONE) {
+    return failed("purge the jobs");
+  }
+  removed = sqlite3_changes(db_);
+  return batch.commit() || (removed = 0, false);
 }
 
 bool JobStore::save_result(const std::string& job_id, int run, const DeviceResult& r) {

@@ -156,7 +156,7 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
   }
   {
     StoreFile file;
-    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 4");
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 5");
     JobStore store;
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;
@@ -221,6 +221,40 @@ TEST(JobStore, AStoreWithoutDesiredDocumentsKeepsItsJobsAndTakesThem) {
   ASSERT_TRUE(store.get("kept", job));
   EXPECT_TRUE(job);
   EXPECT_TRUE(store.save_desired("d1", {1, R"({"$version":1})"})) << store.error();
+}
+
+TEST(JobStore, AStoreFromBeforeRolloutControlKeepsItsJobsAndTakesTheRule) {
+  StoreFile file;
+  {
+    JobStore store;
+    std::string error;
+    ASSERT_TRUE(store.open(file.path(), error)) << error;
+    ASSERT_TRUE(store.add(waiting_job("kept")));
+  }
+  file.exec(
+      "ALTER TABLE jobs DROP COLUMN rate_increase_factor; ALTER TABLE jobs DROP COLUMN "
+      "rate_increase_every; ALTER TABLE jobs DROP COLUMN abort_failed_percent; ALTER TABLE jobs "
+      "DROP COLUMN abort_min_devices; PRAGMA user_version = 3");
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  std::optional<Job> kept;
+  ASSERT_TRUE(store.get("kept", kept));
+  ASSERT_TRUE(kept);
+  EXPECT_LT(kept->abort_failed_percent, 0);  // no abort rule
+  Job rollout = waiting_job("rollout");
+  rollout.rate_increase_factor = 2;
+  rollout.rate_increase_every = 10;
+  rollout.abort_failed_percent = 25;
+  rollout.abort_min_devices = 8;
+  ASSERT_TRUE(store.add(rollout)) << store.error();
+  std::optional<Job> back;
+  ASSERT_TRUE(store.get("rollout", back));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->rate_increase_factor, 2);
+  EXPECT_EQ(back->rate_increase_every, 10);
+  EXPECT_EQ(back->abort_failed_percent, 25);
+  EXPECT_EQ(back->abort_min_devices, 8);
 }
 
 TEST(JobStore, TheTwinStoreNeverTakesAVersionTwiceOrAnOlderOne) {

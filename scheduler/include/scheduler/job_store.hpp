@@ -61,6 +61,9 @@ class JobStore {
   // Cancels a job that has not ended; cancelled is false when there is no such job or it ended.
   [[nodiscard]] bool cancel(const std::string& id, bool& cancelled);
   [[nodiscard]] bool cancelled(const std::string& id, bool& out);
+  // Deletes the jobs that ended (completed, failed, cancelled) before `before`, with their devices'
+  // results; a job waiting or running, or a repeating job between runs, stays.
+  [[nodiscard]] bool purge(int64_t before, int& removed);
 
   // Writes made while a Batch is open go to disk together when it commits: one sync for many
   // results. Commit before waiting, so other schedulers are not kept from the store. A Batch that
@@ -113,6 +116,8 @@ class JobStore {
   std::string owner_;
   std::string error_;
   bool locked_ = false;
+  int found_version_ = 0;       // the layout version inspect() found
+  bool found_rollout_ = false;  // and whether its jobs have the rollout columns
 };
 
 }  // namespace door::scheduler

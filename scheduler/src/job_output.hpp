@@ -1,0 +1,29 @@
+#pragma once
+// How the door-scheduler commands show jobs: IoT Hub's JSON, the summary line, the exit status.
+#include <cjson/cJSON.h>
+
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "scheduler/job.hpp"
+#include "scheduler/job_store.hpp"
+
+namespace door::scheduler::cli {
+
+// Opens the store named by the context; false after a one-line message.
+bool open_store(const Context& ctx, JobStore& store);
+// The job as IoT Hub's jobs API answers it (times in ISO 8601 UTC), with the scheduler's
+// additions (repeat, rate, waitForAcknowledgement, run), and its devices when given.
+cJSON* job_json(const Job& job, const Statistics& st, const std::vector<DeviceResult>* results);
+// Prints the JSON on stdout and frees it.
+void print_json(cJSON* json);
+// "job ID STATUS: deviceCount N, succeeded N, failed N, running N, pending N"
+std::string summary(const Job& job, const Statistics& st);
+// 1 when the job failed, 3 when it was cancelled or a device failed, else 0.
+int exit_code_of(const Job& job, const Statistics& st);
+// A job over no device completes, but hardly as meant (a typo in the query, a fleet offline):
+// said on stderr.
+void warn_if_nothing_matched(const Job& job, const Statistics& st);
+
+}  // namespace door::scheduler::cli
