@@ -1,5 +1,7 @@
 // door-scheduler call, twin show, twin set, monitor: one device at once, as `az iot hub
 // invoke-device-method`, `az iot hub device-twin show/update` and `az iot hub monitor-events` are.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -80,8 +82,9 @@ int call_command(Context& ctx) {
   if (!protocol::valid_method_name(method))
     return usage_error("call: METHOD: a method name of letters, digits, -._:");
   if (!user_json("PAYLOAD", payload, error)) return usage_error(error);
-  char rid[32];
-  std::snprintf(rid, sizeof rid, "call-%lld", static_cast<long long>(port::monotonic_ms()));
+  char rid[48];  // this call's alone, also among other processes' calls to the device
+  std::snprintf(rid, sizeof rid, "call-%d-%lld", static_cast<int>(getpid()),
+                static_cast<long long>(port::monotonic_ms()));
   char topic[protocol::kMaxTopicLength + 1];
   port::TextWriter t(topic, sizeof topic);
   if (!protocol::broker::format_method_request(t, device, method, rid)) {
