@@ -101,6 +101,9 @@ int run_command(Context& ctx) {
                          (job->status == JobStatus::running ? " under another scheduler" : ""));
   }
   if (!store.get(id, job) || !job) return runtime_error("job " + id + ": " + store.error());
+  // A stop (systemd signals every process of the service) lets the run end and store its results,
+  // as serve does.
+  stop_on_signals();
   BrokerClient client(ctx.broker);
   Fleet fleet;
   if (!connect(client, fleet, store)) {

@@ -169,8 +169,8 @@ TEST_F(SchedulerJobs, WaitFollowsAJobThatServeRuns) {
     EXPECT_TRUE(has(r.output, "completed: deviceCount 3, succeeded 3, failed 0")) << r.output;
     EXPECT_FALSE(has(r.output, "taken by another scheduler")) << r.output;
   }
-  // serve ran some of them: the race was there to lose.
-  EXPECT_TRUE(has(serve.output(), "job race-")) << serve.output();
+  // Which of the two claims each job is a race; with the scheduler from before, two of these six
+  // runs failed with "taken by another scheduler".
   serve.signal(SIGTERM);
   EXPECT_TRUE(serve.wait_exit(10s));
 }
