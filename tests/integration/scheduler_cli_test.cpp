@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <regex>
+#include <cstring>
 
 #include "scheduler/fleet.hpp"
 
@@ -104,16 +104,10 @@ TEST_F(SchedulerCommandLine, JobShowsAllAJobIsInUtc) {
       has(r.output, R"(method    lockDoor, payload {"lockTime":"10m"}, response timeout 30 s)"))
       << r.output;
   EXPECT_TRUE(has(r.output, "query     deviceId = 'door-1'")) << r.output;
-  EXPECT_TRUE(
-      std::regex_search(r.output, std::regex(R"(created   \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
-      << r.output;
-  EXPECT_TRUE(
-      std::regex_search(r.output, std::regex(R"(start     \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
-      << r.output;
+  EXPECT_TRUE(starts_with_utc_time(after(r.output, "created   "))) << r.output;
+  EXPECT_TRUE(starts_with_utc_time(after(r.output, "start     "))) << r.output;
   const CliResult local = scheduler({"--local-time", "job", "later-lock"});
-  EXPECT_TRUE(std::regex_search(
-      local.output, std::regex(R"(start     \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ [+-]\d{4})")))
-      << local.output;
+  EXPECT_TRUE(starts_with_local_time(after(local.output, "start     "))) << local.output;
   // Once epoch integers and no method.
   const CliResult json = scheduler({"job", "later-lock", "--json"});
   JsonDocument doc(cJSON_Parse(json.output.c_str()));
@@ -126,7 +120,7 @@ TEST_F(SchedulerCommandLine, JobShowsAllAJobIsInUtc) {
   for (const char* name : {"createdTime", "startTime"}) {
     const char* time = cJSON_GetStringValue(cJSON_GetObjectItem(doc.get(), name));
     ASSERT_NE(time, nullptr) << json.output;
-    EXPECT_TRUE(std::regex_match(time, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << time;
+    EXPECT_TRUE(starts_with_utc_time(time) && std::strlen(time) == 20) << time;
   }
   // A twin job shows its patch.
   ASSERT_EQ(scheduler({"schedule", "twin", "--query", "deviceId = 'door-2'", "--patch",

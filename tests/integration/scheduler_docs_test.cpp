@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "scheduler_fixture.hpp"
@@ -24,16 +23,24 @@ std::vector<std::string> examples(const std::string& document) {
   text << file.rdbuf();
   const std::string markdown = text.str();
   std::vector<std::string> lines;
-  const std::regex block("```sh\n([\\s\\S]*?)```");
-  for (auto b = std::sregex_iterator(markdown.begin(), markdown.end(), block);
-       b != std::sregex_iterator(); ++b) {
-    const std::string joined = std::regex_replace((*b)[1].str(), std::regex("\\\\\n"), " ");
-    std::stringstream in(joined);
+  const std::string open = "```sh\n";
+  for (auto at = markdown.find(open); at != std::string::npos; at = markdown.find(open, at)) {
+    const auto from = at + open.size();
+    const auto to = markdown.find("```", from);
+    std::string block = markdown.substr(from, to - from);
+    for (auto c = block.find("\\\n"); c != std::string::npos; c = block.find("\\\n", c)) {
+      block.replace(c, 2, " ");
+    }
+    std::stringstream in(block);
     for (std::string line; std::getline(in, line);) {
-      if (std::regex_search(line, std::regex("^(S=|\\$S |door-scheduler )"))) {
-        lines.push_back(line);
+      for (const char* start : {"S=", "$S ", "door-scheduler "}) {
+        if (line.rfind(start, 0) == 0) {
+          lines.push_back(line);
+          break;
+        }
       }
     }
+    at = to + 3;
   }
   return lines;
 }
