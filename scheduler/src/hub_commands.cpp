@@ -231,7 +231,11 @@ int serve(Context& ctx, HubClient& hub) {
 
 int jobs(Context& ctx, HubClient& hub) {
   const bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
-  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) return usage_error("jobs takes only --json");
+  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) {
+    return usage_error(
+        "jobs on IoT Hub takes only --json; the filters apply to the store's listing (without "
+        "--iothub)");
+  }
   JsonDocument array(cJSON_CreateArray());
   if (!json) print_job_header();
   std::string continuation;

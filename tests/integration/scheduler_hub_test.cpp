@@ -157,7 +157,8 @@ TEST_F(HubScheduler, RolloutAbortAndTheBrokersOwnCommandsAreRefusedInOneLine) {
             "--abort-failed-percent does not exist on IoT Hub"},
            {{"serve", "--max-concurrent", "2"}, "--max-concurrent does not exist on IoT Hub"},
            {{"call", "door-1", "lockDoor"}, "call works with a broker, not with --iothub"},
-           {{"purge", "--before", "30d"}, "purge works with a broker, not with --iothub"}}) {
+           {{"purge", "--before", "30d"}, "purge works with a broker, not with --iothub"},
+           {{"jobs", "--status", "failed"}, "jobs on IoT Hub takes only --json"}}) {
     const CliResult r = scheduler(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_TRUE(has(r.output, message)) << r.output;
