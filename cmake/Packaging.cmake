@@ -81,6 +81,8 @@ install(FILES ${door_debian}/door-scheduler.default DESTINATION /etc/default
         RENAME door-scheduler COMPONENT scheduler)
 install(FILES ${door_generated}/man/man1/door-scheduler.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
         COMPONENT scheduler)
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/bash-completion/door-scheduler
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions COMPONENT scheduler)
 
 # door-broker
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/broker/door-fleet DESTINATION ${CMAKE_INSTALL_SBINDIR}

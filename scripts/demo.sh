@@ -136,7 +136,7 @@ coproc SERVE { exec build/dev/scheduler/door-scheduler --broker "localhost:$port
 finished=0
 while [ "$finished" -lt 2 ] && read -r -t 60 line <&"${SERVE[0]}"; do
   echo "  $line"
-  case "$line" in "job update-floor completed"* | "job lock-floor-3 completed"*) finished=$((finished + 1)) ;; esac
+  case "$line" in *" job update-floor completed"* | *" job lock-floor-3 completed"*) finished=$((finished + 1)) ;; esac
 done
 stop_coproc "${SERVE_PID:-}"
 if [ "$finished" -lt 2 ]; then

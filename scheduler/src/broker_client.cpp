@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "scheduler/connection_diagnosis.hpp"
+
 namespace door::scheduler {
 
 namespace {
@@ -43,14 +45,16 @@ bool BrokerClient::connect(std::string& error) {
   opts.username = settings_.username.empty() ? nullptr : settings_.username.c_str();
   opts.password = settings_.password.empty() ? nullptr : settings_.password.c_str();
   opts.ssl = &ssl;
+  // Paho would fail on a missing file with the same code as on an untrusted certificate.
+  error = unreadable_file(settings_);
+  if (!error.empty()) return false;
   const int rc = client_ == nullptr ? MQTTCLIENT_FAILURE : MQTTClient_connect(client_, &opts);
   if (rc == MQTTCLIENT_SUCCESS) return true;
-  const std::string where = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
+  const std::string where = settings_.host + ":" + std::to_string(settings_.port);
   if (rc == 4 || rc == 5) {
     error = "the broker at " + where + " refused the user name or password";
   } else {
-    error = "cannot connect to the broker at " + where +
-            " (not reachable, or its TLS certificate is not trusted by the CA file)";
+    error = diagnose_connection(settings_);
   }
   return false;
 }

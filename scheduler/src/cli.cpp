@@ -2,6 +2,11 @@
 
 #include <cstdio>
 #include <ctime>
+#include <random>
+
+#include "port/clock.hpp"
+#include "protocol/json_document.hpp"
+#include "scheduler/fleet.hpp"
 
 namespace door::scheduler::cli {
 
@@ -47,13 +52,46 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string local_time(int64_t unix_seconds) {
+std::string iso_utc(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  tm parts{};
+  gmtime_r(&t, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+std::string shown_time(const Context& ctx, int64_t unix_seconds) {
+  if (!ctx.local_time) return iso_utc(unix_seconds);
   const time_t t = static_cast<time_t>(unix_seconds);
   tm parts{};
   localtime_r(&t, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &parts);
+  char text[48];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z %z", &parts);
   return text;
+}
+
+bool user_json(const char* option, const std::string& text, std::string& error) {
+  protocol::JsonRefusal refusal;
+  JsonDocument document(protocol::parse_json_document(text, &refusal));
+  if (document) return true;
+  error = std::string(option) + " is not valid JSON";
+  if (refusal.repeated_member) {
+    error += refusal.member[0] != '\0'
+                 ? std::string(": the member \"") + refusal.member + "\" is given twice"
+                 : std::string(": a member is given twice");
+  } else {
+    error += " (at byte " + std::to_string(refusal.offset) + ")";
+  }
+  return false;
+}
+
+std::string generated_id() {
+  std::random_device random;
+  char id[40];
+  std::snprintf(id, sizeof id, "job-%lld-%04x", static_cast<long long>(port::wall_seconds()),
+                random() & 0xffff);
+  return id;
 }
 
 }  // namespace door::scheduler::cli

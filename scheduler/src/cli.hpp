@@ -17,7 +17,9 @@ struct Context {
   BrokerSettings broker;
   std::string iothub;  // a service connection string: the IoT Hub backend (never printed)
   std::string store_path;
-  std::vector<std::string> args;  // the command's own arguments
+  bool local_time = false;  // show times in the machine's local time (with its zone), not UTC
+  std::vector<std::string> global_args;  // the options before the command, for child processes
+  std::vector<std::string> args;         // the command's own arguments
   std::size_t next = 0;
 };
 
@@ -29,8 +31,17 @@ bool option_value(Context& ctx, const std::string& name, std::string& out);
 // Text a device or the store supplied, made safe for a terminal: control characters (C0, DEL and
 // C1) are shown escaped (\n, \x1b) so they cannot forge lines or move the cursor.
 std::string printable(std::string_view text);
-// Unix seconds as local "YYYY-MM-DD HH:MM:SS".
-std::string local_time(int64_t unix_seconds);
+// Unix seconds in ISO 8601 UTC ("2026-11-23T22:00:00Z"), as IoT Hub writes times.
+std::string iso_utc(int64_t unix_seconds);
+// A time as the operator asked to see it: UTC with Z, or local time with its zone
+// ("2026-11-23 23:00:00 CET +0100").
+std::string shown_time(const Context& ctx, int64_t unix_seconds);
+
+// A JSON argument as the agents will read it: one whole document, each member named once; false
+// with a reason naming the option.
+bool user_json(const char* option, const std::string& text, std::string& error);
+// A job id for a job scheduled without --id: job-<Unix seconds>-<4 random hex digits>.
+std::string generated_id();
 
 int devices_command(Context& ctx);
 int schedule_command(Context& ctx);
@@ -38,5 +49,11 @@ int jobs_command(Context& ctx);
 int job_command(Context& ctx);
 int cancel_command(Context& ctx);
 int serve_command(Context& ctx);
+int watch_command(Context& ctx);
+int purge_command(Context& ctx);
+int run_command(Context& ctx);
+int call_command(Context& ctx);
+int twin_command(Context& ctx);
+int monitor_command(Context& ctx);
 
 }  // namespace door::scheduler::cli

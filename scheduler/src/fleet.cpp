@@ -49,11 +49,17 @@ std::vector<std::string> Fleet::incomplete() const {
   return ids;
 }
 
-bool Fleet::load(BrokerClient& client, std::string& error) {
+bool Fleet::load(BrokerClient& client, std::string& error, const std::string& device_id) {
   const std::string marker = client.private_topic("fleet-loaded");
-  if (!client.subscribe(protocol::broker::kFleetStatusSubscription, 1) ||
-      !client.subscribe(protocol::broker::kFleetReportedSubscription, 1) ||
-      !client.subscribe(protocol::broker::kFleetDesiredSubscription, 1) ||
+  const std::string device = "devices/" + device_id;
+  if (!client.subscribe(
+          device_id.empty() ? protocol::broker::kFleetStatusSubscription : device + "/status", 1) ||
+      !client.subscribe(device_id.empty() ? protocol::broker::kFleetReportedSubscription
+                                          : device + "/twin/reported",
+                        1) ||
+      !client.subscribe(device_id.empty() ? protocol::broker::kFleetDesiredSubscription
+                                          : device + "/twin/desired",
+                        1) ||
       !client.subscribe(marker, 1) || !client.publish(marker, "", 1, false)) {
     error = "cannot subscribe to the fleet's documents (check the scheduler's ACL)";
     return false;

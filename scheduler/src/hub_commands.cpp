@@ -1,17 +1,15 @@
 // door-scheduler's commands on Azure IoT Hub, through the service REST API.
 #include "hub_commands.hpp"
 
-#include <signal.h>
-
-#include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <thread>
+#include <set>
 
 #include "device_output.hpp"
 #include "job_output.hpp"
+#include "job_run.hpp"
 #include "port/clock.hpp"
+#include "progress_view.hpp"
 #include "protocol/json_document.hpp"
 #include "scheduler/fleet.hpp"
 #include "scheduler/hub_client.hpp"
@@ -23,14 +21,9 @@ namespace door::scheduler::cli {
 
 namespace {
 
-volatile sig_atomic_t g_stop = 0;
-void request_stop(int) {
-  g_stop = 1;
-}
-
-// How often --wait and serve look at the hub: each look is a GET of the job and a query of its
-// devices, which count against the hub's quotas.
-constexpr auto kPollInterval = std::chrono::seconds(1);
+// How often --wait, watch and serve look at the hub: each look is a GET of the job and a query of
+// its devices, which count against the hub's quotas.
+constexpr int64_t kPollMs = 1000;
 // A recurring job's occurrences are named ID-RUN: room for "-" and six digits in 64 characters.
 constexpr std::size_t kMaxRecurringIdLength = 57;
 
@@ -61,13 +54,6 @@ std::unique_ptr<HubClient> open_hub(const Context& ctx, std::string& error) {
       std::move(connection), ctx.broker.ca_file, [](const std::string& notice) {
         std::fprintf(stderr, "door-scheduler: %s\n", printable(notice).c_str());
       });
-}
-
-bool open_store(const Context& ctx, JobStore& store) {
-  std::string error;
-  if (store.open(ctx.store_path, error)) return true;
-  runtime_error(error);
-  return false;
 }
 
 // An answer's JSON, each member named once; false (and the client's failure) when it is not.
@@ -131,50 +117,48 @@ void note_status(JobStore& store, const Job& job) {
   }
 }
 
-// Follows a job on the hub to its end, printing each device's result as it comes, as the broker
-// backend's --wait does.
-int follow(HubClient& hub, JobStore& store, Job job, bool json) {
-  signal(SIGINT, request_stop);
-  signal(SIGTERM, request_stop);
-  if (job.start_time > port::wall_seconds() && !json) {
-    std::printf("job %s starts at %s\n", job.id.c_str(), local_time(job.start_time).c_str());
+// Follows a job on the hub to its end, as the broker backend's --wait and watch do: each device's
+// result as it ends and the progress (bar or lines on stderr), then the summary or the JSON.
+int follow(const Context& ctx, HubClient& hub, JobStore& store, Job job, bool json) {
+  stop_on_signals();
+  FILE* info = json ? stderr : stdout;  // under --json stdout carries the JSON alone
+  ProgressView view(job.id, !json);
+  if (job.start_time > port::wall_seconds()) {
+    std::fprintf(info, "job %s %s, starts at %s\n", job.id.c_str(), to_string(job.status),
+                 shown_time(ctx, job.start_time).c_str());
   }
-  std::map<std::string, DeviceStatus> shown;
-  bool said_running = false;
+  std::set<std::string> shown;
+  bool began = false;
   Statistics st;
   std::vector<DeviceResult> results;
   for (;;) {
     if (const int rc = get_job(hub, job.id, job, st); rc != kOk) return rc;
     if (job.status != JobStatus::queued && job.status != JobStatus::scheduled) {
-      if (!said_running && !json) {
-        std::printf("job %s running: %s\n", job.id.c_str(), printable(job.query).c_str());
+      if (!began) {
+        std::fprintf(info, "job %s running: %s\n", job.id.c_str(), printable(job.query).c_str());
+        view.begin(job.started != 0 ? job.started : port::wall_seconds());
+        began = true;
       }
-      said_running = true;
       if (const int rc = device_results(hub, job.id, results); rc != kOk) return rc;
       Statistics so_far;
       for (const DeviceResult& r : results) so_far.count(r.status, 1);
       for (const DeviceResult& r : results) {
-        auto& before = shown[r.device_id];
-        if (before == r.status) continue;
-        before = r.status;
-        if (!json) print_progress(job, so_far, r);
+        const bool open = r.status == DeviceStatus::pending || r.status == DeviceStatus::running;
+        if (!open && shown.insert(r.device_id).second) view.device(r, so_far);
       }
+      view.tick(so_far);
     }
     if (ended(job.status)) break;
-    if (g_stop != 0) {
-      std::printf("stopped following job %s; it goes on at the hub\n", job.id.c_str());
-      return kOk;
+    if (stop_requested()) {
+      view.end();
+      std::fprintf(stderr, "stopped following job %s; it goes on at the hub\n", job.id.c_str());
+      return kPartial;
     }
-    std::this_thread::sleep_for(kPollInterval);
+    pause_ms(kPollMs);
   }
+  view.end();
   note_status(store, job);
-  if (json) {
-    print_json(job_json(job, st, &results));
-  } else {
-    std::printf("%s\n", summary(job, st).c_str());
-    if (!job.failure.empty()) std::printf("  failed: %s\n", printable(job.failure).c_str());
-  }
-  return exit_code_of(job, st);
+  return print_outcome(job, st, results, json);
 }
 
 // PUT /jobs/v2/{id}. A create that was sent again after a 429 or 5xx may have been made by the
@@ -199,20 +183,26 @@ int create_job(HubClient& hub, const Job& job, Job& created, Statistics& st) {
 }
 
 int serve(Context& ctx, HubClient& hub) {
-  if (ctx.next < ctx.args.size()) return usage_error("serve takes no options");
+  if (ctx.next < ctx.args.size()) {
+    if (ctx.args[ctx.next] == "--max-concurrent") {
+      return usage_error(
+          "--max-concurrent does not exist on IoT Hub: the hub runs its jobs, as many at once "
+          "as its tier allows");
+    }
+    return usage_error("serve takes no options on IoT Hub");
+  }
   JobStore store;
   if (!open_store(ctx, store)) return kError;
-  signal(SIGINT, request_stop);
-  signal(SIGTERM, request_stop);
+  stop_on_signals();
   std::printf("serving recurring IoT Hub jobs for %s from %s\n", hub.host().c_str(),
               ctx.store_path.c_str());
-  while (g_stop == 0) {
+  while (!stop_requested()) {
     std::vector<JobStore::HubJob> records;
     if (!store.hub_jobs(records)) runtime_error(store.error());
     const int64_t now = port::wall_seconds();
     for (JobStore::HubJob& record : records) {
       Job& rule = record.job;
-      if (g_stop != 0) break;
+      if (stop_requested()) break;
       if (rule.recurrence.empty() || record.host != hub.host() ||
           rule.status != JobStatus::scheduled || rule.start_time > now) {
         continue;
@@ -231,9 +221,9 @@ int serve(Context& ctx, HubClient& hub) {
       rule.start_time = next_start(rule.recurrence, rule.start_time, now);
       if (!store.update_hub_job(rule)) runtime_error(store.error());
       std::printf("job %s: created hub job %s; next at %s\n", rule.id.c_str(),
-                  occurrence.id.c_str(), local_time(rule.start_time).c_str());
+                  occurrence.id.c_str(), shown_time(ctx, rule.start_time).c_str());
     }
-    std::this_thread::sleep_for(kPollInterval);
+    pause_ms(kPollMs);
   }
   std::printf("stopped\n");
   return kOk;
@@ -241,7 +231,11 @@ int serve(Context& ctx, HubClient& hub) {
 
 int jobs(Context& ctx, HubClient& hub) {
   const bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
-  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) return usage_error("jobs takes only --json");
+  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) {
+    return usage_error(
+        "jobs on IoT Hub takes only --json; the filters apply to the store's listing (without "
+        "--iothub)");
+  }
   JsonDocument array(cJSON_CreateArray());
   if (!json) print_job_header();
   std::string continuation;
@@ -271,7 +265,7 @@ int jobs(Context& ctx, HubClient& hub) {
         cJSON_AddStringToObject(entry, "where", hub.host().c_str());
         cJSON_AddItemToArray(array.get(), entry);
       } else {
-        print_job_row(job, st, hub.host());
+        print_job_row(ctx, job, st, hub.host());
       }
     }
     continuation = response.continuation;
@@ -284,6 +278,7 @@ int job(Context& ctx, HubClient& hub) {
   if (ctx.next >= ctx.args.size()) return usage_error("job needs a job id");
   const std::string id = ctx.args[ctx.next++];
   const bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
+  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) return usage_error("job takes only --json");
   if (!valid_job_id(id)) return usage_error("a job id is 1 to 64 letters, digits or '-'");
   Job found;
   Statistics st;
@@ -293,9 +288,23 @@ int job(Context& ctx, HubClient& hub) {
   if (json) {
     print_json(job_json(found, st, &results));
   } else {
-    print_job(found, st, results);
+    print_job(ctx, found, st, results);
   }
-  return kOk;
+  return exit_code_of(found, st);
+}
+
+// watch ID: follows a job on the hub as --wait does.
+int watch(Context& ctx, HubClient& hub) {
+  if (ctx.next >= ctx.args.size()) return usage_error("watch needs a job id");
+  const std::string id = ctx.args[ctx.next++];
+  const bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
+  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) return usage_error("watch takes only --json");
+  if (!valid_job_id(id)) return usage_error("a job id is 1 to 64 letters, digits or '-'");
+  JobStore store;
+  if (!open_store(ctx, store)) return kError;
+  Job job;
+  job.id = id;
+  return follow(ctx, hub, store, job, json);
 }
 
 int cancel(Context& ctx, HubClient& hub) {
@@ -317,25 +326,13 @@ int cancel(Context& ctx, HubClient& hub) {
 }
 
 int devices(Context& ctx, HubClient& hub) {
-  std::string query = "SELECT * FROM devices";
+  DevicesOptions options;
+  if (const int rc = parse_devices_options(ctx, options); rc != kOk) return rc;
+  const std::string condition = options.has_query ? query_condition(options.query_text) : "";
+  const std::string query =
+      condition.empty() ? "SELECT * FROM devices" : "SELECT * FROM devices WHERE " + condition;
+  const bool json = options.json;
   std::string error;
-  bool json = false;
-  for (; ctx.next < ctx.args.size(); ++ctx.next) {
-    const std::string& a = ctx.args[ctx.next];
-    std::string v;
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--query") {
-      if (!option_value(ctx, a, v)) return kUsage;
-      Query checked;  // the subset the scheduler knows, as schedule checks it
-      if (!checked.parse(v, error)) return usage_error(error);
-      const std::string condition = query_condition(v);
-      query =
-          condition.empty() ? "SELECT * FROM devices" : "SELECT * FROM devices WHERE " + condition;
-    } else {
-      return usage_error("unknown option " + a + " for devices");
-    }
-  }
   JsonDocument body(cJSON_CreateObject());
   cJSON_AddStringToObject(body.get(), "query", query.c_str());
   char* text = cJSON_PrintUnformatted(body.get());
@@ -343,6 +340,8 @@ int devices(Context& ctx, HubClient& hub) {
   cJSON_free(text);
   JsonDocument array(cJSON_CreateArray());
   if (!json) print_device_header();
+  const int64_t now = port::wall_seconds();
+  int listed = 0;
   std::string continuation;
   do {
     HubResponse response;
@@ -360,16 +359,21 @@ int devices(Context& ctx, HubClient& hub) {
       const cJSON* properties = cJSON_GetObjectItemCaseSensitive(twin, "properties");
       const cJSON* reported = cJSON_GetObjectItemCaseSensitive(properties, "reported");
       const cJSON* desired = cJSON_GetObjectItemCaseSensitive(properties, "desired");
+      const int64_t last_activity =
+          utc_seconds(cJSON_GetObjectItemCaseSensitive(twin, "lastActivityTime"));
+      const DeviceView view{id->valuestring, online,   online ? now : last_activity,
+                            nullptr,         reported, desired};
+      ++listed;
       if (json) {
-        cJSON_AddItemToArray(array.get(),
-                             device_json(id->valuestring, online, nullptr, reported, desired));
+        cJSON_AddItemToArray(array.get(), device_json(view));
       } else {
-        print_device_row(id->valuestring, online, reported, desired);
+        print_device_row(view, now);
       }
     }
     continuation = response.continuation;
   } while (!continuation.empty());
   if (json) print_json(array.release());
+  if (listed == 0) warn_if_no_device(options.has_query, "the hub");
   return kOk;
 }
 
@@ -384,12 +388,22 @@ int hub_command(const std::string& command, Context& ctx) {
   if (command == "job") return job(ctx, *hub);
   if (command == "cancel") return cancel(ctx, *hub);
   if (command == "serve") return serve(ctx, *hub);
+  if (command == "watch") return watch(ctx, *hub);
   return usage_error("unknown command '" + command + "'");
 }
 
 int hub_schedule(Context& ctx, Job& job, bool wait, bool json) {
   if (job.rate != 0) {
     return usage_error("--rate does not exist on IoT Hub: the hub paces a job's devices itself");
+  }
+  if (job.rate_increase_factor != 0 || job.rate_increase_every != 0) {
+    return usage_error(
+        "--rate-increase-factor does not exist on IoT Hub: the hub paces a job's devices itself");
+  }
+  if (job.abort_failed_percent >= 0) {
+    return usage_error(
+        "--abort-failed-percent does not exist on IoT Hub: a hub job runs on every device it "
+        "matches");
   }
   if (job.wait_for_ack) {
     return usage_error(
@@ -413,7 +427,7 @@ int hub_schedule(Context& ctx, Job& job, bool wait, bool json) {
     if (!store.add_hub_job({job, hub->host()})) return runtime_error(store.error());
     std::printf(
         "job %s scheduled for %s on %s; door-scheduler --iothub ... serve creates each run\n",
-        job.id.c_str(), local_time(job.start_time).c_str(), hub->host().c_str());
+        job.id.c_str(), shown_time(ctx, job.start_time).c_str(), hub->host().c_str());
     return kOk;
   }
   Job created;
@@ -431,30 +445,14 @@ int hub_schedule(Context& ctx, Job& job, bool wait, bool json) {
                          (undone ? "; the job was cancelled on the hub"
                                  : "; cancelling it on the hub failed too: " + hub->error()));
   }
-  if (wait) return follow(*hub, store, job, json);
+  if (wait) return follow(ctx, *hub, store, job, json);
   if (json) {
     print_json(job_json(created, st, nullptr));
   } else {
     std::printf("job %s %s for %s on %s\n", job.id.c_str(), to_string(created.status),
-                local_time(job.start_time).c_str(), hub->host().c_str());
+                shown_time(ctx, job.start_time).c_str(), hub->host().c_str());
   }
   return kOk;
-}
-
-bool list_hub_records(JobStore& store, cJSON* json_array) {
-  std::vector<JobStore::HubJob> records;
-  if (!store.hub_jobs(records)) return false;
-  for (const JobStore::HubJob& record : records) {
-    const Statistics none;  // the hub keeps the counts: door-scheduler --iothub job ID reads them
-    if (json_array != nullptr) {
-      cJSON* entry = job_json(record.job, none, nullptr);
-      cJSON_AddStringToObject(entry, "where", record.host.c_str());
-      cJSON_AddItemToArray(json_array, entry);
-    } else {
-      print_job_row(record.job, none, record.host);
-    }
-  }
-  return true;
 }
 
 }  // namespace door::scheduler::cli

@@ -22,12 +22,10 @@ constexpr int kHubServer = 9;        // 5xx after the retries
 constexpr int kHubTls = 10;          // TLS: the hub's certificate did not verify
 constexpr int kHubUnreachable = 11;  // the host does not resolve, or no connection
 
-// devices, jobs, job, cancel, serve against the hub.
+// devices, jobs, job, watch, cancel, serve against the hub.
 int hub_command(const std::string& command, Context& ctx);
 // schedule, once the job is checked: creates it on the hub (or, with a recurrence, records it for
 // serve), and with wait follows it to its end.
 int hub_schedule(Context& ctx, Job& job, bool wait, bool json);
-// The hub jobs the store records, added to the `jobs` listing: rows, or entries of json_array.
-[[nodiscard]] bool list_hub_records(JobStore& store, cJSON* json_array);
 
 }  // namespace door::scheduler::cli

@@ -1,23 +1,21 @@
-// door-scheduler schedule, jobs, job, cancel, serve.
-#include <signal.h>
-#include <unistd.h>
+// door-scheduler schedule and watch: a job scheduled, and followed to its end.
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <random>
-#include <thread>
+#include <set>
 
 #include "cli.hpp"
 #include "hub_commands.hpp"
 #include "job_output.hpp"
+#include "job_run.hpp"
 #include "port/clock.hpp"
+#include "progress_view.hpp"
 #include "protocol/json_document.hpp"
 #include "protocol/topics.hpp"
-#include "scheduler/desired_restore.hpp"
 #include "scheduler/fleet.hpp"
-#include "scheduler/job_runner.hpp"
 #include "scheduler/job_store.hpp"
 #include "scheduler/query.hpp"
 #include "scheduler/schedule.hpp"
@@ -25,27 +23,6 @@
 namespace door::scheduler::cli {
 
 namespace {
-
-volatile sig_atomic_t g_stop = 0;
-void request_stop(int) {
-  g_stop = 1;
-}
-
-// A JSON argument as the agents will read it: one whole document, each member named once.
-bool user_json(const char* option, const std::string& text, std::string& error) {
-  protocol::JsonRefusal refusal;
-  JsonDocument document(protocol::parse_json_document(text, &refusal));
-  if (document) return true;
-  error = std::string(option) + " is not valid JSON";
-  if (refusal.repeated_member) {
-    error += refusal.member[0] != '\0'
-                 ? std::string(": the member \"") + refusal.member + "\" is given twice"
-                 : std::string(": a member is given twice");
-  } else {
-    error += " (at byte " + std::to_string(refusal.offset) + ")";
-  }
-  return false;
-}
 
 bool whole_number(const std::string& text, int min, int max, int& out) {
   char* end = nullptr;
@@ -60,122 +37,116 @@ bool whole_number(const std::string& text, int min, int max, int& out) {
 constexpr double kMinRate = 0.001;
 constexpr double kMaxRate = 10000;
 
-bool rate_value(const std::string& text, double& out) {
+bool number_value(const std::string& text, double min, double max, double& out) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(v >= kMinRate && v <= kMaxRate)) return false;
+  if (text.empty() || *end != '\0' || !(v >= min && v <= max)) return false;
   out = v;
   return true;
 }
 
-std::string generated_id() {
-  std::random_device random;
-  char id[40];
-  std::snprintf(id, sizeof id, "job-%lld-%04x", static_cast<long long>(port::wall_seconds()),
-                random() & 0xffff);
-  return id;
+bool rate_value(const std::string& text, double& out) {
+  return number_value(text, kMinRate, kMaxRate, out);
 }
 
-bool open_store(const Context& ctx, JobStore& store) {
-  std::string error;
-  if (store.open(ctx.store_path, error)) return true;
-  runtime_error(error);
-  return false;
+bool ended(JobStatus status) {
+  return status == JobStatus::completed || status == JobStatus::failed ||
+         status == JobStatus::cancelled;
 }
 
-void print_notice(const Job& job, const std::string& what) {
-  std::fprintf(stderr, "door-scheduler: job %s: %s\n", job.id.c_str(), what.c_str());
-}
-
-// Runs one claimed run of the job and stores how it ended (and, for a repeating job, when it runs
-// next). A store another process keeps locked is tried again (each try waits for the lock a
-// bounded time, and says so) until it takes the outcome or a stop is asked; false when the outcome
-// could not be stored.
-bool run_claimed(Job& job, BrokerClient& client, Fleet& fleet, JobStore& store, bool show) {
-  JobRunner runner(client, fleet, store, show ? ProgressFn(print_progress) : ProgressFn(),
-                   print_notice);
-  job = runner.run(job);
-  Job stored = job;
-  if (!job.recurrence.empty() && job.status != JobStatus::cancelled) {
-    stored.start_time = next_start(job.recurrence, job.start_time, port::wall_seconds());
-    stored.status = JobStatus::scheduled;
-    stored.ended = 0;
+// Follows a job through the store, whoever runs it (serve, another scheduler's --wait), until the
+// run under way, or the next one, ends; `job` is then the job as it ended. False with a one-line
+// reason when the store fails or the job goes away, or when a stop is asked (reason empty).
+bool follow(const Context& ctx, JobStore& store, const std::string& id, ProgressView& view,
+            FILE* info, Job& job, std::string& error) {
+  constexpr int64_t kPollMs = 250;
+  // A cancel ends the job's status at once; its runner closes the open devices within a second.
+  constexpr int64_t kCancelSettleMs = 3000;
+  std::optional<Job> now;
+  if (!store.get(id, now)) return error = store.error(), false;
+  if (!now) return error = "no job " + id, false;
+  const int target =
+      now->status == JobStatus::running || ended(now->status) ? now->run : now->run + 1;
+  bool announced = false;
+  bool began = false;
+  int64_t cancel_seen_ms = 0;
+  std::set<std::string> shown;
+  for (;;) {
+    if (stop_requested()) return error.clear(), false;
+    if (!store.get(id, now)) return error = store.error(), false;
+    if (!now) return error = "job " + id + " is no longer in the store", false;
+    job = *now;
+    if (job.run < target && ended(job.status)) return true;  // cancelled before it ran
+    if (job.run < target) {
+      if (!announced) {
+        std::fprintf(info, "job %s %s, starts at %s\n", id.c_str(), to_string(job.status),
+                     shown_time(ctx, job.start_time).c_str());
+        announced = true;
+      }
+      pause_ms(kPollMs);
+      continue;
+    }
+    if (!began) {
+      std::fprintf(info, "job %s running: %s\n", id.c_str(), printable(job.query).c_str());
+      view.begin(job.started);
+      began = true;
+    }
+    std::vector<DeviceResult> results;
+    if (!store.results(id, target, results)) return error = store.error(), false;
+    Statistics st;
+    for (const DeviceResult& r : results) st.count(r.status, 1);
+    for (const DeviceResult& r : results) {
+      const bool open = r.status == DeviceStatus::pending || r.status == DeviceStatus::running;
+      if (!open && shown.insert(r.device_id).second) view.device(r, st);
+    }
+    view.tick(st);
+    const bool run_over = job.run > target || job.status != JobStatus::running;
+    if (run_over && job.status == JobStatus::cancelled && st.running + st.pending > 0) {
+      if (cancel_seen_ms == 0) cancel_seen_ms = port::monotonic_ms();
+      if (port::monotonic_ms() - cancel_seen_ms < kCancelSettleMs) {
+        pause_ms(kPollMs);
+        continue;
+      }
+    }
+    if (run_over) {
+      view.end();
+      job.run = target;  // the run followed, also when a repeating job has gone on
+      return true;
+    }
+    pause_ms(kPollMs);
   }
-  while (!store.update(stored)) {
-    print_notice(job, store.error());
-    if (!store.locked() || g_stop != 0) return false;
-  }
-  job = stored;
-  return true;
 }
 
-// The job's line with its run's statistics, or the store's error.
-std::string summary_of(const Job& job, JobStore& store) {
+// How a run ended: the JSON on stdout, or the summary line; the exit status.
+int report(const Job& job, JobStore& store, bool json) {
   Statistics st;
-  if (!store.statistics(job.id, job.run, st)) return "job " + job.id + ": " + store.error();
-  return summary(job, st);
+  std::vector<DeviceResult> results;
+  if (!store.statistics(job.id, job.run, st) || !store.results(job.id, job.run, results)) {
+    return runtime_error(store.error());
+  }
+  return print_outcome(job, st, results, json);
 }
 
-// Loads the fleet and puts back the desired documents the broker lost.
-bool load(BrokerClient& client, Fleet& fleet, JobStore& store, std::string& error) {
-  std::vector<std::string> restored;
-  if (!fleet.load(client, error) || !restore_desired(client, fleet, store, restored, error)) {
-    return false;
-  }
-  for (const std::string& id : restored) {
-    std::fprintf(stderr, "restored the desired document of %s from the store\n",
-                 printable(id).c_str());
-  }
-  return true;
-}
-
-bool connect(BrokerClient& client, Fleet& fleet, JobStore& store) {
-  std::string error;
-  if (client.connect(error) && load(client, fleet, store, error)) return true;
-  runtime_error(error);
-  return false;
-}
-
-// After the connection to the broker was lost: tries again after a delay that doubles from 1 s to
-// 30 s, with jitter so many schedulers do not come back at once, until connected or a stop is
-// asked. The fleet is loaded afresh, so no device is judged by documents from before the loss.
-void reconnect(BrokerClient& client, Fleet& fleet, JobStore& store) {
-  constexpr int64_t kFirstDelayMs = 1000;
-  constexpr int64_t kMaxDelayMs = 30000;
-  std::minstd_rand jitter(std::random_device{}());
-  int64_t cap_ms = kFirstDelayMs;
-  while (g_stop == 0) {
-    const int64_t delay_ms = cap_ms / 2 + static_cast<int64_t>(jitter() % (cap_ms / 2 + 1));
-    std::printf("connection to the broker lost; reconnecting in %.1f s\n",
-                static_cast<double>(delay_ms) / 1000);
-    // The backoff itself, in short steps so a stop is not kept waiting.
-    for (const int64_t until = port::monotonic_ms() + delay_ms;
-         g_stop == 0 && port::monotonic_ms() < until;) {
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min<int64_t>(100, until - port::monotonic_ms())));
-    }
-    Fleet fresh;
-    std::string error;
-    if (g_stop == 0 && client.connect(error) && load(client, fresh, store, error)) {
-      fleet = std::move(fresh);
-      std::printf("reconnected to the broker: %zu devices\n", fleet.devices().size());
-      return;
-    }
-    if (!error.empty()) std::printf("%s\n", error.c_str());
-    cap_ms = std::min(cap_ms * 2, kMaxDelayMs);
-  }
-}
-
-// Waits (keeping the fleet current) until the wall clock reaches `when`, a stop is asked or the
-// connection to the broker is lost.
-void wait_until(int64_t when, BrokerClient& client, Fleet& fleet) {
-  while (g_stop == 0 && port::wall_seconds() < when && client.connected()) {
-    const int64_t left_ms = (when - port::wall_seconds()) * 1000;
-    if (const auto m = client.receive(std::chrono::milliseconds(std::min<int64_t>(left_ms, 500)))) {
-      fleet.update(*m);
-    }
-  }
-}
+// Options of one job type only, named as such when given to the other.
+const std::map<std::string, JobType> kOneTypeOptions = {{"--method", JobType::device_method},
+                                                        {"--payload", JobType::device_method},
+                                                        {"--patch", JobType::update_twin},
+                                                        {"--wait-ack", JobType::update_twin}};
+const std::set<std::string> kScheduleValueOptions = {"--query",
+                                                     "--method",
+                                                     "--payload",
+                                                     "--patch",
+                                                     "--start",
+                                                     "--in",
+                                                     "--timeout",
+                                                     "--max-time",
+                                                     "--repeat",
+                                                     "--rate",
+                                                     "--id",
+                                                     "--rate-increase-factor",
+                                                     "--rate-increase-every",
+                                                     "--abort-failed-percent",
+                                                     "--abort-min-devices"};
 
 }  // namespace
 
@@ -186,27 +157,34 @@ int schedule_command(Context& ctx) {
   if (kind != "method" && kind != "twin") return usage_error("schedule method or schedule twin");
   job.type = kind == "method" ? JobType::device_method : JobType::update_twin;
   job.created = port::wall_seconds();
-  std::string start = "now";
+  std::string start;  // empty: now, or a daily job's next time
   bool wait = false;
   bool json = false;
   for (; ctx.next < ctx.args.size(); ++ctx.next) {
     const std::string a = ctx.args[ctx.next];
     std::string v;
+    const auto only = kOneTypeOptions.find(a);
+    if (only != kOneTypeOptions.end() && only->second != job.type) {
+      return usage_error(a + " applies to schedule " +
+                         (only->second == JobType::device_method ? "method" : "twin") + " only");
+    }
     if (a == "--wait") {
       wait = true;
     } else if (a == "--json") {
       json = true;
-    } else if (a == "--wait-ack" && job.type == JobType::update_twin) {
+    } else if (a == "--wait-ack") {
       job.wait_for_ack = true;
+    } else if (kScheduleValueOptions.count(a) == 0) {
+      return usage_error("unknown option " + a + " for schedule " + kind);
     } else if (!option_value(ctx, a, v)) {
       return kUsage;
     } else if (a == "--query") {
       job.query = v;
-    } else if (a == "--method" && job.type == JobType::device_method) {
+    } else if (a == "--method") {
       job.method = v;
-    } else if (a == "--payload" && job.type == JobType::device_method) {
+    } else if (a == "--payload") {
       job.payload = v;
-    } else if (a == "--patch" && job.type == JobType::update_twin) {
+    } else if (a == "--patch") {
       job.patch = v;
     } else if (a == "--start") {
       start = v;
@@ -225,15 +203,38 @@ int schedule_command(Context& ctx) {
         return usage_error("--rate: devices a second, from 0.001 to 10000");
     } else if (a == "--id") {
       job.id = v;
-    } else {
-      return usage_error("unknown option " + a + " for schedule " + kind);
+    } else if (a == "--rate-increase-factor") {
+      if (!number_value(v, 1.1, 5, job.rate_increase_factor))
+        return usage_error("--rate-increase-factor: 1.1 to 5, as AWS IoT Jobs allows");
+    } else if (a == "--rate-increase-every") {
+      if (!whole_number(v, 1, 1000000, job.rate_increase_every))
+        return usage_error("--rate-increase-every: 1 to 1000000 devices succeeded");
+    } else if (a == "--abort-failed-percent") {
+      if (!number_value(v, 0, 100, job.abort_failed_percent))
+        return usage_error("--abort-failed-percent: 0 to 100");
+    } else if (a == "--abort-min-devices") {
+      if (!whole_number(v, 1, 1000000, job.abort_min_devices))
+        return usage_error("--abort-min-devices: 1 to 1000000 devices");
     }
+  }
+  if ((job.rate_increase_factor > 0) != (job.rate_increase_every > 0)) {
+    return usage_error(
+        "--rate-increase-factor and --rate-increase-every go together: the factor, and after how "
+        "many more devices succeeded");
+  }
+  if (job.rate_increase_factor > 0 && job.rate == 0) {
+    return usage_error("--rate-increase-factor needs --rate, the rate it starts at");
   }
   std::string error;
   Query query;
   if (job.query.empty())
-    return usage_error("--query is required (for every device: \"SELECT * FROM devices\")");
+    return usage_error("--query is missing (for every device: \"SELECT * FROM devices\")");
   if (!query.parse(job.query, error)) return usage_error(error);
+  if (job.type == JobType::device_method && job.method.empty())
+    return usage_error("--method is missing: the direct method to invoke, such as lockDoor");
+  if (job.type == JobType::update_twin && job.patch.empty())
+    return usage_error(
+        "--patch is missing: the desired properties to set, such as '{\"floor\":3}'");
   if (job.type == JobType::device_method) {
     if (!protocol::valid_method_name(job.method))
       return usage_error("--method: a method name of letters, digits, -._:");
@@ -245,9 +246,20 @@ int schedule_command(Context& ctx) {
   }
   if (job.id.empty()) job.id = generated_id();
   if (!valid_job_id(job.id)) return usage_error("--id: 1 to 64 letters, digits or '-'");
-  if ((job.start_time = parse_start(start, job.created, error)) < 0) return usage_error(error);
   if (!job.recurrence.empty() && !valid_recurrence(job.recurrence, error))
     return usage_error(error);
+  if (start.empty() && job.recurrence.rfind("daily ", 0) == 0) {
+    // "daily 22:00" alone means at 22:00, not now and then at 22:00.
+    job.start_time = next_start(job.recurrence, job.created, job.created - 1);
+  } else if ((job.start_time = parse_start(start.empty() ? "now" : start, job.created, error)) <
+             0) {
+    return usage_error(error);
+  }
+  if (job.start_time < job.created - kPastStartGraceSeconds) {
+    return usage_error("start: " + start + " (" + start_zone(start, job.start_time) + ") is " +
+                       iso_utc(job.start_time) + ", in the past (now " + iso_utc(job.created) +
+                       "); use --start now to start at once");
+  }
   if (!job.recurrence.empty() && wait)
     return usage_error("a repeating job runs under serve, not --wait");
   job.status = job.start_time > job.created ? JobStatus::scheduled : JobStatus::queued;
@@ -261,177 +273,70 @@ int schedule_command(Context& ctx) {
       print_json(job_json(job, Statistics{}, nullptr));
     } else {
       std::printf("job %s %s for %s\n", job.id.c_str(), to_string(job.status),
-                  local_time(job.start_time).c_str());
+                  shown_time(ctx, job.start_time).c_str());
     }
     return kOk;
   }
 
-  // The foreground form: run it here, with live progress.
+  // The foreground form: runs the job here when this process claims it first, or follows it
+  // through the store when another scheduler (serve) does.
+  FILE* info = json ? stderr : stdout;  // under --json, stdout carries the JSON alone
   BrokerClient client(ctx.broker);
   Fleet fleet;
   if (!connect(client, fleet, store)) return kError;
-  signal(SIGINT, request_stop);
-  signal(SIGTERM, request_stop);
+  stop_on_signals();
   if (job.start_time > port::wall_seconds()) {
-    std::printf("job %s starts at %s\n", job.id.c_str(), local_time(job.start_time).c_str());
+    std::fprintf(info, "job %s starts at %s\n", job.id.c_str(),
+                 shown_time(ctx, job.start_time).c_str());
   }
   wait_until(job.start_time, client, fleet);
   bool cancelled = false;
   if (!store.cancelled(job.id, cancelled)) return runtime_error(store.error());
-  if (g_stop != 0 || cancelled) {
+  if (stop_requested()) {
     if (!store.cancel(job.id, cancelled)) return runtime_error(store.error());
-    std::printf("job %s cancelled\n", job.id.c_str());
+    std::fprintf(info, "job %s cancelled\n", job.id.c_str());
     return kPartial;
   }
   bool claimed = false;
-  if (!store.claim(job.id, 1, port::wall_seconds(), claimed)) return runtime_error(store.error());
+  if (!cancelled && !store.claim(job.id, 1, port::wall_seconds(), claimed)) {
+    return runtime_error(store.error());
+  }
+  ProgressView view(job.id, !json);
   if (!claimed) {
-    return runtime_error("job " + job.id + " was taken by another scheduler or cancelled");
+    error.clear();
+    if (!follow(ctx, store, job.id, view, info, job, error)) {
+      return error.empty() ? kPartial : runtime_error(error);
+    }
+    return report(job, store, json);
   }
   std::optional<Job> claimed_job;
   if (!store.get(job.id, claimed_job) || !claimed_job) return runtime_error(store.error());
   job = *claimed_job;
-  std::printf("job %s running: %s\n", job.id.c_str(), printable(job.query).c_str());
-  if (!run_claimed(job, client, fleet, store, !json)) return kError;
-  Statistics st;
-  std::vector<DeviceResult> results;
-  if (!store.statistics(job.id, job.run, st) || !store.results(job.id, job.run, results)) {
-    return runtime_error(store.error());
-  }
-  if (json) {
-    print_json(job_json(job, st, &results));
-  } else {
-    std::printf("%s\n", summary(job, st).c_str());
-    if (!job.failure.empty()) std::printf("  failed: %s\n", printable(job.failure).c_str());
-  }
-  return exit_code_of(job, st);
+  std::fprintf(info, "job %s running: %s\n", job.id.c_str(), printable(job.query).c_str());
+  if (!run_claimed(job, client, fleet, store, &view)) return kError;
+  return report(job, store, json);
 }
 
-int jobs_command(Context& ctx) {
-  bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
-  if (ctx.next + (json ? 1 : 0) < ctx.args.size()) return usage_error("jobs takes only --json");
-  JobStore store;
-  if (!open_store(ctx, store)) return kError;
-  cJSON* array = cJSON_CreateArray();
-  if (!json) print_job_header();
-  std::vector<Job> jobs;
-  if (!store.all(jobs)) {
-    cJSON_Delete(array);
-    return runtime_error(store.error());
-  }
-  for (const Job& job : jobs) {
-    Statistics st;
-    if (!store.statistics(job.id, job.run, st)) {
-      cJSON_Delete(array);
-      return runtime_error(store.error());
-    }
-    if (json) {
-      cJSON_AddItemToArray(array, job_json(job, st, nullptr));
-      continue;
-    }
-    print_job_row(job, st, "broker");
-  }
-  if (!list_hub_records(store, json ? array : nullptr)) {
-    cJSON_Delete(array);
-    return runtime_error(store.error());
-  }
-  if (json) {
-    print_json(array);
-  } else {
-    cJSON_Delete(array);
-  }
-  return kOk;
-}
-
-int job_command(Context& ctx) {
-  if (ctx.next >= ctx.args.size()) return usage_error("job needs a job id");
+int watch_command(Context& ctx) {
+  if (ctx.next >= ctx.args.size()) return usage_error("watch needs a job id");
   const std::string id = ctx.args[ctx.next++];
-  const bool json = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--json";
+  bool json = false;
+  for (; ctx.next < ctx.args.size(); ++ctx.next) {
+    if (ctx.args[ctx.next] != "--json") {
+      return usage_error("unknown option " + ctx.args[ctx.next] + " for watch");
+    }
+    json = true;
+  }
   JobStore store;
   if (!open_store(ctx, store)) return kError;
-  std::optional<Job> job;
-  if (!store.get(id, job)) return runtime_error(store.error());
-  if (!job) return runtime_error("no job " + id);
-  Statistics st;
-  std::vector<DeviceResult> results;
-  if (!store.statistics(job->id, job->run, st) || !store.results(job->id, job->run, results)) {
-    return runtime_error(store.error());
+  stop_on_signals();
+  ProgressView view(id, !json);
+  Job job;
+  std::string error;
+  if (!follow(ctx, store, id, view, json ? stderr : stdout, job, error)) {
+    return error.empty() ? kPartial : runtime_error(error);
   }
-  if (json) {
-    print_json(job_json(*job, st, &results));
-    return kOk;
-  }
-  print_job(*job, st, results);
-  return kOk;
-}
-
-int cancel_command(Context& ctx) {
-  if (ctx.next >= ctx.args.size()) return usage_error("cancel needs a job id");
-  const std::string id = ctx.args[ctx.next];
-  JobStore store;
-  if (!open_store(ctx, store)) return kError;
-  bool cancelled = false;
-  if (!store.cancel(id, cancelled)) return runtime_error(store.error());
-  if (!cancelled) return runtime_error("no job " + id + " that is waiting or running");
-  std::printf("job %s cancelled\n", id.c_str());
-  return kOk;
-}
-
-int serve_command(Context& ctx) {
-  if (ctx.next < ctx.args.size()) return usage_error("serve takes no options");
-  JobStore store;
-  if (!open_store(ctx, store)) return kError;
-  BrokerClient client(ctx.broker);
-  Fleet fleet;
-  if (!connect(client, fleet, store)) return kError;
-  signal(SIGINT, request_stop);
-  signal(SIGTERM, request_stop);
-  std::printf("serving jobs from %s\n", ctx.store_path.c_str());
-  std::string store_trouble;  // told once, until the store answers again
-  while (g_stop == 0) {
-    if (!client.connected()) {
-      reconnect(client, fleet, store);
-      continue;
-    }
-    std::vector<Job> due;
-    if (store.due(port::wall_seconds(), due)) {
-      store_trouble.clear();
-    } else if (store.error() != store_trouble) {
-      store_trouble = store.error();
-      runtime_error(store_trouble);
-    }
-    for (Job job : due) {
-      if (g_stop != 0 || !client.connected()) break;
-      bool mine = false;
-      const bool asked = job.status == JobStatus::running
-                             ? store.take_over(job.id, port::wall_seconds(), mine)
-                             : store.claim(job.id, job.run + 1, port::wall_seconds(), mine);
-      if (!asked) runtime_error("job " + job.id + ": " + store.error());
-      if (!mine) continue;  // another scheduler took it first, or it was cancelled
-      const bool resumed = job.status == JobStatus::running;
-      std::optional<Job> claimed;
-      if (!store.get(job.id, claimed) || !claimed) {
-        runtime_error("job " + job.id + ": " + store.error());
-        continue;  // the lease expires, and the run is taken up again
-      }
-      job = *claimed;
-      if (resumed) {
-        std::printf("job %s: resuming run %d (its scheduler's lease expired)\n", job.id.c_str(),
-                    job.run);
-      } else {
-        std::printf("job %s: run %d started\n", job.id.c_str(), job.run);
-      }
-      if (run_claimed(job, client, fleet, store, false)) {
-        std::printf("%s\n", summary_of(job, store).c_str());
-        if (!job.failure.empty() && job.status == JobStatus::failed)
-          std::printf("  failed: %s\n", printable(job.failure).c_str());
-      }
-    }
-    // New jobs come from other processes through the store: look again every second.
-    wait_until(port::wall_seconds() + 1, client, fleet);
-  }
-  std::printf("stopped\n");
-  return kOk;
+  return report(job, store, json);
 }
 
 }  // namespace door::scheduler::cli

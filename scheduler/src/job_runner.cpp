@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -33,12 +34,13 @@ std::string json_text(const cJSON* json) {
 }  // namespace
 
 JobRunner::JobRunner(BrokerLink& client, Fleet& fleet, JobStore& store, ProgressFn progress,
-                     NoticeFn notice)
+                     NoticeFn notice, TickFn tick)
     : client_(client),
       fleet_(fleet),
       store_(store),
       progress_(std::move(progress)),
-      notice_(std::move(notice)) {}
+      notice_(std::move(notice)),
+      tick_(std::move(tick)) {}
 
 void JobRunner::set_status(DeviceResult& result, DeviceStatus status) {
   statistics_.count(result.status, -1);
@@ -268,6 +270,29 @@ void JobRunner::on_message(Job& job, const Message& message) {
   }
 }
 
+void JobRunner::grow_rate(const Job& job) {
+  constexpr double kMaxRate = 10000;  // as --rate allows
+  while (rate_ > 0 && job.rate_increase_factor > 1 && job.rate_increase_every > 0 &&
+         statistics_.succeeded >= next_rate_increase_) {
+    rate_ = std::min(kMaxRate, rate_ * job.rate_increase_factor);
+    next_rate_increase_ += job.rate_increase_every;
+  }
+}
+
+bool JobRunner::abort_due(const Job& job, std::string& why) const {
+  const int done = statistics_.succeeded + statistics_.failed;
+  if (job.abort_failed_percent < 0 || done < std::max(1, job.abort_min_devices) ||
+      statistics_.failed * 100.0 <= job.abort_failed_percent * done) {
+    return false;
+  }
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "the abort rule stopped the job: %d of %d devices failed, more than %g %%",
+                statistics_.failed, done, job.abort_failed_percent);
+  why = text;
+  return true;
+}
+
 Job JobRunner::run(Job job) {
   results_.clear();
   pending_.clear();
@@ -307,8 +332,20 @@ Job JobRunner::run(Job job) {
 
   const int64_t deadline =
       port::monotonic_ms() + (job.started + job.max_execution_s - port::wall_seconds()) * 1000;
-  const int64_t spacing_ms = job.rate > 0 ? static_cast<int64_t>(1000.0 / job.rate) : 0;
+  rate_ = job.rate;
+  next_rate_increase_ = job.rate_increase_every;
+  grow_rate(job);  // a resumed run goes on at the rate it had reached
+  const auto spacing_ms = [this] { return rate_ > 0 ? static_cast<int64_t>(1000.0 / rate_) : 0; };
+  int64_t last_start_ms = 0;
   int64_t next_start_ms = port::monotonic_ms();
+  // A rate that grew shortens the wait for the next start at once.
+  const auto apply_growth = [&] {
+    const double before = rate_;
+    grow_rate(job);
+    if (rate_ != before && last_start_ms != 0) {
+      next_start_ms = std::min(next_start_ms, last_start_ms + spacing_ms());
+    }
+  };
   int64_t next_cancel_check = 0;
   std::optional<Message> arrived;
   std::optional<JobStatus> outcome;  // how the run ends, once every result is stored
@@ -331,13 +368,27 @@ Job JobRunner::run(Job job) {
         outcome = JobStatus::cancelled;
       }
     }
+    const auto stop_if_abort_due = [&] {
+      std::string why;
+      if (outcome || !abort_due(job, why)) return;
+      end_open_devices(job, DeviceStatus::canceled,
+                       "the job was aborted before the device answered",
+                       "not started: the job was aborted");
+      job.failure = why;
+      outcome = JobStatus::failed;
+    };
+    stop_if_abort_due();
     // Start the devices that are due, as the rate allows.
+    apply_growth();
     for (auto it = results_.begin(); !outcome && statistics_.pending > 0 && it != results_.end();
          ++it) {
       if (it->second.status != DeviceStatus::pending) continue;
       if (port::monotonic_ms() < next_start_ms) break;
       start_device(job, it->second);
-      next_start_ms = port::monotonic_ms() + spacing_ms;
+      last_start_ms = port::monotonic_ms();
+      next_start_ms = last_start_ms + spacing_ms();
+      stop_if_abort_due();  // a device can fail at once (offline)
+      apply_growth();
     }
     // The devices whose time ran out: the earliest deadlines first, so a pass costs no more than
     // what it ends.
@@ -351,6 +402,7 @@ Job JobRunner::run(Job job) {
                        " s (IoT Hub: 504101 GatewayTimeout)"
                  : "not acknowledged within " + std::to_string(job.response_timeout_s) + " s");
     }
+    stop_if_abort_due();
     if (outcome) {
       // Ending already: only the store has to catch up.
     } else if (!subscribed || !client_.connected()) {
@@ -380,11 +432,12 @@ Job JobRunner::run(Job job) {
       job.ended = port::wall_seconds();
       return job;
     }
+    if (tick_ && !outcome) tick_(job, statistics_);
     if (arrived) continue;  // more is waiting already
     int64_t wait = outcome ? kStoreRetryMs : next_cancel_check - port::monotonic_ms();
     if (!deadlines_.empty())
       wait = std::min(wait, deadlines_.begin()->first - port::monotonic_ms());
-    if (spacing_ms > 0 && statistics_.pending > 0)
+    if (spacing_ms() > 0 && statistics_.pending > 0)
       wait = std::min(wait, next_start_ms - port::monotonic_ms());
     if (!unsaved_.empty() && store_failing_) wait = std::min(wait, kStoreRetryMs);
     wait = std::max<int64_t>(wait, 1);

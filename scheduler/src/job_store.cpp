@@ -14,9 +14,12 @@ namespace {
 
 // PRAGMA application_id of a door-scheduler store ("Door"), and PRAGMA user_version of its layout.
 // Version 1 is the layout stores had before they were tagged: the same tables without the lease.
-// Version 2 had no desired documents, version 3 no record of the jobs created on IoT Hub.
+// Version 2 had no desired documents, version 3 neither rollout control nor a record of the jobs
+// created on IoT Hub. Two layouts 4 were made, each with one of the two: rollout columns in jobs,
+// or the hub_jobs table; a store of either is told apart by its tables and columns.
 constexpr int kApplicationId = 0x446f6f72;
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
+constexpr int kOldestMigratedVersion = 2;
 
 // The jobs created on IoT Hub: the hub runs them; the record says where each lives (host), so
 // `jobs` lists them without the hub. A row with a recurrence is a template: serve creates one hub
@@ -35,7 +38,9 @@ CREATE TABLE jobs (
   response_timeout INTEGER NOT NULL, start_time INTEGER NOT NULL, max_execution INTEGER NOT NULL,
   recurrence TEXT NOT NULL, rate REAL NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL,
   created INTEGER NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL, failure TEXT NOT NULL,
-  owner TEXT NOT NULL DEFAULT '', lease_expiry INTEGER NOT NULL DEFAULT 0);
+  owner TEXT NOT NULL DEFAULT '', lease_expiry INTEGER NOT NULL DEFAULT 0,
+  rate_increase_factor REAL NOT NULL DEFAULT 0, rate_increase_every INTEGER NOT NULL DEFAULT 0,
+  abort_failed_percent REAL NOT NULL DEFAULT -1, abort_min_devices INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE device_results (
   job_id TEXT NOT NULL, run INTEGER NOT NULL, device_id TEXT NOT NULL, status TEXT NOT NULL,
   code INTEGER NOT NULL, response TEXT NOT NULL, started INTEGER NOT NULL, ended INTEGER NOT NULL,
@@ -44,9 +49,9 @@ CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
 )sql" HUB_JOBS_TABLE R"sql(
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 )sql";
-static_assert(kApplicationId == 1148153714 && kSchemaVersion == 4, "the PRAGMAs");
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 5, "kSchema's PRAGMAs");
 
 constexpr const char* kAddLease = R"sql(
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
@@ -58,11 +63,20 @@ CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
 )sql";
 
-constexpr const char* kAddHubJobs = HUB_JOBS_TABLE R"sql(
-PRAGMA application_id = 1148153714;
-PRAGMA user_version = 4;
-)sql";
+constexpr const char* kAddHubJobs = HUB_JOBS_TABLE;
 #undef HUB_JOBS_TABLE
+
+constexpr const char* kAddRollout = R"sql(
+ALTER TABLE jobs ADD COLUMN rate_increase_factor REAL NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN rate_increase_every INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN abort_failed_percent REAL NOT NULL DEFAULT -1;
+ALTER TABLE jobs ADD COLUMN abort_min_devices INTEGER NOT NULL DEFAULT 1;
+)sql";
+
+constexpr const char* kTagCurrent = R"sql(
+PRAGMA application_id = 1148153714;
+PRAGMA user_version = 5;
+)sql";
 
 constexpr const char* kUnversionedJobs =
     "id,type,query,method,payload,patch,wait_for_ack,response_timeout,start_time,max_execution,"
@@ -71,7 +85,8 @@ constexpr const char* kResultColumns = "job_id,run,device_id,status,code,respons
 
 constexpr const char* kJobColumns =
     "id, type, query, method, payload, patch, wait_for_ack, response_timeout, start_time, "
-    "max_execution, recurrence, rate, status, run, created, started, ended, failure";
+    "max_execution, recurrence, rate, status, run, created, started, ended, failure, "
+    "rate_increase_factor, rate_increase_every, abort_failed_percent, abort_min_devices";
 
 struct Finalize {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -94,6 +109,11 @@ void bind(sqlite3_stmt* s, int index, const std::string& text) {
 std::string column_text(sqlite3_stmt* s, int index) {
   const unsigned char* text = sqlite3_column_text(s, index);
   return text != nullptr ? reinterpret_cast<const char*>(text) : "";
+}
+
+// Whether a comma-separated list of names (group_concat) holds `name`.
+bool lists(const std::string& names, const std::string& name) {
+  return ("," + names + ",").find("," + name + ",") != std::string::npos;
 }
 
 bool make_parent_folder(const std::string& path) {
@@ -150,13 +170,15 @@ bool JobStore::inspect(Layout& layout) {
   if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return failed("read its layout");
   const int application_id = sqlite3_column_int(s.get(), 0);
   const int version = sqlite3_column_int(s.get(), 1);
-  version_ = version;
   const std::string tables = column_text(s.get(), 2);
+  found_desired_ = lists(tables, "desired_documents");
+  found_hub_jobs_ = lists(tables, "hub_jobs");
+  found_rollout_ = lists(column_text(s.get(), 3), "abort_min_devices");
   if (application_id == kApplicationId) {
-    layout = version == kSchemaVersion  ? Layout::current
-             : version > kSchemaVersion ? Layout::newer
-             : version >= 2             ? Layout::previous
-                                        : Layout::foreign;
+    layout = version == kSchemaVersion                                       ? Layout::current
+             : version > kSchemaVersion                                      ? Layout::newer
+             : version >= kOldestMigratedVersion && version < kSchemaVersion ? Layout::previous
+                                                                             : Layout::foreign;
   } else if (application_id != 0 || version != 0) {
     layout = Layout::foreign;
   } else if (tables.empty()) {
@@ -179,13 +201,15 @@ bool JobStore::set_up(Layout layout) {
   if (!inspect(now)) return false;
   if (now == Layout::empty && !exec(kSchema)) return failed("set it up");
   if (now == Layout::unversioned && !exec(kAddLease)) return failed("add the lease columns");
-  if ((now == Layout::unversioned || (now == Layout::previous && version_ == 2)) &&
-      !exec(kAddDesiredDocuments)) {
+  // What each earlier layout lacks is added by what it holds, so a store of either layout 4
+  // (rollout columns, or the hub jobs table) gains the other.
+  const bool migrating = now == Layout::unversioned || now == Layout::previous;
+  if (migrating && !found_desired_ && !exec(kAddDesiredDocuments)) {
     return failed("add the desired documents");
   }
-  if ((now == Layout::unversioned || now == Layout::previous) && !exec(kAddHubJobs)) {
-    return failed("add the hub jobs");
-  }
+  if (migrating && !found_rollout_ && !exec(kAddRollout)) return failed("add the rollout columns");
+  if (migrating && !found_hub_jobs_ && !exec(kAddHubJobs)) return failed("add the hub jobs");
+  if (migrating && !exec(kTagCurrent)) return failed("mark its layout");
   return batch.commit();  // open() looks again and refuses what is not its layout
 }
 
@@ -251,7 +275,7 @@ bool JobStore::add(const Job& job) {
   Batch batch(*this, "store the job");
   if (!batch.open()) return false;
   Statement s = prepare(db_, std::string("INSERT INTO jobs (") + kJobColumns +
-                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!s) return failed("store the job");
   bind(s.get(), 1, job.id);
   bind(s.get(), 2, to_string(job.type));
@@ -271,6 +295,10 @@ bool JobStore::add(const Job& job) {
   sqlite3_bind_int64(s.get(), 16, job.started);
   sqlite3_bind_int64(s.get(), 17, job.ended);
   bind(s.get(), 18, job.failure);
+  sqlite3_bind_double(s.get(), 19, job.rate_increase_factor);
+  sqlite3_bind_int(s.get(), 20, job.rate_increase_every);
+  sqlite3_bind_double(s.get(), 21, job.abort_failed_percent);
+  sqlite3_bind_int(s.get(), 22, job.abort_min_devices);
   if (sqlite3_step(s.get()) != SQLITE_DONE) {
     if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_PRIMARYKEY)
       return failed("store the job");
@@ -302,6 +330,10 @@ Job JobStore::read_job(sqlite3_stmt* s) {
   job.started = sqlite3_column_int64(s, 15);
   job.ended = sqlite3_column_int64(s, 16);
   job.failure = column_text(s, 17);
+  job.rate_increase_factor = sqlite3_column_double(s, 18);
+  job.rate_increase_every = sqlite3_column_int(s, 19);
+  job.abort_failed_percent = sqlite3_column_double(s, 20);
+  job.abort_min_devices = sqlite3_column_int(s, 21);
   return job;
 }
 
@@ -443,6 +475,27 @@ bool JobStore::cancelled(const std::string& id, bool& out) {
   if (!get(id, job)) return false;
   out = job && job->status == JobStatus::cancelled;
   return true;
+}
+
+bool JobStore::purge(int64_t before, int& removed) {
+  removed = 0;
+  Batch batch(*this, "purge the jobs");
+  if (!batch.open()) return false;
+  // A job cancelled before it ran has no end time: its creation counts.
+  const char* ended =
+      "SELECT id FROM jobs WHERE status IN ('completed','failed','cancelled') AND "
+      "(CASE WHEN ended != 0 THEN ended ELSE created END) < ?1";
+  Statement results =
+      prepare(db_, std::string("DELETE FROM device_results WHERE job_id IN (") + ended + ")");
+  Statement jobs = prepare(db_, std::string("DELETE FROM jobs WHERE id IN (") + ended + ")");
+  if (!results || !jobs) return failed("purge the jobs");
+  sqlite3_bind_int64(results.get(), 1, before);
+  sqlite3_bind_int64(jobs.get(), 1, before);
+  if (sqlite3_step(results.get()) != SQLITE_DONE || sqlite3_step(jobs.get()) != SQLITE_DONE) {
+    return failed("purge the jobs");
+  }
+  removed = sqlite3_changes(db_);
+  return batch.commit() || (removed = 0, false);
 }
 
 bool JobStore::save_result(const std::string& job_id, int run, const DeviceResult& r) {

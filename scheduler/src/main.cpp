@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "cli.hpp"
@@ -17,12 +18,20 @@ const char* kUsageText =
     "\n"
     "commands:\n"
     "  devices [--query Q] [--json]        the fleet, or the devices Q selects\n"
+    "  call DEVICE METHOD [PAYLOAD]        invoke a direct method on one device now\n"
+    "  twin show DEVICE                    one device's twin: status, desired, reported\n"
+    "  twin set DEVICE PATCH               update one device's desired properties now\n"
+    "  monitor [DEVICE...]                 print door events and status changes as they come\n"
     "  schedule method --method NAME ...   invoke a direct method on the devices Q selects\n"
     "  schedule twin --patch JSON ...      update their desired properties\n"
-    "  jobs [--json]                       every job and its status\n"
-    "  job ID [--json]                     one job: statistics and each device's result\n"
+    "  jobs [--status S] [--type T] [--since WHEN] [--json]\n"
+    "                                      the jobs and their status\n"
+    "  job ID [--json]                     one job: all it is, and each device's result\n"
+    "  watch ID [--json]                   follow a job's run to its end, whoever runs it\n"
     "  cancel ID                           cancel a job that has not ended\n"
-    "  serve                               run jobs when they are due, until stopped\n"
+    "  purge --before WHEN                 delete the jobs that ended before WHEN\n"
+    "  serve [--max-concurrent N]          run jobs when they are due, until stopped\n"
+    "  run ID                              run one due job here (what serve starts per job)\n"
     "  help [command]                      this text, or a command's\n"
     "\n"
     "global options:\n"
@@ -37,11 +46,14 @@ const char* kUsageText =
     "  --store FILE           the job store (SQLite), default\n"
     "                         $XDG_STATE_HOME/door-scheduler/jobs.db or\n"
     "                         ~/.local/state/door-scheduler/jobs.db\n"
+    "  --local-time           show times in local time with the zone (default UTC, with Z)\n"
     "  --version\n"
     "\n"
-    "exit status: 0 done; 1 broker, store or job failure; 2 bad usage; 3 some devices failed;\n"
-    "  IoT Hub: 4 key refused (401); 5 permission missing (403); 6 no such job (404);\n"
-    "  7 job id exists (409); 8 throttled (429); 9 hub error (5xx); 10 TLS; 11 unreachable\n";
+    "exit status: 0 done (every device succeeded); 1 the broker or the store failed, or the job\n"
+    "failed; 2 bad usage; 3 some devices failed or were canceled, or the job was cancelled;\n"
+    "IoT Hub: 4 key refused (401); 5 permission missing (403); 6 no such job (404);\n"
+    "7 job id exists (409); 8 throttled (429); 9 hub error (5xx); 10 TLS; 11 unreachable\n"
+    "Every command takes --help (or -h).\n";
 
 const char* kDevicesHelp =
     "usage: door-scheduler devices [--query Q] [--json]\n"
@@ -65,25 +77,92 @@ const char* kScheduleHelp =
     "  --repeat R        \"every 20s\" (10m, 2h) or \"daily 22:00\" (local time); runs under "
     "serve\n"
     "  --rate N          start at most N devices a second\n"
+    "  --rate-increase-factor F  --rate-increase-every K\n"
+    "                    the rate grows F times (1.1-5) each time K more devices succeeded\n"
+    "  --abort-failed-percent P  --abort-min-devices M\n"
+    "                    stop the job when more than P % of at least M ended devices failed\n"
+    "                    (M default 1); the devices not yet done are canceled, the job fails\n"
     "  --wait-ack        twin: a device succeeds when it acknowledges the new $version with 200\n"
     "  --id ID           the job id (letters, digits, '-', up to 64); default generated\n"
-    "  --wait            run the job here and show its progress until it ends\n"
-    "  --json            print the job as JSON\n"
+    "  --wait            follow the job to its end with its progress (run here, or by serve)\n"
+    "  --json            print the job as JSON (IoT Hub's names); progress goes to stderr\n"
     "\n"
-    "With --iothub the job is created on IoT Hub (jobs/v2) and the hub runs it; --rate and\n"
-    "--wait-ack do not exist there, and serve creates the runs of a --repeat job.\n";
+    "--query and --method (method) or --patch (twin) are required. A start more than a minute\n"
+    "in the past is refused. \"daily HH:MM\" without --start first runs at the next HH:MM.\n"
+    "Exit status with --wait: 0 every device succeeded, 3 some failed, 1 the job failed.\n"
+    "\n"
+    "With --iothub the job is created on IoT Hub (jobs/v2) and the hub runs it; --rate, the\n"
+    "rate growth, the abort rule and --wait-ack do not exist there, and serve creates the runs\n"
+    "of a --repeat job.\n";
 
 const char* kJobsHelp =
-    "usage: door-scheduler jobs [--json]\n"
+    "usage: door-scheduler jobs [--status S] [--type T] [--since WHEN] [--json]\n"
     "\n"
-    "Every job in the store: id, type, status, start time and its latest run's device counts.\n";
+    "The jobs in the store: id, type, status, start time and its latest run's device counts.\n"
+    "  --status S     queued, scheduled, running, completed, failed or cancelled\n"
+    "  --type T       method (scheduleDeviceMethod) or twin (scheduleUpdateTwin)\n"
+    "  --since WHEN   created since: a duration ago (30m, 2h, 30d) or a time such as\n"
+    "                 2026-11-23T22:00:00Z (UTC) or 2026-11-23T22:00 (local)\n";
+
+const char* kRunHelp =
+    "usage: door-scheduler run ID\n"
+    "\n"
+    "Claims the job when it is due (its start time has come, or the lease of the scheduler\n"
+    "running it expired) and runs it here, logging as serve does; serve starts one run process\n"
+    "for each job it runs. Exit status as the job's: 0, 3 some devices failed, 1 failed or not\n"
+    "claimed (not due, or another scheduler runs it).\n";
+
+const char* kCallHelp =
+    "usage: door-scheduler call DEVICE METHOD [PAYLOAD] [--timeout S]\n"
+    "\n"
+    "Invokes a direct method on one device now, as az iot hub invoke-device-method does, and\n"
+    "prints {\"status\": ..., \"payload\": ...}. PAYLOAD is JSON (default null); --timeout is the\n"
+    "response timeout, 1-300 s (30). Exit status 0 on a 2xx answer, 3 on a 4xx or 5xx answer,\n"
+    "1 with no answer in time (the device offline, or silent).\n";
+
+const char* kTwinHelp =
+    "usage: door-scheduler twin show DEVICE\n"
+    "       door-scheduler twin set DEVICE PATCH [--wait-ack] [--timeout S]\n"
+    "\n"
+    "show prints the device's twin as the broker's retained documents hold it: deviceId,\n"
+    "connectionState, status, properties.desired and properties.reported. set applies a JSON\n"
+    "merge patch (null deletes a key) to its desired properties now, as a one-device twin job\n"
+    "(kept in the store, with the $version rules of schedule twin); --wait-ack waits for the\n"
+    "device's acknowledgement (up to --timeout, 30 s). Exit status 0 done, 3 refused, 1 error.\n";
+
+const char* kMonitorHelp =
+    "usage: door-scheduler monitor [DEVICE...] [--count N] [--timeout S] [--json]\n"
+    "\n"
+    "Prints the door events (telemetry) and status changes (online, offline) of every device, or\n"
+    "of those named, as they arrive, with their time in UTC, until interrupted, N have been\n"
+    "printed or S seconds have passed. --json prints one JSON object a line (time, deviceId,\n"
+    "kind, payload). Exit status 1 when --count was not reached.\n";
+
+const char* kPurgeHelp =
+    "usage: door-scheduler purge --before WHEN\n"
+    "\n"
+    "Deletes the jobs that ended (completed, failed or cancelled) before WHEN, with their\n"
+    "devices' results: a duration ago (30d, 2h) or a time such as 2026-11-01T00:00:00Z. Jobs\n"
+    "waiting or running, and repeating jobs, stay. IoT Hub keeps job history for 30 days.\n";
 
 const char* kJobHelp =
     "usage: door-scheduler job ID [--json]\n"
     "\n"
-    "One job: status, query, start, repeat, the statistics of its latest run (deviceCount,\n"
+    "One job: status, type, method and payload or patch, query, creation and start times,\n"
+    "repeat, its latest run's times, limits, the statistics of that run (deviceCount,\n"
     "succeededCount, failedCount, runningCount, pendingCount) and each device's status, code\n"
-    "and response or reason. --json prints it as IoT Hub reports jobs.\n";
+    "and response or reason. --json prints it as IoT Hub reports jobs.\n"
+    "Exit status 3 when a device of its latest run failed or was canceled, 1 when it failed.\n";
+
+const char* kWatchHelp =
+    "usage: door-scheduler watch ID [--json]\n"
+    "\n"
+    "Follows the job's run under way, or its next run, through the store until it ends, whoever\n"
+    "runs it (serve, or another scheduler's --wait): each device's result as it comes and the\n"
+    "progress (a bar on a terminal, a line a second otherwise, on stderr), then the statistics.\n"
+    "Exit status as the job's: 0 every device succeeded, 3 some failed or were canceled, 1 the\n"
+    "job failed. Interrupting watch leaves the job running. With --iothub it follows the job\n"
+    "on the hub (a look a second).\n";
 
 const char* kCancelHelp =
     "usage: door-scheduler cancel ID\n"
@@ -92,13 +171,17 @@ const char* kCancelHelp =
     "its open devices become canceled). Exit status 1 when no such job is waiting or running.\n";
 
 const char* kServeHelp =
-    "usage: door-scheduler serve\n"
+    "usage: door-scheduler serve [--max-concurrent N]\n"
     "\n"
-    "Runs jobs when their start time comes, one at a time, and repeating jobs again at their next\n"
-    "time, until SIGTERM or SIGINT. Jobs stored before a restart still run. A run belongs to the\n"
-    "scheduler that claimed it while that one renews its lease; a run whose scheduler stopped is\n"
-    "taken over once its lease expires (30 s) and asks again the devices it had no answer from.\n"
-    "A lost broker connection is retried with backoff (1 s doubling to 30 s).\n";
+    "Runs jobs when their start time comes, up to N at once (1-100, default 10 as IoT Hub S3),\n"
+    "each over a broker connection of its own, and repeating jobs again at their next time,\n"
+    "until SIGTERM or SIGINT (running jobs are finished first). Each log line starts with its\n"
+    "time in UTC. Jobs stored before a restart still run. A run belongs to the scheduler that\n"
+    "claimed it while that one renews its lease; a run whose scheduler stopped is taken over\n"
+    "once its lease expires (30 s) and asks again the devices it had no answer from. A lost\n"
+    "broker connection is retried with backoff (1 s doubling to 30 s).\n"
+    "With --iothub the hub runs the jobs; serve creates each run of a repeating hub job when it\n"
+    "is due, and takes no --max-concurrent.\n";
 
 bool read_password(const std::string& path, std::string& out) {
   std::ifstream in(path);
@@ -114,23 +197,27 @@ std::string default_store() {
   return std::string(home != nullptr ? home : ".") + "/.local/state/door-scheduler/jobs.db";
 }
 
+const std::map<std::string, const char*> kCommandHelp = {
+    {"devices", kDevicesHelp}, {"schedule", kScheduleHelp}, {"jobs", kJobsHelp},
+    {"job", kJobHelp},         {"watch", kWatchHelp},       {"cancel", kCancelHelp},
+    {"serve", kServeHelp},     {"purge", kPurgeHelp},       {"run", kRunHelp},
+    {"call", kCallHelp},       {"twin", kTwinHelp},         {"monitor", kMonitorHelp},
+    {"help", kUsageText}};
+
+// The general help, or a command's; an unknown command is bad usage, not the general help.
 int help(const std::string& topic) {
-  if (topic == "devices") {
-    std::fputs(kDevicesHelp, stdout);
-  } else if (topic == "schedule") {
-    std::fputs(kScheduleHelp, stdout);
-  } else if (topic == "serve") {
-    std::fputs(kServeHelp, stdout);
-  } else if (topic == "jobs") {
-    std::fputs(kJobsHelp, stdout);
-  } else if (topic == "job") {
-    std::fputs(kJobHelp, stdout);
-  } else if (topic == "cancel") {
-    std::fputs(kCancelHelp, stdout);
-  } else {
+  if (topic.empty()) {
     std::fputs(kUsageText, stdout);
+    return kOk;
   }
+  const auto text = kCommandHelp.find(topic);
+  if (text == kCommandHelp.end()) return usage_error("no command '" + topic + "' to help with");
+  std::fputs(text->second, stdout);
   return kOk;
+}
+
+bool asks_for_help(const std::string& arg) {
+  return arg == "--help" || arg == "-h";
 }
 
 }  // namespace
@@ -149,7 +236,7 @@ int main(int argc, char** argv) {
     if (a == "--version") {
       std::printf("door-scheduler %s\n", DOOR_AGENT_VERSION);
       return kOk;
-    } else if (a == "--help" || a == "-h") {
+    } else if (asks_for_help(a)) {
       return help("");
     } else if (a == "--broker") {
       if (!option_value(ctx, a, v)) return kUsage;
@@ -175,26 +262,50 @@ int main(int argc, char** argv) {
       if (!option_value(ctx, a, ctx.broker.client_key_file)) return kUsage;
     } else if (a == "--iothub") {
       if (!option_value(ctx, a, ctx.iothub)) return kUsage;
+    } else if (a == "--local-time") {
+      ctx.local_time = true;
     } else if (a == "--store") {
       if (!option_value(ctx, a, ctx.store_path)) return kUsage;
     } else if (a.rfind("--", 0) == 0) {
       return usage_error("unknown option " + a);
     } else {
       command = a;
+      ctx.global_args.assign(ctx.args.begin(), ctx.args.begin() + static_cast<long>(ctx.next));
       ++ctx.next;
       break;
     }
   }
-  const bool wants_help = ctx.next < ctx.args.size() && ctx.args[ctx.next] == "--help";
   if (command.empty()) return usage_error("no command given");
-  if (command == "help") return help(ctx.next < ctx.args.size() ? ctx.args[ctx.next] : "");
-  if (wants_help) return help(command);
-  if (!ctx.iothub.empty() && command != "schedule") return hub_command(command, ctx);
+  if (command == "help") {
+    if (ctx.next + 1 < ctx.args.size()) return usage_error("help takes one command");
+    const std::string topic = ctx.next < ctx.args.size() ? ctx.args[ctx.next] : "";
+    return help(asks_for_help(topic) ? "help" : topic);
+  }
+  // Anywhere after the command, also after a subcommand (schedule method --help).
+  for (std::size_t i = ctx.next; i < ctx.args.size(); ++i) {
+    if (asks_for_help(ctx.args[i])) return help(command);
+  }
+  if (!ctx.iothub.empty()) {
+    for (const char* broker_only : {"purge", "run", "call", "twin", "monitor"}) {
+      if (command == broker_only) {
+        return usage_error(command +
+                           " works with a broker, not with --iothub (docs/scheduler.md says what "
+                           "applies on IoT Hub)");
+      }
+    }
+    if (command != "schedule") return hub_command(command, ctx);
+  }
   if (command == "devices") return devices_command(ctx);
   if (command == "schedule") return schedule_command(ctx);
   if (command == "jobs") return jobs_command(ctx);
   if (command == "job") return job_command(ctx);
+  if (command == "watch") return watch_command(ctx);
   if (command == "cancel") return cancel_command(ctx);
+  if (command == "purge") return purge_command(ctx);
+  if (command == "run") return run_command(ctx);
+  if (command == "call") return call_command(ctx);
+  if (command == "twin") return twin_command(ctx);
+  if (command == "monitor") return monitor_command(ctx);
   if (command == "serve") return serve_command(ctx);
   return usage_error("unknown command '" + command + "'");
 }

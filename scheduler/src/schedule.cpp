@@ -83,6 +83,18 @@ int64_t parse_start(const std::string& text, int64_t now, std::string& error) {
   return static_cast<int64_t>(t);
 }
 
+std::string start_zone(const std::string& text, int64_t start) {
+  if (text == "now" || text.rfind("in ", 0) == 0 || (!text.empty() && text.back() == 'Z')) {
+    return "UTC";
+  }
+  const time_t t = static_cast<time_t>(start);
+  tm parts{};
+  localtime_r(&t, &parts);
+  char zone[64];
+  std::strftime(zone, sizeof zone, "local time, %Z, UTC%z", &parts);
+  return zone;
+}
+
 bool valid_recurrence(const std::string& recurrence, std::string& error) {
   int hour = 0, minute = 0;
   if (interval_of(recurrence) > 0) return true;

@@ -47,7 +47,8 @@ if grep -q "\blibssl" <<<"$depends"; then fail "door-agent depends on OpenSSL: $
 
 contents=$(dpkg-deb -c "$scheduler")
 for path in ./usr/bin/door-scheduler ./usr/lib/systemd/system/door-scheduler.service \
-  ./usr/share/man/man1/door-scheduler.1.gz ./etc/default/door-scheduler; do
+  ./usr/share/man/man1/door-scheduler.1.gz ./etc/default/door-scheduler \
+  ./usr/share/bash-completion/completions/door-scheduler; do
   grep -q " $path\$" <<<"$contents" || fail "$scheduler lacks $path"
 done
 [ "$(dpkg-deb -f "$scheduler" Architecture)" = "$arch" ] || fail "the packages' architectures differ"

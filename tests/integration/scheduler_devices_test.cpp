@@ -1,13 +1,17 @@
 // door-scheduler devices: the fleet view over a real broker with real agents, and the query subset.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "agent_process.hpp"
 #include "broker.hpp"
 #include "mqtt_client.hpp"
 #include "reserved_port.hpp"
 #include "scheduler_cli.hpp"
+#include "scheduler_fixture.hpp"
 
 namespace door::test {
 namespace {
@@ -49,11 +53,37 @@ class SchedulerDevices : public ::testing::Test {
 TEST_F(SchedulerDevices, ListsTheFleet) {
   const CliResult r = scheduler({"devices"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("door-1               yes     locked"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("door-1               yes     now       locked"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("floor=3"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("door-2               yes     locked    closed  -        -"),
+  EXPECT_NE(r.output.find("door-2               yes     now       locked    closed  -        -"),
             std::string::npos)
       << r.output;
+}
+
+// Once offline devices showed their last lock state as the present one, with no age.
+TEST_F(SchedulerDevices, OfflineDevicesShowWhenTheyWereLastSeen) {
+  agents_[1]->process().signal(SIGTERM);  // door-2 stops cleanly: disconnectedAt is now
+  ASSERT_TRUE(agents_[1]->process().wait_exit(30s));
+  MqttClient service(scheduler_options(broker_));
+  ASSERT_EQ(service.connect(), "");
+  ASSERT_TRUE(service.publish("devices/door-7/status",
+                              R"({"online":false,"disconnectedAt":"2026-01-01T00:00:00Z"})", 1,
+                              true));
+  const CliResult r = scheduler({"devices"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "door-1               yes     now       locked")) << r.output;
+  const std::string door2 = after(r.output, "door-2               no      ");
+  EXPECT_TRUE((door2.rfind("now ", 0) == 0 || has(door2, "s ago")) &&
+              has(door2, "(locked)  (closed)"))
+      << r.output;
+  const std::string door7 = after(r.output, "door-7               no      ");
+  EXPECT_TRUE(!door7.empty() && std::isdigit(static_cast<unsigned char>(door7[0])) &&
+              has(door7, "d ago"))
+      << r.output;
+  const CliResult json = scheduler({"devices", "--json", "--query", "deviceId = 'door-7'"});
+  EXPECT_TRUE(has(json.output, R"("lastActivityTime":	"2026-01-01T00:00:00Z")")) << json.output;
+  EXPECT_TRUE(has(json.output, R"("connectionState":	"Disconnected")")) << json.output;
 }
 
 TEST_F(SchedulerDevices, AQuerySelectsASubset) {
@@ -65,7 +95,10 @@ TEST_F(SchedulerDevices, AQuerySelectsASubset) {
   const CliResult none =
       scheduler({"devices", "--query", "deviceId IN ['door-7'] OR status.online = false"});
   EXPECT_EQ(none.exit_code, 0);
-  EXPECT_EQ(none.output.find("door-"), std::string::npos) << none.output;
+  EXPECT_EQ(none.output.find("door-1"), std::string::npos) << none.output;
+  EXPECT_EQ(none.output.find("door-2"), std::string::npos) << none.output;
+  EXPECT_NE(none.output.find("warning: the query matched no device"), std::string::npos)
+      << none.output;
 }
 
 TEST_F(SchedulerDevices, ADevicesOwnTextCannotForgeLinesOrMoveTheCursor) {
@@ -99,9 +132,46 @@ TEST_F(SchedulerDevices, BadInputGetsOneLineAndAnExitCode) {
   EXPECT_EQ(r.exit_code, 2);
   r = scheduler({"devices"}, ReservedPort().number());  // nothing listens there
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("door-scheduler: cannot connect to the broker at ssl://localhost:"),
-            std::string::npos)
+  EXPECT_NE(r.output.find("door-scheduler: the broker at localhost:"), std::string::npos)
       << r.output;
+  EXPECT_NE(r.output.find("refused the connection (nothing listens on port"), std::string::npos)
+      << r.output;
+}
+
+// Once one message for all: "not reachable, or its TLS certificate is not trusted by the CA file".
+TEST_F(SchedulerDevices, EachConnectionFailureIsNamed) {
+  const auto devices = [](const SchedulerCli& cli, std::vector<std::string> options) {
+    std::vector<std::string> argv = cli.argv({});
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back("devices");
+    Process p(argv);
+    const auto status = p.wait_exit(60s);
+    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << p.output();
+    const std::string output = p.output();
+    EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+    return output;
+  };
+  EXPECT_NE(devices(cli_, {"--ca", "/nonexistent/ca.pem"})
+                .find("cannot read the --ca file /nonexistent/ca.pem: No such file or directory"),
+            std::string::npos);
+  EXPECT_NE(devices(cli_, {"--broker", "no-such-host.invalid:8883"})
+                .find("cannot resolve the broker's host name no-such-host.invalid"),
+            std::string::npos);
+  TempDir dir;
+  const std::string wrong_password = dir.write("password", "not-the-password\n");
+  EXPECT_NE(
+      devices(cli_, {"--password-file", wrong_password}).find("refused the user name or password"),
+      std::string::npos);
+  Broker other_ca("server-other-ca");
+  SchedulerCli other_ca_cli(other_ca);
+  EXPECT_NE(devices(other_ca_cli, {}).find("is not trusted by the --ca file"), std::string::npos);
+  Broker wrong_host("server-wrong-host");
+  SchedulerCli wrong_host_cli(wrong_host);
+  EXPECT_NE(devices(wrong_host_cli, {}).find("does not name localhost"), std::string::npos);
+  // A plain MQTT port: the TLS handshake fails.
+  EXPECT_NE(devices(cli_, {"--broker", "localhost:" + std::to_string(broker_.plain_port())})
+                .find("the TLS handshake with the broker at localhost:"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // process with a SQLite store of its own: the fleet the door-scheduler tests run jobs on.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +17,33 @@ namespace door::test {
 
 inline bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// What follows the first `marker` in output, to the end of its line; empty without one.
+inline std::string after(const std::string& output, const std::string& marker) {
+  const auto at = output.find(marker);
+  if (at == std::string::npos) return "";
+  const auto from = at + marker.size();
+  return output.substr(from, output.find('\n', from) - from);
+}
+
+// Whether text starts with a time as the scheduler shows it: ISO 8601 UTC
+// ("2026-11-23T21:00:00Z"), or with --local-time, local time and its zone
+// ("2026-11-23 22:00:00 CET +0100"). (No std::regex: GCC 12 warns inside it at -O2.)
+inline bool starts_with_utc_time(const std::string& text) {
+  tm parts{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
+  return end != nullptr && end - text.c_str() == 19 && *end == 'Z';
+}
+inline bool starts_with_local_time(const std::string& text) {
+  tm parts{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%d %H:%M:%S", &parts);
+  if (end == nullptr || end - text.c_str() != 19 || *end != ' ') return false;
+  const std::string zone = end + 1;  // "CET +0100"
+  const auto space = zone.find(' ');
+  return space != std::string::npos && space > 0 && zone.size() == space + 6 &&
+         (zone[space + 1] == '+' || zone[space + 1] == '-') &&
+         zone.find_first_not_of("0123456789", space + 2) == std::string::npos;
 }
 
 class SchedulerFleet : public ::testing::Test {

@@ -26,10 +26,14 @@ TEST_F(HubScheduler, DevicesShowEachTwinFollowingContinuationTokens) {
   const CliResult r = scheduler({"devices"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // Three twins in pages of two: the second page is asked for with the first's token.
-  EXPECT_TRUE(has(r.output, "door-1               yes     locked    closed  3        building=43"))
+  // As on a broker: an online device is seen now, an offline one at the twin's lastActivityTime.
+  EXPECT_TRUE(has(r.output,
+                  "door-1               yes     now       locked    closed  3        building=43"))
       << r.output;
-  EXPECT_TRUE(has(r.output, "door-2               yes     unlocked  open    1")) << r.output;
-  EXPECT_TRUE(has(r.output, "door-3               no")) << r.output;
+  EXPECT_TRUE(has(r.output, "door-2               yes     now       unlocked  open    1"))
+      << r.output;
+  const std::string door3 = r.output.substr(r.output.find("door-3"));
+  EXPECT_TRUE(has(door3.substr(0, door3.find('\n')), " ago ")) << r.output;
   const auto requests = hub_->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(JsonLine(requests[1]).header("x-ms-continuation"), "2");
@@ -40,6 +44,7 @@ TEST_F(HubScheduler, DevicesQueryGoesToTheHubAsAWhereClause) {
   const CliResult r = scheduler({"devices", "--query", "deviceId = 'door-2'", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(has(r.output, "\"deviceId\":\t\"door-2\"")) << r.output;
+  EXPECT_TRUE(has(r.output, "\"connectionState\":\t\"Connected\"")) << r.output;
   EXPECT_FALSE(has(r.output, "door-1")) << r.output;
   EXPECT_EQ(JsonLine(hub_->requests().at(0)).text("body"),
             R"({"query":"SELECT * FROM devices WHERE deviceId = 'door-2'"})");
@@ -143,6 +148,69 @@ TEST_F(HubScheduler, RateAndWaitAckAreRefusedBeforeAnyRequest) {
   EXPECT_EQ(ack.exit_code, 2);
   EXPECT_TRUE(has(ack.output, "--wait-ack does not exist on IoT Hub")) << ack.output;
   EXPECT_TRUE(hub_->requests().empty());
+}
+
+TEST_F(HubScheduler, RolloutAbortAndTheBrokersOwnCommandsAreRefusedInOneLine) {
+  for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"schedule", "method", "--query", "deviceId = 'door-1'", "--method", "lockDoor",
+             "--abort-failed-percent", "20"},
+            "--abort-failed-percent does not exist on IoT Hub"},
+           {{"serve", "--max-concurrent", "2"}, "--max-concurrent does not exist on IoT Hub"},
+           {{"call", "door-1", "lockDoor"}, "call works with a broker, not with --iothub"},
+           {{"purge", "--before", "30d"}, "purge works with a broker, not with --iothub"},
+           {{"jobs", "--status", "failed"}, "jobs on IoT Hub takes only --json"}}) {
+    const CliResult r = scheduler(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_TRUE(has(r.output, message)) << r.output;
+    EXPECT_EQ(lines(r.output), 1u) << r.output;
+  }
+  EXPECT_TRUE(hub_->requests().empty());
+  // Issue 20's parser rules hold on the hub too: --help anywhere, a missing option named.
+  const CliResult help = scheduler({"schedule", "method", "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.output;
+  EXPECT_TRUE(has(help.output, "With --iothub")) << help.output;
+  const CliResult missing = scheduler({"schedule", "method", "--query", "deviceId = 'door-1'"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_TRUE(has(missing.output, "--method is missing")) << missing.output;
+  EXPECT_TRUE(hub_->requests().empty());
+}
+
+// What the shell would print on stdout alone: --json output is the JSON and nothing else.
+std::string stdout_of(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const std::string& word : argv) {
+    std::string quoted = "'";
+    for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    command += quoted + "' ";
+  }
+  Process p({"/bin/sh", "-c", command + "2>/dev/null"});
+  const auto status = p.wait_exit(120s);
+  EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << p.output();
+  return p.output();
+}
+
+TEST_F(HubScheduler, WaitJsonPrintsOnlyTheJobAndWatchFollowsAHubJob) {
+  const std::string out =
+      stdout_of(argv({"schedule", "method", "--query", "deviceId IN ['door-1','door-2']",
+                      "--method", "lockDoor", "--id", "quiet-1", "--wait", "--json"},
+                     hub_->connection_string()));
+  cJSON* json = cJSON_Parse(out.c_str());
+  ASSERT_NE(json, nullptr) << out;
+  EXPECT_STREQ(cJSON_GetObjectItem(json, "status")->valuestring, "completed");
+  // IoT Hub's names and ISO 8601 UTC, as the broker backend prints them.
+  const cJSON* start = cJSON_GetObjectItem(json, "startTime");
+  ASSERT_TRUE(cJSON_IsString(start)) << out;
+  EXPECT_EQ(std::string(start->valuestring).back(), 'Z') << out;
+  EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "cloudToDeviceMethod"), "methodName")
+                   ->valuestring,
+               "lockDoor");
+  cJSON_Delete(json);
+  const CliResult watch = scheduler({"watch", "quiet-1"});
+  EXPECT_EQ(watch.exit_code, 0) << watch.output;
+  EXPECT_TRUE(has(watch.output, "job quiet-1 completed: deviceCount 2, succeeded 2"))
+      << watch.output;
+  const CliResult missing = scheduler({"watch", "no-such-job"});
+  EXPECT_EQ(missing.exit_code, 6) << missing.output;
 }
 
 TEST_F(HubScheduler, TheKeyAppearsInNoOutputNorTheStore) {

@@ -160,6 +160,38 @@ TEST_F(JobRunnerTest, AnOfflineDeviceFails404WithoutARequest) {
   EXPECT_NE(r.at("door-1").response.find("404103 DeviceNotOnline"), std::string::npos);
 }
 
+TEST_F(JobRunnerTest, TheAbortRuleStopsTheJobAndCancelsWhatIsNotDone) {
+  for (const char* id : {"door-1", "door-2"}) {
+    ASSERT_TRUE(
+        fleet_.update({std::string("devices/") + id + "/status", R"({"online":false})", true}));
+  }
+  for (const char* id : {"door-3", "door-4", "door-5"}) online(id);
+  Job job = method_job("SELECT * FROM devices");
+  job.abort_failed_percent = 50;
+  job.abort_min_devices = 2;
+  const Job ended = run(job);
+  EXPECT_EQ(ended.status, JobStatus::failed);
+  EXPECT_EQ(ended.failure, "the abort rule stopped the job: 2 of 2 devices failed, more than 50 %");
+  EXPECT_TRUE(broker_.published.empty());  // nothing was asked of the others
+  const auto r = results(ended);
+  for (const char* id : {"door-3", "door-4", "door-5"}) {
+    EXPECT_EQ(r.at(id).status, DeviceStatus::canceled) << id;
+    EXPECT_EQ(r.at(id).response, "not started: the job was aborted") << id;
+  }
+}
+
+TEST_F(JobRunnerTest, AtItsThresholdTheAbortRuleLetsTheJobGoOn) {
+  ASSERT_TRUE(fleet_.update({"devices/door-1/status", R"({"online":false})", true}));
+  online("door-3");
+  broker_.answers["door-3"] = {200, "{}"};
+  Job job = method_job("SELECT * FROM devices");
+  job.abort_failed_percent = 50;  // 1 of 2 is 50 %, not more
+  job.abort_min_devices = 2;
+  const Job ended = run(job);
+  EXPECT_EQ(ended.status, JobStatus::completed) << ended.failure;
+  EXPECT_EQ(results(ended).at("door-3").status, DeviceStatus::completed);
+}
+
 TEST_F(JobRunnerTest, ARequestTheBrokerRefusesFails500) {
   online("door-1");
   broker_.accept = false;

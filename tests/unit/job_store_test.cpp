@@ -156,7 +156,7 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
   }
   {
     StoreFile file;
-    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 5");
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 6");
     JobStore store;
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;
@@ -171,6 +171,84 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "file is not a database")) << error;
   }
+}
+
+// SQL that takes a current store back to what an earlier layout lacked.
+constexpr const char* kDropRollout =
+    "ALTER TABLE jobs DROP COLUMN rate_increase_factor; ALTER TABLE jobs DROP COLUMN "
+    "rate_increase_every; ALTER TABLE jobs DROP COLUMN abort_failed_percent; ALTER TABLE jobs "
+    "DROP COLUMN abort_min_devices;";
+constexpr const char* kDropHubJobs = "DROP TABLE hub_jobs;";
+constexpr const char* kDropDesired = "DROP TABLE desired_documents;";
+
+// A store with one job "kept" (and, when asked, one hub job "kept-on-hub"), then taken back by
+// `sql` to an earlier layout.
+void make_earlier_store(const StoreFile& file, const std::string& sql, bool with_hub_job) {
+  {
+    JobStore store;
+    std::string error;
+    ASSERT_TRUE(store.open(file.path(), error)) << error;
+    ASSERT_TRUE(store.add(waiting_job("kept")));
+    if (with_hub_job) {
+      ASSERT_TRUE(store.add_hub_job({waiting_job("kept-on-hub"), "myhub.azure-devices.net"}));
+    }
+  }
+  file.exec(sql.c_str());
+}
+
+// What a store of the current layout holds: jobs with the rollout rule, hub job records, desired
+// documents; and the job it had before.
+void expect_current_layout(JobStore& store) {
+  std::optional<Job> kept;
+  ASSERT_TRUE(store.get("kept", kept)) << store.error();
+  ASSERT_TRUE(kept);
+  Job rollout = waiting_job("rollout");
+  rollout.rate_increase_factor = 2;
+  rollout.rate_increase_every = 10;
+  rollout.abort_failed_percent = 25;
+  rollout.abort_min_devices = 8;
+  ASSERT_TRUE(store.add(rollout)) << store.error();
+  std::optional<Job> back;
+  ASSERT_TRUE(store.get("rollout", back));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->rate_increase_factor, 2);
+  EXPECT_EQ(back->rate_increase_every, 10);
+  EXPECT_EQ(back->abort_failed_percent, 25);
+  EXPECT_EQ(back->abort_min_devices, 8);
+  Job hub_job = waiting_job("on-hub");
+  hub_job.recurrence = "every 60s";
+  ASSERT_TRUE(store.add_hub_job({hub_job, "myhub.azure-devices.net"})) << store.error();
+  EXPECT_FALSE(store.add_hub_job({hub_job, "myhub.azure-devices.net"}));
+  EXPECT_EQ(store.error(), "a job with the id on-hub exists already in the store");
+  hub_job.run = 2;
+  hub_job.status = JobStatus::cancelled;
+  ASSERT_TRUE(store.update_hub_job(hub_job)) << store.error();
+  std::vector<JobStore::HubJob> records;
+  ASSERT_TRUE(store.hub_jobs(records)) << store.error();
+  bool found = false;
+  for (const JobStore::HubJob& record : records) {
+    if (record.job.id != "on-hub") continue;
+    found = true;
+    EXPECT_EQ(record.host, "myhub.azure-devices.net");
+    EXPECT_EQ(record.job.recurrence, "every 60s");
+    EXPECT_EQ(record.job.run, 2);
+    EXPECT_EQ(record.job.status, JobStatus::cancelled);
+  }
+  EXPECT_TRUE(found);
+  // A hub job is the hub's to run: the broker backend's serve never sees it as due.
+  std::vector<Job> due;
+  ASSERT_TRUE(store.due(kNow + 86400, due));
+  for (const Job& j : due) EXPECT_NE(j.id, "on-hub");
+  EXPECT_TRUE(store.save_desired("d1", {1, R"({"$version":1})"})) << store.error();
+}
+
+bool holds_hub_job(JobStore& store, const std::string& id) {
+  std::vector<JobStore::HubJob> records;
+  if (!store.hub_jobs(records)) return false;
+  for (const JobStore::HubJob& record : records) {
+    if (record.job.id == id) return true;
+  }
+  return false;
 }
 
 TEST(JobStore, AStoreFromBeforeLeasesIsKeptAndItsRunningJobsCanBeTakenOver) {
@@ -189,6 +267,8 @@ TEST(JobStore, AStoreFromBeforeLeasesIsKeptAndItsRunningJobsCanBeTakenOver) {
       ended INTEGER NOT NULL, PRIMARY KEY (job_id, run, device_id));
     INSERT INTO jobs VALUES ('old', 'scheduleDeviceMethod', 'SELECT * FROM devices', 'lockDoor',
       'null', '', 0, 30, 1800000000, 3600, '', 0, 'running', 1, 1800000000, 1800000000, 0, '');
+    INSERT INTO jobs VALUES ('kept', 'scheduleDeviceMethod', 'SELECT * FROM devices', 'lockDoor',
+      'null', '', 0, 30, 1900000000, 3600, '', 0, 'scheduled', 0, 1800000000, 0, 0, '');
   )sql");
   JobStore store;
   std::string error;
@@ -201,62 +281,68 @@ TEST(JobStore, AStoreFromBeforeLeasesIsKeptAndItsRunningJobsCanBeTakenOver) {
   EXPECT_TRUE(mine);
   JobStore again;
   ASSERT_TRUE(again.open(file.path(), error)) << error;
-  // It holds desired documents from now on.
-  EXPECT_TRUE(again.save_desired("d1", {1, R"({"floor":3,"$version":1})"})) << again.error();
+  // It holds every later part from now on.
+  expect_current_layout(again);
 }
 
-TEST(JobStore, AStoreWithoutDesiredDocumentsKeepsItsJobsAndTakesThem) {
+TEST(JobStore, ALayout2StoreKeepsItsJobsAndTakesEveryLaterPart) {
+  StoreFile file;
+  make_earlier_store(
+      file, std::string(kDropDesired) + kDropHubJobs + kDropRollout + "PRAGMA user_version = 2",
+      false);
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  expect_current_layout(store);
+}
+
+TEST(JobStore, ALayout3StoreKeepsItsJobsAndTakesRolloutAndHubJobs) {
+  StoreFile file;
+  make_earlier_store(file, std::string(kDropHubJobs) + kDropRollout + "PRAGMA user_version = 3",
+                     false);
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  std::optional<Job> kept;
+  ASSERT_TRUE(store.get("kept", kept));
+  ASSERT_TRUE(kept);
+  EXPECT_LT(kept->abort_failed_percent, 0);  // no abort rule
+  expect_current_layout(store);
+}
+
+// Layout 4 was made twice: with the hub jobs table (IoT Hub backend) or with the rollout columns
+// (rollout control). A store of either opens and gains the other.
+TEST(JobStore, ALayout4StoreWithHubJobsKeepsThemAndTakesTheRolloutRule) {
+  StoreFile file;
+  make_earlier_store(file, std::string(kDropRollout) + "PRAGMA user_version = 4", true);
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  EXPECT_TRUE(holds_hub_job(store, "kept-on-hub"));
+  expect_current_layout(store);
+}
+
+TEST(JobStore, ALayout4StoreWithRolloutKeepsItsRuleAndRecordsHubJobs) {
   StoreFile file;
   {
     JobStore store;
     std::string error;
     ASSERT_TRUE(store.open(file.path(), error)) << error;
-    ASSERT_TRUE(store.add(waiting_job("kept")));
+    Job rule = waiting_job("rule");
+    rule.abort_failed_percent = 10;
+    rule.abort_min_devices = 4;
+    ASSERT_TRUE(store.add(rule));
   }
-  file.exec("DROP TABLE desired_documents; DROP TABLE hub_jobs; PRAGMA user_version = 2");
+  make_earlier_store(file, std::string(kDropHubJobs) + "PRAGMA user_version = 4", false);
   JobStore store;
   std::string error;
   ASSERT_TRUE(store.open(file.path(), error)) << error;
-  std::optional<Job> job;
-  ASSERT_TRUE(store.get("kept", job));
-  EXPECT_TRUE(job);
-  EXPECT_TRUE(store.save_desired("d1", {1, R"({"$version":1})"})) << store.error();
-}
-
-TEST(JobStore, AStoreWithoutHubJobsKeepsItsJobsAndRecordsHubJobs) {
-  StoreFile file;
-  {
-    JobStore store;
-    std::string error;
-    ASSERT_TRUE(store.open(file.path(), error)) << error;
-    ASSERT_TRUE(store.add(waiting_job("kept")));
-  }
-  file.exec("DROP TABLE hub_jobs; PRAGMA user_version = 3");
-  JobStore store;
-  std::string error;
-  ASSERT_TRUE(store.open(file.path(), error)) << error;
-  std::optional<Job> job;
-  ASSERT_TRUE(store.get("kept", job));
-  EXPECT_TRUE(job);
-  Job hub_job = waiting_job("on-hub");
-  hub_job.recurrence = "every 60s";
-  ASSERT_TRUE(store.add_hub_job({hub_job, "myhub.azure-devices.net"})) << store.error();
-  EXPECT_FALSE(store.add_hub_job({hub_job, "myhub.azure-devices.net"}));
-  EXPECT_EQ(store.error(), "a job with the id on-hub exists already in the store");
-  hub_job.run = 2;
-  hub_job.status = JobStatus::cancelled;
-  ASSERT_TRUE(store.update_hub_job(hub_job)) << store.error();
-  std::vector<JobStore::HubJob> records;
-  ASSERT_TRUE(store.hub_jobs(records)) << store.error();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].host, "myhub.azure-devices.net");
-  EXPECT_EQ(records[0].job.recurrence, "every 60s");
-  EXPECT_EQ(records[0].job.run, 2);
-  EXPECT_EQ(records[0].job.status, JobStatus::cancelled);
-  // A hub job is the hub's to run: the broker backend's serve never sees it as due.
-  std::vector<Job> due;
-  ASSERT_TRUE(store.due(kNow + 86400, due));
-  for (const Job& j : due) EXPECT_NE(j.id, "on-hub");
+  std::optional<Job> rule;
+  ASSERT_TRUE(store.get("rule", rule));
+  ASSERT_TRUE(rule);
+  EXPECT_EQ(rule->abort_failed_percent, 10);
+  EXPECT_EQ(rule->abort_min_devices, 4);
+  expect_current_layout(store);
 }
 
 TEST(JobStore, TheTwinStoreNeverTakesAVersionTwiceOrAnOlderOne) {

@@ -101,5 +101,16 @@ TEST(Schedule, DailyFollowsTheLocalZoneAcrossDaylightSaving) {
             march_27_noon_utc + 32 * 3600);
 }
 
+TEST(Schedule, AStartNamesTheZoneItWasReadIn) {
+  InZone paris("Europe/Paris");
+  std::string error;
+  const int64_t winter = parse_start("2026-11-23T22:00", kNow, error);
+  EXPECT_EQ(start_zone("2026-11-23T22:00", winter), "local time, CET, UTC+0100");
+  const int64_t summer = parse_start("2026-07-01T22:00", kNow, error);
+  EXPECT_EQ(start_zone("2026-07-01T22:00", summer), "local time, CEST, UTC+0200");
+  EXPECT_EQ(start_zone("2026-11-23T22:00:00Z", winter), "UTC");
+  EXPECT_EQ(start_zone("now", kNow), "UTC");
+}
+
 }  // namespace
 }  // namespace door::scheduler

@@ -44,7 +44,8 @@ class Fleet {
   // itself is not the end: the view is complete once the marker is back, no document has come for
   // a settling time and no device lacks a document its others promise, or when the bounded wait
   // for those runs out (incomplete() then names them).
-  bool load(BrokerClient& client, std::string& error);
+  // With a device id, only that device's documents are read (one-shot commands on one device).
+  bool load(BrokerClient& client, std::string& error, const std::string& device_id = "");
   // Keeps the documents current from a message on one of the fleet topics; false if it is not one.
   bool update(const Message& message);
 

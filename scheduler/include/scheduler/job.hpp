@@ -35,6 +35,14 @@ struct Job {
   int max_execution_s = 3600;
   std::string recurrence;  // empty, "every <seconds>", or "daily HH:MM" (local time)
   double rate = 0;         // devices started per second; 0: no limit
+  // Rollout as AWS IoT Jobs has it: the rate grows by this factor each time this many more
+  // devices have succeeded (0: a constant rate).
+  double rate_increase_factor = 0;
+  int rate_increase_every = 0;
+  // The abort rule: once at least abort_min_devices devices have ended, more than this share of
+  // them failed stops the job (negative: no rule).
+  double abort_failed_percent = -1;
+  int abort_min_devices = 1;
   JobStatus status = JobStatus::queued;
   int run = 0;  // 1 for the first execution, counting up for a recurring job
   int64_t created = 0;

@@ -61,6 +61,9 @@ class JobStore {
   // Cancels a job that has not ended; cancelled is false when there is no such job or it ended.
   [[nodiscard]] bool cancel(const std::string& id, bool& cancelled);
   [[nodiscard]] bool cancelled(const std::string& id, bool& out);
+  // Deletes the jobs that ended (completed, failed, cancelled) before `before`, with their devices'
+  // results; a job waiting or running, or a repeating job between runs, stays.
+  [[nodiscard]] bool purge(int64_t before, int& removed);
 
   // Writes made while a Batch is open go to disk together when it commits: one sync for many
   // results. Commit before waiting, so other schedulers are not kept from the store. A Batch that
@@ -125,7 +128,10 @@ class JobStore {
   std::string owner_;
   std::string error_;
   bool locked_ = false;
-  int version_ = 0;  // the layout version inspect() found
+  // What inspect() found: whether the store has each part a layout added after the first.
+  bool found_desired_ = false;
+  bool found_rollout_ = false;  // the rollout columns of jobs
+  bool found_hub_jobs_ = false;
 };
 
 }  // namespace door::scheduler
