@@ -52,15 +52,6 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string iso_utc(int64_t unix_seconds) {
-  const time_t t = static_cast<time_t>(unix_seconds);
-  tm parts{};
-  gmtime_r(&t, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
-
 std::string shown_time(const Context& ctx, int64_t unix_seconds) {
   if (!ctx.local_time) return iso_utc(unix_seconds);
   const time_t t = static_cast<time_t>(unix_seconds);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "scheduler/broker_client.hpp"
+#include "scheduler/utc_time.hpp"
 
 namespace door::scheduler::cli {
 
@@ -31,8 +32,6 @@ bool option_value(Context& ctx, const std::string& name, std::string& out);
 // Text a device or the store supplied, made safe for a terminal: control characters (C0, DEL and
 // C1) are shown escaped (\n, \x1b) so they cannot forge lines or move the cursor.
 std::string printable(std::string_view text);
-// Unix seconds in ISO 8601 UTC ("2026-11-23T22:00:00Z"), as IoT Hub writes times.
-std::string iso_utc(int64_t unix_seconds);
 // A time as the operator asked to see it: UTC with Z, or local time with its zone
 // ("2026-11-23 23:00:00 CET +0100").
 std::string shown_time(const Context& ctx, int64_t unix_seconds);

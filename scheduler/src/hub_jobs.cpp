@@ -57,35 +57,6 @@ bool device_status(const std::string& text, DeviceStatus& out) {
 
 }  // namespace
 
-std::string iso8601(int64_t unix_seconds) {
-  const time_t t = static_cast<time_t>(unix_seconds);
-  tm parts{};
-  gmtime_r(&t, &parts);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &parts);
-  return text;
-}
-
-int64_t parse_iso8601(const std::string& text) {
-  tm parts{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &parts.tm_year, &parts.tm_mon,
-                  &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &consumed) != 6) {
-    return -1;
-  }
-  std::size_t at = static_cast<std::size_t>(consumed);
-  if (at < text.size() && text[at] == '.') {
-    ++at;
-    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
-  }
-  if (at < text.size() && text[at] == 'Z') ++at;
-  if (at != text.size()) return -1;
-  if (parts.tm_year < 1970) return 0;  // the hub's DateTime.MinValue: not yet
-  parts.tm_year -= 1900;
-  parts.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&parts));
-}
-
 std::string query_condition(const std::string& query) {
   std::string lower;
   for (char c : query) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -31,6 +31,7 @@
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
 #include "tls_transport.hpp"
+#include "unit_test_support.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -337,20 +338,6 @@ struct TransportOutcome final : TlsTransport::Observer {
   std::string failure;
 };
 
-// What Paho does through the hop: connects to it, writes a packet, reads the answer.
-int connect_to_hop(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST(TlsSession, ARoundTripThroughTheHopAndMbedtlsAllocatesNothing) {
   port::EventLoop loop;
   EchoServer server(loop);
@@ -366,7 +353,7 @@ TEST(TlsSession, ARoundTripThroughTheHopAndMbedtlsAllocatesNothing) {
   transport.start();
   while (outcome.hop_port == 0 && outcome.failure.empty() && server.ok()) loop.run_once(-1);
   ASSERT_NE(outcome.hop_port, 0) << outcome.failure;
-  const int paho = connect_to_hop(outcome.hop_port);
+  const int paho = test::connect_to_loopback(outcome.hop_port);
   ASSERT_GE(paho, 0);
 
   // One round trip: an MQTT-sized packet to the server and its echo back, as a method call and

@@ -1,4 +1,5 @@
 #include "agent/config.hpp"
+#include "unit_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,14 +9,7 @@ namespace {
 // The config in out and an empty error, or the first problem in error: what these tests check.
 bool parse(const std::string& text, const std::string& path, AgentConfig& out, std::string& error,
            std::vector<std::string>* problems = nullptr) {
-  port::Result<AgentConfig> parsed = parse_config(text, path, problems);
-  if (!parsed.is_ok()) {
-    error = parsed.status().reason();
-    return false;
-  }
-  error.clear();
-  out = std::move(parsed).value();
-  return true;
+  return test::take_result(parse_config(text, path, problems), out, error);
 }
 
 TEST(Config, BrokerDialectWithDefaults) {

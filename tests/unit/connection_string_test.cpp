@@ -1,4 +1,5 @@
 #include "agent/connection_string.hpp"
+#include "unit_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,14 +8,7 @@ namespace {
 
 // The parts in out and an empty error, or the reason in error: what these tests check.
 bool parse(std::string_view text, ConnectionString& out, std::string& error) {
-  port::Result<ConnectionString> parsed = parse_connection_string(text);
-  if (!parsed.is_ok()) {
-    error = parsed.status().reason();
-    return false;
-  }
-  error.clear();
-  out = std::move(parsed).value();
-  return true;
+  return test::take_result(parse_connection_string(text), out, error);
 }
 
 TEST(ConnectionString, ParsesADeviceConnectionString) {

@@ -1,6 +1,7 @@
 // The loopback hop takes only the connection the agent's own process makes: a local client of
 // another process is closed at once, gets nothing, and does not keep the process's own out.
 #include "agent/loopback_hop.hpp"
+#include "unit_test_support.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -13,25 +14,12 @@
 namespace door::agent {
 namespace {
 
-int connect_to(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Another process connects to the hop and reads until its connection ends; its exit status is the
 // number of bytes it got (at most 255), or 255 when it could not connect.
 pid_t foreign_client(uint16_t port) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
-  const int fd = connect_to(port);
+  const int fd = test::connect_to_loopback(port);
   if (fd < 0) _exit(255);
   std::size_t total = 0;
   char buffer[256];
@@ -52,7 +40,7 @@ TEST(LoopbackHop, AForeignLocalClientIsClosedAndTheProcesssOwnConnectionIsTaken)
   const pid_t foreign = foreign_client(hop.port());
   ASSERT_GT(foreign, 0);
   ASSERT_TRUE(readable(hop.fd()));  // the foreign connection is the first one waiting
-  const int own = connect_to(hop.port());
+  const int own = test::connect_to_loopback(hop.port());
   ASSERT_GE(own, 0);
 
   int taken = -1;
@@ -76,7 +64,7 @@ TEST(LoopbackHop, AForeignLocalClientIsClosedAndTheProcesssOwnConnectionIsTaken)
 TEST(LoopbackHop, ItsOwnConnectionsAreKnownOnlyWithTheirBothEnds) {
   LoopbackHop hop;
   ASSERT_TRUE(hop.open().is_ok());
-  const int own = connect_to(hop.port());
+  const int own = test::connect_to_loopback(hop.port());
   ASSERT_GE(own, 0);
   sockaddr_in local{};
   socklen_t length = sizeof local;

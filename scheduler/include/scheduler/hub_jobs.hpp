@@ -8,14 +8,9 @@
 #include <string>
 
 #include "scheduler/job.hpp"
+#include "scheduler/utc_time.hpp"
 
 namespace door::scheduler {
-
-// "2026-11-23T22:00:00.000Z", as the SDKs write startTime (JavaScript's toISOString()).
-std::string iso8601(int64_t unix_seconds);
-// Unix seconds of an ISO 8601 UTC time ("...Z", fractions allowed, or without a zone as the hub
-// writes its *Utc fields); 0 for the hub's "no time" (year 1) and -1 for text that is not one.
-int64_t parse_iso8601(const std::string& text);
 
 // The job's condition as a JobRequest's queryCondition wants it: "SELECT * FROM devices WHERE c"
 // becomes "c". Empty when the query has no condition (the hub needs one).
