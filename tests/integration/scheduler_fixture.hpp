@@ -45,6 +45,21 @@ inline bool starts_with_local_time(const std::string& text) {
          (zone[space + 1] == '+' || zone[space + 1] == '-') &&
          zone.find_first_not_of("0123456789", space + 2) == std::string::npos;
 }
+// Each device's start (the "startTimeUtc" members of a job's --json output) in Unix seconds, in
+// the order printed; a member that is not an ISO 8601 UTC time fails the test and ends the list.
+inline std::vector<long> device_start_times(const std::string& output) {
+  std::vector<long> starts;
+  const std::string key = "\"startTimeUtc\":\t\"";
+  for (std::size_t at = output.find(key); at != std::string::npos; at = output.find(key, at + 1)) {
+    tm parts{};
+    if (strptime(output.c_str() + at + key.size(), "%Y-%m-%dT%H:%M:%SZ", &parts) == nullptr) {
+      ADD_FAILURE() << "a startTimeUtc that is not a UTC time in " << output;
+      break;
+    }
+    starts.push_back(static_cast<long>(timegm(&parts)));
+  }
+  return starts;
+}
 
 class SchedulerFleet : public ::testing::Test {
  protected:

@@ -136,15 +136,7 @@ TEST_F(SchedulerJobs, TheRateLimitSpacesTheDevices) {
   const CliResult r = scheduler({"schedule", "method", "--query", "SELECT * FROM devices",
                                  "--method", "getDoorState", "--rate", "1", "--wait", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  std::vector<long> starts;
-  const std::string key = "\"startTimeUtc\":\t\"";
-  for (std::size_t at = r.output.find(key); at != std::string::npos;
-       at = r.output.find(key, at + 1)) {
-    tm parts{};
-    ASSERT_NE(strptime(r.output.c_str() + at + key.size(), "%Y-%m-%dT%H:%M:%SZ", &parts), nullptr)
-        << r.output;
-    starts.push_back(static_cast<long>(timegm(&parts)));
-  }
+  const std::vector<long> starts = device_start_times(r.output);
   ASSERT_EQ(starts.size(), 3u) << r.output;  // one per device
   // One device a second: three devices span at least two seconds of start times.
   EXPECT_GE(*std::max_element(starts.begin(), starts.end()) -

@@ -100,14 +100,7 @@ TEST_F(SchedulerServe, TheRateGrowsAsDevicesSucceed) {
                  "getDoorState", "--rate", "0.5", "--rate-increase-factor", "5",
                  "--rate-increase-every", "1", "--wait", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  std::vector<long> starts;
-  const std::string key = "\"startTimeUtc\":\t\"";
-  for (std::size_t at = r.output.find(key); at != std::string::npos;
-       at = r.output.find(key, at + 1)) {
-    tm parts{};
-    ASSERT_NE(strptime(r.output.c_str() + at + key.size(), "%Y-%m-%dT%H:%M:%SZ", &parts), nullptr);
-    starts.push_back(static_cast<long>(timegm(&parts)));
-  }
+  const std::vector<long> starts = device_start_times(r.output);
   ASSERT_EQ(starts.size(), 3u) << r.output;
   EXPECT_LT(*std::max_element(starts.begin(), starts.end()) -
                 *std::min_element(starts.begin(), starts.end()),
