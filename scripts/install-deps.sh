@@ -113,64 +113,15 @@ for arch in "${cross_archs[@]}"; do
   done
 done
 [ "${#need[@]}" -eq 0 ] && exit 0
-# The native counterparts are named too, so apt moves them in step instead of removing them; one
-# already installed is named at its installed version, so a native candidate newer than any
-# foreign one (a foreign index not yet refreshed) does not drag its Multi-Arch: same siblings along.
-native=$(dpkg --print-architecture)
-for lib in "${cross_libs[@]}"; do
-  if [ -z "$(missing "$lib:$native")" ]; then
-    need+=("$lib=$(dpkg-query -W -f='${Version}' "$lib:$native")")
-  else
-    need+=("$lib")
-  fi
-done
-
-# Multi-Arch: same packages (libssl3, libssl-dev, linux-libc-dev, ...) must have one version across
-# architectures. When a foreign index could not be refreshed, a native candidate can be newer than
-# any foreign one. apt names such packages in its error (both sides of a "Depends:" line); pin each
-# to the newest version that every architecture's lists offer, and try again. Removals are refused
-# so host packages are never traded away for cross ones.
-common_version() {
-  local pkg=$1 arch versions
-  versions=$(apt-cache madison "$pkg" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u)
-  for arch in "${cross_archs[@]}"; do
-    versions=$(comm -12 <(echo "$versions") \
-      <(apt-cache madison "$pkg:$arch" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u))
-  done
-  [ -n "$versions" ] || return 1
-  echo "$versions" | sort -V | tail -n 1
-}
-
+# The native counterparts are named too, so that apt moves them in step with the foreign ones
+# (Multi-Arch: same packages must have one version on every architecture) instead of holding them.
+need+=("${cross_libs[@]}")
 apt_update
-pins=()
-pinned=" "
-for round in 1 2 3 4 5 6 7 8; do
-  log=$(mktemp)
-  # pipefail makes the pipeline's status apt-get's own.
-  if "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends --no-remove --allow-downgrades \
-    "${need[@]}" "${pins[@]}" 2>&1 | tee "$log"; then
-    rm -f "$log"
-    exit 0
-  fi
-  mapfile -t blocked < <(grep 'Depends:' "$log" |
-    grep -o '[a-z0-9][a-z0-9.+-]*:\(arm64\|armhf\)' | sed 's/:.*//' | sort -u)
-  rm -f "$log"
-  progress=0
-  for pkg in "${blocked[@]}"; do
-    case "$pinned" in *" $pkg "*) continue ;; esac
-    if ! version=$(common_version "$pkg"); then
-      echo "install-deps: no version of $pkg is offered for amd64 and ${cross_archs[*]} alike;" \
-        "cross builds are unavailable until the package lists agree (retry later, or use --no-cross)" >&2
-      exit 3
-    fi
-    echo "install-deps: pinning $pkg to $version on every architecture (round $round)" >&2
-    pins+=("$pkg=$version")
-    for arch in "${cross_archs[@]}"; do pins+=("$pkg:$arch=$version"); done
-    pinned+="$pkg "
-    progress=1
-  done
-  [ "$progress" -eq 1 ] || break
-done
-echo "install-deps: cross packages do not resolve (${need[*]}); cross builds are unavailable on" \
-  "this machine, the host build is unaffected. Retry later or run with --no-cross." >&2
-exit 3
+arch_options=()
+for arch in "${cross_archs[@]}"; do arch_options+=(--arch "$arch"); done
+status=0
+"$(dirname "$0")/apt-multiarch-install.sh" "${arch_options[@]}" "${need[@]}" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "install-deps: the cross packages do not install (${need[*]}); see above" >&2
+  exit 3
+fi

@@ -40,7 +40,7 @@ initramfs=$("$here/build-initramfs.sh" "$out" "$repo/build/aarch64" "$repo/build
 
 append="console=ttyAMA0 panic=-1"
 [ -z "$only" ] || append+=" DOOR_GUEST_ONLY=$only"
-qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 -nographic -no-reboot
+qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 -nographic -no-reboot -nic none
   -kernel "$kernel" -initrd "$initramfs")
 case "$mode" in
   shell) exec "${qemu[@]}" -append "$append DOOR_GUEST=shell" ;;
