@@ -38,7 +38,7 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       signals_(signals),
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
-      core_(loop_, *dialect_, config_.door, config_.state_file),
+      core_(loop_, *dialect_, config_.door, config_.state_file, config_.runtime_directory),
       outputs_(*dialect_, session_),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
 
@@ -166,7 +166,7 @@ void Agent::drain_outbox() {
 
 void Agent::apply_settings(const DesiredSettings& s) {
   port::set_log_level(s.log_level_set ? s.log_level : config_.log_level);
-  core_.apply_door_settings(s, config_.door.lock_settings.fail_mode);
+  core_.apply_door_settings(s, config_.door);
   telemetry_interval_ms_ = s.telemetry_interval_seconds * 1000;
   if (telemetry_interval_ms_ > 0) {
     loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);

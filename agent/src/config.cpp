@@ -261,9 +261,11 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
   int default_state = 0;
   int energized = 0;
   hal::LockSettings& ls = d.lock_settings;
+  int close_wait_seconds = static_cast<int>(ls.close_wait_ms / 1000);
   if (!all_passed({r.only_keys(door, w,
                                {"gpio", "chip", "lock", "feedback", "doorContact", "failMode",
-                                "defaultState", "refuseLockWhenOpen", "feedbackTimeoutMs", "fake"}),
+                                "defaultState", "refuseLockWhenOpen", "feedbackTimeoutMs",
+                                "strikeTimeSeconds", "closeWaitSeconds", "fake"}),
                    r.choice(door, "gpio", w, {"chardev", "fake"}, gpio),
                    r.string(door, "chip", w, d.chip), read_line(r, door, "lock", false, d.lock),
                    read_line(r, door, "feedback", true, d.feedback),
@@ -271,7 +273,9 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
                    r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode),
                    r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state),
                    r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open),
-                   r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms)})) {
+                   r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms),
+                   r.integer(door, "closeWaitSeconds", w, 1, 3600, close_wait_seconds),
+                   r.integer(door, "strikeTimeSeconds", w, 1, 86400, d.strike_time_seconds)})) {
     return false;
   }
   if (!d.lock.wired()) return r.fail("door.lock", "required: the line that drives the lock");
@@ -279,6 +283,7 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
   if (!r.choice(lock, "energizedMeans", "door.lock", {"unlocked", "locked"}, energized))
     return false;
   d.fake_gpio = gpio == 1;
+  ls.close_wait_ms = int64_t{close_wait_seconds} * 1000;
   ls.energized_unlocks = energized == 0;
   ls.fail_mode = fail_mode == 0 ? hal::FailMode::secure : hal::FailMode::safe;
   ls.default_state = default_state == 0 ? hal::LockState::locked : hal::LockState::unlocked;
@@ -336,13 +341,14 @@ port::Result<AgentConfig> parse_config(const std::string& text, const std::strin
     return r.refusal();
   }
   // Each part is checked even when an earlier one has problems, so every problem is named.
-  bool ok =
-      r.only_keys(root.get(), "top level", {"hub", "connection", "logLevel", "door", "stateFile"});
+  bool ok = r.only_keys(root.get(), "top level",
+                        {"hub", "connection", "logLevel", "door", "stateFile", "runtimeDirectory"});
   AgentConfig config;
   std::string hub;
   std::string level;
   ok = r.string(root.get(), "hub", "top level", hub) & ok;
   ok = r.string(root.get(), "stateFile", "top level", config.state_file) & ok;
+  ok = r.string(root.get(), "runtimeDirectory", "top level", config.runtime_directory) & ok;
   ok = r.string(root.get(), "logLevel", "top level", level) & ok;
   if (hub == "azure") {
     config.connection.hub = HubDialect::azure;

@@ -39,7 +39,7 @@ KeyCheck check_desired_key(std::string_view key, const cJSON* value, const Devic
                            DesiredSettings& s, port::TextWriter& reason) {
   if (key == "building") return number_key(value, 0, 999999, s.building, reason);
   if (key == "floor") return number_key(value, -20, 999, s.floor, reason);
-  if (key == "autoRelockSeconds") return number_key(value, 0, 86400, s.auto_relock_seconds, reason);
+  if (key == "strikeTimeSeconds") return number_key(value, 1, 86400, s.strike_time_seconds, reason);
   if (key == "telemetryIntervalSeconds") {
     return number_key(value, 0, 86400, s.telemetry_interval_seconds, reason);
   }

@@ -11,6 +11,9 @@ using protocol::parse_duration;
 
 namespace {
 
+constexpr HoldField kLockTime{"lockTime", false};
+constexpr HoldField kUnlockTime{"unlockTime", true};
+
 void add_utc(port::TextWriter& out, int64_t unix_seconds) {
   char stamp[32];
   if (port::format_utc(unix_seconds, stamp, sizeof stamp).is_ok()) out.add(stamp);
@@ -31,6 +34,28 @@ bool plain_name(std::string_view name) {
     if (!ok) return false;
   }
   return true;
+}
+
+// The hold a field's value asks for; invalid when it is neither a duration nor, where allowed,
+// "indefinite".
+port::Result<AskedHold> read_hold(const cJSON* value, const HoldField& field) {
+  if (field.indefinite_allowed && cJSON_IsString(value) &&
+      std::string_view(value->valuestring) == "indefinite") {
+    return AskedHold{AskedHold::Kind::indefinite, -1};
+  }
+  port::Result<int64_t> seconds = port::Status::invalid();
+  if (cJSON_IsNumber(value)) seconds = duration_from_number(value->valuedouble);
+  if (cJSON_IsString(value)) seconds = parse_duration(value->valuestring);
+  if (!seconds.is_ok()) return seconds.status();
+  return AskedHold{AskedHold::Kind::timed, seconds.value() * 1000};
+}
+
+void add_bad_hold(port::TextWriter& response, const HoldField& field) {
+  response.add(R"({"message":")")
+      .add(field.name)
+      .add(R"(: use a duration such as \"30s\", \"10m\", \"2h\" or whole seconds, from 1 )")
+      .add("second to 7 days")
+      .add(field.indefinite_allowed ? R"(, or \"indefinite\""})" : R"("})");
 }
 
 }  // namespace
@@ -60,6 +85,17 @@ void DoorMethods::add_state(port::TextWriter& out) const {
     add_utc(out, port::wall_seconds() + (hold_ms + 999) / 1000);
     out.add('"');
   }
+  if (released_indefinitely()) out.add(R"(,"indefinite":true)");
+  if (actuator_->held_open()) out.add(R"(,"heldOpen":true)");
+  // A lock that moved although its state could not be saved for a restart says so.
+  if (const char* unsaved = actuator_->record_problem()) {
+    out.add(R"(,"notSaved":")").add_json_escaped(unsaved).add('"');
+  }
+}
+
+bool DoorMethods::released_indefinitely() const {
+  return indefinite_release_ && actuator_->state() == hal::LockState::unlocked &&
+         actuator_->hold_remaining_ms() < 0;
 }
 
 void DoorMethods::add_success(port::TextWriter& out, bool lock) const {
@@ -69,10 +105,10 @@ void DoorMethods::add_success(port::TextWriter& out, bool lock) const {
   out.add('}');
 }
 
-port::Result<int64_t> DoorMethods::parse_hold(std::string_view payload, const char* field,
-                                              port::TextWriter& response) {
-  int64_t hold_ms = -1;
-  if (blank(payload)) return hold_ms;
+port::Result<AskedHold> DoorMethods::parse_hold(std::string_view payload, const HoldField* field,
+                                                port::TextWriter& response) {
+  AskedHold hold;
+  if (blank(payload)) return hold;
   JsonArenaScope scope(arena_);
   protocol::JsonRefusal refusal;
   const cJSON* root = scope.parse(payload, &refusal);
@@ -87,38 +123,60 @@ port::Result<int64_t> DoorMethods::parse_hold(std::string_view payload, const ch
     response.add(R"({"message":"the payload is not valid JSON, or nests too deeply"})");
     return port::Status::invalid();
   }
-  if (cJSON_IsNull(root)) return hold_ms;  // IoT Hub sends null for a call without payload
+  if (cJSON_IsNull(root)) return hold;  // IoT Hub sends null for a call without payload
   if (!cJSON_IsObject(root)) {
     response.add(R"({"message":"the payload must be a JSON object"})");
     return port::Status::invalid();
   }
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
-    if (field != nullptr && std::string_view(item->string) == field) {
+    if (field != nullptr && std::string_view(item->string) == field->name) {
       if (cJSON_IsNull(item)) continue;
-      port::Result<int64_t> seconds = port::Status::invalid();
-      if (cJSON_IsNumber(item)) seconds = duration_from_number(item->valuedouble);
-      if (cJSON_IsString(item)) seconds = parse_duration(item->valuestring);
-      if (!seconds.is_ok()) {
-        response.add(R"({"message":")")
-            .add(field)
-            .add(R"(: use a duration such as \"30s\", \"10m\", \"2h\" or whole seconds, from 1 )")
-            .add(R"(second to 7 days"})");
+      const port::Result<AskedHold> asked = read_hold(item, *field);
+      if (!asked.is_ok()) {
+        add_bad_hold(response, *field);
         return port::Status::invalid();
       }
-      hold_ms = seconds.value() * 1000;
+      hold = asked.value();
     } else {
       response.add(R"({"message":"unknown field)");
       // Field names come from the network: the answer names only well-formed ones.
       if (plain_name(item->string)) response.add(" '").add(item->string).add('\'');
       if (field != nullptr) {
-        response.add(" (the only field is ").add(field).add(")\"}");
+        response.add(" (the only field is ").add(field->name).add(")\"}");
       } else {
         response.add(" (this method takes no fields)\"}");
       }
       return port::Status::invalid();
     }
   }
-  return hold_ms;
+  return hold;
+}
+
+int64_t DoorMethods::hold_ms_for(bool lock, const AskedHold& asked) const {
+  switch (asked.kind) {
+    case AskedHold::Kind::timed: return asked.ms;
+    case AskedHold::Kind::indefinite: return -1;
+    case AskedHold::Kind::default_hold: break;
+  }
+  // Without a time a release is momentary: one mistaken call must not leave the door open.
+  return lock ? default_lock_ms_ : strike_ms_;
+}
+
+void DoorMethods::note_release(bool indefinite_before, hal::CommandResult result) {
+  switch (result) {
+    case hal::CommandResult::done:
+    case hal::CommandResult::pending:
+      if (indefinite_release_) {
+        port::log(port::Level::notice, "door released indefinitely, until the next lockDoor");
+      }
+      return;
+    case hal::CommandResult::write_failed: indefinite_release_ = false; return;
+    case hal::CommandResult::door_open:
+    case hal::CommandResult::busy:
+    case hal::CommandResult::not_stored:
+      indefinite_release_ = indefinite_before;  // the lock did not move: what it held still holds
+      return;
+  }
 }
 
 int DoorMethods::unavailable(port::TextWriter& response) const {
@@ -142,14 +200,21 @@ int DoorMethods::busy(port::TextWriter& response) {
 
 int DoorMethods::command(bool lock, const MethodCall& call, port::TextWriter& response) {
   if (actuator_ == nullptr) return unavailable(response);
-  const port::Result<int64_t> asked =
-      parse_hold(call.payload, lock ? "lockTime" : "unlockTime", response);
+  const port::Result<AskedHold> asked =
+      parse_hold(call.payload, lock ? &kLockTime : &kUnlockTime, response);
   if (!asked.is_ok()) return 400;
-  const int64_t hold_ms =
-      asked.value() >= 0 ? asked.value() : (lock ? default_lock_ms_ : auto_relock_ms_);
   if (pending_) return busy(response);
+  const int64_t hold_ms = hold_ms_for(lock, asked.value());
+  // Set before the lock moves, so the events it posts show an indefinite release.
+  const bool indefinite_before = indefinite_release_;
+  indefinite_release_ = !lock && asked.value().kind == AskedHold::Kind::indefinite;
   const hal::CommandResult result = lock ? actuator_->lock(hold_ms) : actuator_->unlock(hold_ms);
-  update_snapshot();  // a new hold changes "until" without a lock event
+  note_release(indefinite_before, result);
+  update_snapshot();
+  // A new hold changes "until" or "indefinite" without a lock event: the report must show it.
+  if (result == hal::CommandResult::done || result == hal::CommandResult::pending) {
+    outbox_.post_report_due();
+  }
   switch (result) {
     case hal::CommandResult::done: add_success(response, lock); return 200;
     case hal::CommandResult::pending:
@@ -213,9 +278,9 @@ void DoorMethods::on_command_finished(bool confirmed) {
   }
 }
 
-void DoorMethods::set_defaults(int64_t lock_seconds, int64_t relock_seconds) {
+void DoorMethods::set_defaults(int64_t lock_seconds, int64_t strike_seconds) {
   default_lock_ms_ = lock_seconds > 0 ? lock_seconds * 1000 : -1;
-  auto_relock_ms_ = relock_seconds > 0 ? relock_seconds * 1000 : -1;
+  strike_ms_ = strike_seconds * 1000;
   update_snapshot();  // after a fail mode change
 }
 
@@ -254,7 +319,15 @@ void DoorMethods::post_state() {
   if (actuator_ != nullptr) post_event("state");
 }
 
+void DoorMethods::on_report_changed() {
+  update_snapshot();
+  outbox_.post_report_due();
+}
+
 void DoorMethods::on_lock_event(hal::LockEvent event) {
+  if (event == hal::LockEvent::locked || event == hal::LockEvent::fault) {
+    indefinite_release_ = false;
+  }
   post_event(hal::to_string(event));
 }
 

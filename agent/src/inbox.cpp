@@ -33,9 +33,10 @@ Inbox::~Inbox() {
 }
 
 bool Inbox::fill_slot(std::string_view topic, const void* payload, std::size_t payload_length,
-                      const Loan& loan) {
+                      const Loan& loan, RetainFlag retain) {
   InboxMessage& m = messages_[(message_head_ + message_count_) % kInboxSlots];
   ++message_count_;
+  m.retain = retain;
   m.topic_too_long = topic.size() > kMaxTopicLength;
   m.topic_length = copy_text(m.topic, sizeof m.topic, topic);
   m.payload_length = payload_length;
@@ -53,15 +54,15 @@ bool Inbox::fill_slot(std::string_view topic, const void* payload, std::size_t p
 }
 
 Inbox::Taken Inbox::push_message(std::string_view topic, const void* payload,
-                                 std::size_t payload_length, const Loan& loan) {
+                                 std::size_t payload_length, const Loan& loan, RetainFlag retain) {
   Taken taken = Taken::kept;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (kept_count_ == 0 && message_count_ < kInboxSlots) {
-      if (!fill_slot(topic, payload, payload_length, loan)) taken = Taken::copied;
+      if (!fill_slot(topic, payload, payload_length, loan, retain)) taken = Taken::copied;
     } else if (loan.release != nullptr && kept_count_ < kInboxKeptMessages) {
       kept_[(kept_head_ + kept_count_) % kInboxKeptMessages] =
-          KeptMessage{topic.data(), topic.size(), payload, payload_length, loan};
+          KeptMessage{topic.data(), topic.size(), payload, payload_length, loan, retain};
       ++kept_count_;
     } else {
       ++refused_;
@@ -107,8 +108,8 @@ void Inbox::release_message() {
     if (kept_count_ > 0) {
       // The oldest kept message takes the slot just freed: it comes after every slot's message.
       const KeptMessage& kept = kept_[kept_head_];
-      if (!fill_slot({kept.topic, kept.topic_length}, kept.payload, kept.payload_length,
-                     kept.loan)) {
+      if (!fill_slot({kept.topic, kept.topic_length}, kept.payload, kept.payload_length, kept.loan,
+                     kept.retain)) {
         copied = kept.loan;
       }
       kept_head_ = (kept_head_ + 1) % kInboxKeptMessages;

@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -97,6 +98,11 @@ int main(int argc, char** argv) {
   }
   door::agent::AgentConfig config = std::move(loaded).value();
   door::port::set_log_level(config.log_level);
+  // systemd's RuntimeDirectory= says where the runtime directory is, unless the config does.
+  const char* runtime_directory = std::getenv("RUNTIME_DIRECTORY");
+  if (config.runtime_directory.empty() && runtime_directory != nullptr) {
+    config.runtime_directory = runtime_directory;
+  }
   // The agent's fixed buffers are a few hundred KiB: allocated once here, not on the stack.
   auto agent = std::make_unique<door::agent::Agent>(std::move(config), config_path, signals);
   return agent->run();

@@ -19,6 +19,20 @@ struct LoggableTopic {
   }
 };
 
+// A retained request comes back from the broker's store at every connect: run, it would repeat
+// after each network blip. It is answered, so its sender learns, and never executed.
+int refuse_retained_request(const InboxMessage& message, const protocol::InboundTopic& topic,
+                            port::TextWriter& body) {
+  port::log(port::Level::warning,
+            "refused method %.*s (rid %.*s): it came with the retain flag and a retained request "
+            "is never executed; clear it with an empty retained message on '%s'",
+            static_cast<int>(topic.method.size()), topic.method.data(),
+            static_cast<int>(topic.rid.size()), topic.rid.data(),
+            LoggableTopic(message.topic_view()).text);
+  body.add(R"({"message":"a retained method request is not executed"})");
+  return 400;
+}
+
 }  // namespace
 
 void MessageHandler::handle(const InboxMessage& message) {
@@ -62,7 +76,9 @@ void MessageHandler::handle_method(const InboxMessage& message,
                                    const protocol::InboundTopic& topic) {
   port::TextWriter body(response_body_, sizeof response_body_);
   int status = 0;
-  if (message.payload_too_large || message.payload_length > kMaxPayloadBytes) {
+  if (message.retain == RetainFlag::set) {
+    status = refuse_retained_request(message, topic, body);
+  } else if (message.payload_too_large || message.payload_length > kMaxPayloadBytes) {
     status = 413;
     body.add(R"({"message":"payload of )")
         .add_uint(message.payload_length)

@@ -281,9 +281,11 @@ int MqttSession::Callbacks::on_message(void* context, char* topic, int topic_len
                                        MQTTAsync_message* message) {
   const std::size_t length =
       topic_length > 0 ? static_cast<std::size_t>(topic_length) : std::strlen(topic);
+  const RetainFlag retain = message->retained != 0 ? RetainFlag::set : RetainFlag::clear;
   switch (self(context).inbox_.push_message(std::string_view(topic, length), message->payload,
                                             static_cast<std::size_t>(message->payloadlen),
-                                            Loan{message, topic, &Callbacks::free_message})) {
+                                            Loan{message, topic, &Callbacks::free_message},
+                                            retain)) {
     case Inbox::Taken::copied: free_message(message, topic); return 1;
     case Inbox::Taken::kept: return 1;  // the inbox frees it once copied or handled
     case Inbox::Taken::refused: break;

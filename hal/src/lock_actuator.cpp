@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -74,12 +75,19 @@ LockActuator::~LockActuator() {
 }
 
 port::Status LockActuator::start() {
-  const port::Result<port::TimerId> hold = loop_.add_timer(&hold_handler_);
-  if (!hold.is_ok()) return hold.status();
-  const port::Result<port::TimerId> confirm = loop_.add_timer(&confirm_handler_);
-  if (!confirm.is_ok()) return confirm.status();
-  hold_timer_ = hold.value();
-  confirm_timer_ = confirm.value();
+  struct Slot {
+    port::TimerHandler* handler;
+    port::TimerId* id;
+  };
+  const Slot slots[] = {{&hold_handler_, &hold_timer_},
+                        {&confirm_handler_, &confirm_timer_},
+                        {&record_handler_, &record_timer_},
+                        {&close_wait_handler_, &close_wait_timer_}};
+  for (const Slot& slot : slots) {
+    const port::Result<port::TimerId> reserved = loop_.add_timer(slot.handler);
+    if (!reserved.is_ok()) return reserved.status();
+    *slot.id = reserved.value();
+  }
   if (feedback_ != nullptr) {
     const port::Status added = loop_.add_fd(feedback_->event_fd(), EPOLLIN, &feedback_handler_);
     if (!added.is_ok()) return added;
@@ -96,6 +104,9 @@ void LockActuator::resume(LockState state, int64_t remaining_ms) {
   state_ = state;
   target_ = state;
   timed_state_stored_ = true;
+  wanted_timed_ = true;
+  wanted_record_ = TimedRecord{state, port::wall_ms() + remaining_ms,
+                               port::monotonic_ms() + remaining_ms, remaining_ms};
   loop_.arm_timer(hold_timer_, remaining_ms);
   hold_deadline_ms_ = port::monotonic_ms() + remaining_ms;
   log(Level::notice, "door %s for %lld s more: the timed state from before the restart resumes",
@@ -117,45 +128,90 @@ CommandResult LockActuator::unlock(int64_t hold_ms) {
 
 CommandResult LockActuator::command(LockState target, int64_t hold_ms) {
   if (confirming_) return CommandResult::busy;
-  if (target == LockState::locked && settings_.refuse_lock_when_open &&
-      door_ == DoorContact::open) {
-    return CommandResult::door_open;
+  if (held_back_by_open_door(target)) return CommandResult::door_open;
+  // Recorded before the line moves: a restart at any instant finds the state it must resume. Only
+  // a release waits for its record; a lock goes ahead and its record is retried.
+  if (!record_timed_state(target, hold_ms) && target == LockState::unlocked) {
+    return CommandResult::not_stored;
   }
-  // Recorded before the line moves: a restart at any instant finds the state it must resume.
-  if (!record_timed_state(target, hold_ms).is_ok()) return CommandResult::not_stored;
   return drive(target, hold_ms);
 }
 
-port::Status LockActuator::record_timed_state(LockState target, int64_t hold_ms) {
-  if (timed_states_ == nullptr) return port::Status::ok();
-  if (hold_ms >= 0) {
-    const port::Status saved = timed_states_->save(target, port::wall_ms() + hold_ms, hold_ms);
-    if (!saved.is_ok()) {
-      set_problem("cannot record the timed state for a restart", saved.error_number());
-      return saved;
-    }
-    timed_state_stored_ = true;
-    return port::Status::ok();
+bool LockActuator::held_back_by_open_door(LockState target) const {
+  return target == LockState::locked && settings_.refuse_lock_when_open &&
+         door_ == DoorContact::open;
+}
+
+bool LockActuator::record_timed_state(LockState target, int64_t hold_ms) {
+  if (timed_states_ == nullptr) return true;
+  const bool was_timed = wanted_timed_;
+  const TimedRecord was = wanted_record_;
+  wanted_timed_ = hold_ms >= 0;
+  if (wanted_timed_) {
+    wanted_record_ =
+        TimedRecord{target, port::wall_ms() + hold_ms, port::monotonic_ms() + hold_ms, hold_ms};
+  } else if (!timed_state_stored_ && !record_pending_) {
+    return true;  // nothing recorded: nothing to forget
   }
-  if (!timed_state_stored_) return port::Status::ok();
-  const port::Status cleared = timed_states_->clear();
-  if (!cleared.is_ok()) {
-    set_problem("cannot forget the timed state it replaces", cleared.error_number());
-    return cleared;
+  if (store_wanted_record()) return true;
+  if (target == LockState::unlocked) {
+    // The release is refused, so the store should go on holding what it held.
+    wanted_timed_ = was_timed;
+    wanted_record_ = was;
+    set_problem(hold_ms >= 0 ? "cannot record the timed release for a restart"
+                             : "cannot forget the timed lock it replaces",
+                last_store_error_);
+    return false;
   }
-  timed_state_stored_ = false;
-  return port::Status::ok();
+  // A timed lock that cannot be recorded must at least void the release it replaces: removing a
+  // file works on a full file system, where writing one does not.
+  if (wanted_timed_ && timed_state_stored_ && timed_states_->clear().is_ok()) {
+    timed_state_stored_ = false;
+  }
+  retry_record_later();
+  return false;
+}
+
+bool LockActuator::store_wanted_record() {
+  const port::Status stored =
+      wanted_timed_ ? timed_states_->save(wanted_record_) : timed_states_->clear();
+  if (!stored.is_ok()) {
+    last_store_error_ = stored.error_number();
+    return false;
+  }
+  timed_state_stored_ = wanted_timed_;
+  const bool was_pending = record_pending_;
+  record_pending_ = false;
+  record_retry_ms_ = 0;
+  if (was_pending) {
+    log(Level::notice, "the lock's state is recorded for a restart again");
+    loop_.cancel_timer(record_timer_);
+    observer_.on_report_changed();
+  }
+  return true;
+}
+
+void LockActuator::retry_record_later() {
+  record_retry_ms_ = record_retry_ms_ == 0 ? kFirstRecordRetryMs
+                                           : std::min(record_retry_ms_ * 2, kMaxRecordRetryMs);
+  std::snprintf(record_problem_, sizeof record_problem_,
+                "the state could not be saved for a restart: %s; retrying",
+                std::strerror(last_store_error_));
+  log(record_pending_ ? Level::info : Level::error, "lock %s: %s (in %lld s)", to_string(target_),
+      record_problem_, static_cast<long long>(record_retry_ms_ / 1000));
+  record_pending_ = true;
+  loop_.arm_timer(record_timer_, record_retry_ms_);
+}
+
+void LockActuator::on_record_timer() {
+  if (record_pending_ && !store_wanted_record()) retry_record_later();
 }
 
 void LockActuator::forget_timed_state() {
-  if (timed_states_ == nullptr || !timed_state_stored_) return;
-  const port::Status cleared = timed_states_->clear();
-  if (cleared.is_ok()) {
-    timed_state_stored_ = false;
-  } else {
-    log(Level::error, "cannot forget the timed state that ended: %s",
-        std::strerror(cleared.error_number()));
-  }
+  if (timed_states_ == nullptr) return;
+  wanted_timed_ = false;
+  if (!timed_state_stored_ && !record_pending_) return;
+  if (!store_wanted_record()) retry_record_later();
 }
 
 void LockActuator::set_problem(const char* what, int error_number) {
@@ -183,13 +239,13 @@ void LockActuator::write_failed(LockState target, const port::Status& why) {
   observer_.on_lock_event(LockEvent::fault);
 }
 
-CommandResult LockActuator::drive(LockState target, int64_t hold_ms) {
+CommandResult LockActuator::drive(LockState target, int64_t hold_ms, OpenDoor open_door) {
   if (confirming_) return CommandResult::busy;
-  if (target == LockState::locked && settings_.refuse_lock_when_open &&
-      door_ == DoorContact::open) {
+  if (open_door == OpenDoor::wait && held_back_by_open_door(target)) {
     return CommandResult::door_open;
   }
   loop_.cancel_timer(hold_timer_);
+  loop_.cancel_timer(close_wait_timer_);
   hold_deadline_ms_ = -1;
   const port::Status written = output_.set(level_for(settings_, target));
   if (!written.is_ok()) {
@@ -259,9 +315,25 @@ void LockActuator::on_hold_timer() {
   if (r == CommandResult::busy) {
     loop_.arm_timer(hold_timer_, settings_.feedback_timeout_ms);  // after the pending command
   } else if (r == CommandResult::door_open) {
-    log(Level::warning, "cannot return to locked: the door is open; locking when it closes");
+    log(Level::warning,
+        "cannot return to locked: the door is open; locking when it closes, or in %lld s",
+        static_cast<long long>(settings_.close_wait_ms / 1000));
     target_ = LockState::locked;
+    loop_.arm_timer(close_wait_timer_, settings_.close_wait_ms);
   }
+}
+
+void LockActuator::on_close_wait_timer() {
+  const bool still_waiting = target_ == LockState::locked && state_ == LockState::unlocked &&
+                             door_ == DoorContact::open && hold_deadline_ms_ < 0;
+  if (!still_waiting) return;
+  // A contact that reads open for ever (a cut wire reads open) must not keep the door unlocked.
+  log(Level::warning, "the door stayed open %lld s after its release ended: locking it anyway",
+      static_cast<long long>(settings_.close_wait_ms / 1000));
+  held_open_ = true;
+  const CommandResult r = drive(LockState::locked, -1, OpenDoor::lock_anyway);
+  // The lock event that follows carries the alarm to the report.
+  if (r == CommandResult::busy) loop_.arm_timer(close_wait_timer_, settings_.feedback_timeout_ms);
 }
 
 void LockActuator::on_door(uint32_t) {
@@ -269,6 +341,7 @@ void LockActuator::on_door(uint32_t) {
   const DoorContact before = door_;
   read_door();
   if (door_ == before) return;
+  if (door_ == DoorContact::closed) held_open_ = false;
   log(Level::info, "door %s", door_ == DoorContact::open ? "opened" : "closed");
   observer_.on_lock_event(door_ == DoorContact::open ? LockEvent::opened : LockEvent::closed);
   // A return to locked that the open door held back happens as soon as it closes.
@@ -296,6 +369,11 @@ bool LockActuator::feedback_says(LockState target) {
 void LockActuator::shut_down() {
   loop_.cancel_timer(hold_timer_);
   loop_.cancel_timer(confirm_timer_);
+  loop_.cancel_timer(close_wait_timer_);
+  loop_.cancel_timer(record_timer_);
+  if (record_pending_ && !store_wanted_record()) {
+    log(Level::error, "stopping: %s", record_problem_);
+  }
   confirming_ = false;
   hold_deadline_ms_ = -1;
   const LockState fail_state = fail_mode_state();

@@ -34,7 +34,7 @@ using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
 bool same(const DesiredSettings& a, const DesiredSettings& b) {
   return a.building == b.building && a.floor == b.floor &&
          a.default_lock_seconds == b.default_lock_seconds &&
-         a.auto_relock_seconds == b.auto_relock_seconds &&
+         a.strike_time_seconds == b.strike_time_seconds &&
          a.telemetry_interval_seconds == b.telemetry_interval_seconds &&
          a.fail_mode_set == b.fail_mode_set && a.fail_mode == b.fail_mode &&
          a.log_level_set == b.log_level_set && a.log_level == b.log_level;

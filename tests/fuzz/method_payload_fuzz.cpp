@@ -2,10 +2,10 @@
 // agent builds it, its outbox drained as the agent drains it) on a fake door with lock feedback and
 // a door contact, in the broker dialect.
 // The first byte picks the method (lockDoor, unlockDoor, getDoorState or an unknown one), whether
-// the door stands open and whether desired defaults apply; the rest is the payload, which is also
-// read as a duration. Every call gets exactly one answer with a status its method can give and a
-// JSON object body; a refusal names its reason and leaves the lock as it was, a success leaves it
-// as asked.
+// the door stands open, whether desired defaults apply and whether the request comes with the
+// retain flag; the rest is the payload, which is also read as a duration. Every call gets exactly
+// one answer with a status its method can give and a JSON object body; a refusal names its reason
+// and leaves the lock as it was, a success leaves it as asked; a retained request is refused.
 #include <cjson/cJSON.h>
 
 #include <cstddef>
@@ -97,6 +97,7 @@ struct Call {
   const char* method;
   bool door_open;
   bool desired_defaults;
+  bool retained;
   std::string_view payload;
 };
 
@@ -118,13 +119,14 @@ class MethodPath {
     set_door(call.door_open);
     DesiredSettings defaults;
     defaults.default_lock_seconds = call.desired_defaults ? 30 : 0;
-    defaults.auto_relock_seconds = call.desired_defaults ? 5 : 0;
-    core_.apply_door_settings(defaults, door_.lock_settings.fail_mode);
+    defaults.strike_time_seconds = call.desired_defaults ? 2 : 0;
+    core_.apply_door_settings(defaults, door_);
     const hal::LockState before = lock_state();
     const int answers = answer_.count();
     const std::string topic =
         std::string("devices/door-1/methods/POST/") + call.method + "/?$rid=1";
-    require(inbox_.push_message(topic, call.payload.data(), call.payload.size()) ==
+    const RetainFlag retain = call.retained ? RetainFlag::set : RetainFlag::clear;
+    require(inbox_.push_message(topic, call.payload.data(), call.payload.size(), {}, retain) ==
             Inbox::Taken::copied);
     core_.handle(*inbox_.peek_message());
     inbox_.release_message();
@@ -198,8 +200,13 @@ void check_call(std::string_view input) {
   if (input.empty()) return;
   const auto choice = static_cast<unsigned char>(input[0]);
   static constexpr const char* kMethods[] = {"lockDoor", "unlockDoor", "getDoorState", "openWide"};
-  const Call call{kMethods[choice % 4], (choice & 4) != 0, (choice & 8) != 0, input.substr(1)};
+  const Call call{kMethods[choice % 4], (choice & 4) != 0, (choice & 8) != 0, (choice & 64) != 0,
+                  input.substr(1)};
   const int status = path.call(call);
+  if (call.retained) {
+    require(status == 400);
+    return;
+  }
   const bool too_large = call.payload.size() > kMaxPayloadBytes;
   switch (choice % 4) {
     case 0: require(status == 200 || status == 400 || status == 409 || too_large); break;

@@ -165,7 +165,9 @@ fresh_agent_dir() {
 }
 
 # write_config FILE secure|safe: the Raspberry Pi example of docs/raspberry-pi.md on this chip; a
-# safe door's lock (a maglock) is locked while energized.
+# safe door's lock (a maglock) is locked while energized. $state_file moves the state file,
+# $contact_line names another door contact line, $top_extra and $door_extra add members (each
+# starting with a comma) to the top and the door.
 write_config() {
   if [ "$2" = secure ]; then energized=unlocked; else energized=locked; fi
   cat >"$1" <<CONFIG
@@ -174,16 +176,16 @@ write_config() {
   "connection": { "host": "localhost", "port": 8883, "deviceId": "door-1",
                   "caFile": "/etc/pki/ca.pem", "clientCertFile": "/etc/pki/device-door-1.pem",
                   "clientKeyFile": "/etc/pki/device-door-1.key", "reconnectMaxSeconds": 1 },
-  "stateFile": "/tmp/agent/desired.json",
+  "stateFile": "${state_file:-/tmp/agent/desired.json}"${top_extra:-},
   "door": {
     "gpio": "chardev",
     "chip": "$DOOR_GPIO_CHIP",
     "lock": { "line": "GPIO17", "activeLow": true, "energizedMeans": "$energized" },
     "feedback": { "line": "GPIO27", "activeLow": true, "bias": "pull-up" },
-    "doorContact": { "line": "GPIO22", "bias": "pull-up", "debounceMs": 20 },
+    "doorContact": { "line": "${contact_line:-GPIO22}", "bias": "pull-up", "debounceMs": 20 },
     "failMode": "$2",
     "defaultState": "locked",
-    "feedbackTimeoutMs": 1000
+    "feedbackTimeoutMs": 1000${door_extra:-}
   }
 }
 CONFIG

@@ -184,8 +184,9 @@ INSTANTIATE_TEST_SUITE_P(
                                                                          : "_Persistence");
     });
 
-// scripts/demo.sh on each broker: three agents, door-3 propped open, a twin job that sets building
-// and floor and waits for the acknowledgements, and lockDoor on the doors of floor 3.
+// scripts/demo.sh on each broker: three agents, door-3 (a motorised bolt, refused on an open door)
+// propped open, a twin job that sets building and floor and waits for the acknowledgements, and
+// lockDoor on the doors of floor 3.
 class AnyBrokerDemo : public ::testing::TestWithParam<Broker::Kind> {
  protected:
   AnyBrokerDemo() : broker_(GetParam()), cli_(broker_) {}
@@ -193,9 +194,11 @@ class AnyBrokerDemo : public ::testing::TestWithParam<Broker::Kind> {
   void SetUp() override {
     for (const char* id : {"door-1", "door-2", "door-3"}) {
       TempDir& dir = *dirs_.emplace_back(std::make_unique<TempDir>());
-      agents_.push_back(std::make_unique<AgentProcess>(broker_dialect_config(
-          broker_.port(), id, "",
-          R"("stateFile":")" + dir.file("desired.json") + "\"," + fake_door_section(dir))));
+      const std::string bolt = std::string(id) == "door-3" ? R"("refuseLockWhenOpen":true)" : "";
+      agents_.push_back(std::make_unique<AgentProcess>(
+          broker_dialect_config(broker_.port(), id, "",
+                                R"("stateFile":")" + dir.file("desired.json") + "\"," +
+                                    fake_door_section(dir, "unlocked", bolt))));
       ASSERT_TRUE(agents_.back()->wait_online()) << agents_.back()->process().output();
     }
     ASSERT_TRUE(fake_command(*dirs_[2], "set DOOR active"));

@@ -154,7 +154,7 @@ TEST_F(BrokerTwin, AChangeMadeWhileTheAgentIsStoppedIsAppliedWhenItStarts) {
 
 TEST_F(BrokerTwin, AppliedSettingsTakeEffectWithoutARestart) {
   ASSERT_TRUE(service_.subscribe("devices/door-1/methods/res/#"));
-  set_desired(R"({"$version":1,"defaultLockTime":"10m","autoRelockSeconds":1})");
+  set_desired(R"({"$version":1,"defaultLockTime":"10m","strikeTimeSeconds":1})");
   reported_with(R"("av":1)");
   ASSERT_TRUE(service_.publish("devices/door-1/methods/POST/lockDoor/?$rid=1", ""));
   const auto locked = service_.receive_on("devices/door-1/methods/res/", 10s);

@@ -175,6 +175,7 @@ class NoObserver final : public LockObserver {
  public:
   void on_lock_event(LockEvent event) override { events.push_back(to_string(event)); }
   void on_command_finished(bool) override {}
+  void on_report_changed() override {}
   std::vector<std::string> events;
 };
 

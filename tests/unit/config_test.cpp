@@ -140,6 +140,7 @@ TEST(Config, DoorSectionWithAllLines) {
   std::string error;
   ASSERT_TRUE(parse(std::string("{") + kConnection + R"(,"door":{"gpio":"chardev",
       "chip":"/dev/gpiochip4","failMode":"secure","defaultState":"locked","feedbackTimeoutMs":500,
+      "refuseLockWhenOpen":true,"closeWaitSeconds":90,
       "lock":{"line":"GPIO17","activeLow":true,"energizedMeans":"unlocked"},
       "feedback":{"line":"GPIO27","bias":"pull-up"},
       "doorContact":{"line":"GPIO22","bias":"pull-up","debounceMs":20}}})",
@@ -155,6 +156,38 @@ TEST(Config, DoorSectionWithAllLines) {
   EXPECT_TRUE(c.door.lock_settings.energized_unlocks);
   EXPECT_EQ(c.door.lock_settings.feedback_timeout_ms, 500);
   EXPECT_TRUE(c.door.lock_settings.refuse_lock_when_open);
+  EXPECT_EQ(c.door.lock_settings.close_wait_ms, 90000);
+}
+
+TEST(Config, ADoorLocksAnOpenDoorUnlessToldAndWaitsAMinuteAtMostWhenTold) {
+  AgentConfig c;
+  std::string error;
+  ASSERT_TRUE(
+      parse(std::string("{") + kConnection + R"(,"door":{"gpio":"fake","lock":{"line":"LOCK"}}})",
+            "a.json", c, error))
+      << error;
+  EXPECT_FALSE(c.door.lock_settings.refuse_lock_when_open);
+  EXPECT_EQ(c.door.lock_settings.close_wait_ms, 60000);
+  EXPECT_FALSE(parse(std::string("{") + kConnection +
+                         R"(,"door":{"gpio":"fake","lock":{"line":"LOCK"},"closeWaitSeconds":0}})",
+                     "a.json", c, error));
+  EXPECT_NE(error.find("closeWaitSeconds"), std::string::npos) << error;
+}
+
+// The release of an unlockDoor without unlockTime: 5 s unless the door section says otherwise.
+TEST(Config, TheStrikeTimeIsFiveSecondsUnlessTheDoorSetsOneFromASecondToADay) {
+  AgentConfig c;
+  std::string error;
+  const std::string top = std::string("{") + kConnection + R"(,"door":{"lock":{"line":"L"})";
+  ASSERT_TRUE(parse(top + "}}", "a.json", c, error)) << error;
+  EXPECT_EQ(c.door.strike_time_seconds, 5);
+  ASSERT_TRUE(parse(top + R"(,"strikeTimeSeconds":86400}})", "a.json", c, error)) << error;
+  EXPECT_EQ(c.door.strike_time_seconds, 86400);
+  for (const char* value : {"0", "86401", R"("5s")"}) {
+    EXPECT_FALSE(parse(top + R"(,"strikeTimeSeconds":)" + value + "}}", "a.json", c, error));
+    EXPECT_EQ(error, "a.json: door.strikeTimeSeconds: must be a whole number from 1 to 86400")
+        << value;
+  }
 }
 
 TEST(Config, DoorErrorsNameTheMember) {

@@ -28,9 +28,11 @@ class DoorCoreTest : public ::testing::Test {
   }
   void drain() { settings_changed_ |= outputs_.drain(core_, true); }
 
-  void call(const std::string& method, const std::string& rid, const std::string& payload) {
+  void call(const std::string& method, const std::string& rid, const std::string& payload,
+            RetainFlag retain = RetainFlag::clear) {
     const std::string topic = "devices/door-1/methods/POST/" + method + "/?$rid=" + rid;
-    ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
+    ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size(), {}, retain),
+              Inbox::Taken::copied);
     core_.handle(*inbox_.peek_message());
     inbox_.release_message();
     drain();
@@ -39,6 +41,19 @@ class DoorCoreTest : public ::testing::Test {
     const port::Status done = core_.hardware().fake_gpio()->execute(command);
     ASSERT_TRUE(done.is_ok()) << done.reason();
   }
+  // The body of the last answer published, which must have the given status.
+  std::string answer(int status) const {
+    for (std::size_t i = session_.messages.size(); i-- > 0;) {
+      const Published& m = session_.messages[i];
+      if (m.topic.rfind("devices/door-1/methods/res/", 0) != 0) continue;
+      EXPECT_EQ(m.topic.rfind("devices/door-1/methods/res/" + std::to_string(status), 0), 0u)
+          << m.topic << " " << m.payload;
+      return m.payload;
+    }
+    ADD_FAILURE() << "no answer";
+    return {};
+  }
+  const hal::LockActuator& lock() { return *core_.hardware().actuator(); }
   std::vector<std::string> topics() const {
     std::vector<std::string> out;
     for (const Published& m : session_.messages) out.push_back(m.topic);
@@ -143,15 +158,96 @@ TEST_F(DoorCoreTest, TheReportedDoorStateFollowsTheLockAndItsHold) {
   EXPECT_NE(report.find(R"("door":{"lock":"locked")"), std::string::npos) << report;
   EXPECT_EQ(report.find(R"("until")"), std::string::npos) << report;
 
-  call("unlockDoor", "1", "{}");
+  call("unlockDoor", "1", "{}");  // a momentary release: it ends
   report = next_report();
   EXPECT_NE(report.find(R"("door":{"lock":"unlocked")"), std::string::npos) << report;
-  EXPECT_EQ(report.find(R"("until")"), std::string::npos) << report;
+  EXPECT_NE(report.find(R"("until")"), std::string::npos) << report;
 
-  call("lockDoor", "2", R"({"lockTime":"10m"})");
+  call("unlockDoor", "2", R"({"unlockTime":"indefinite"})");
+  report = next_report();
+  EXPECT_NE(report.find(R"("door":{"lock":"unlocked","door":"closed","indefinite":true})"),
+            std::string::npos)
+      << report;
+
+  call("lockDoor", "3", R"({"lockTime":"10m"})");
   report = next_report();
   EXPECT_NE(report.find(R"("door":{"lock":"locked")"), std::string::npos) << report;
   EXPECT_NE(report.find(R"("until")"), std::string::npos) << report;
+  EXPECT_EQ(report.find(R"("indefinite")"), std::string::npos) << report;
+}
+
+// Without a time a release is momentary: the configured strike time, or the desired
+// strikeTimeSeconds, which overrides it; then the lock relocks by itself.
+TEST_F(DoorCoreTest, AnUnlockWithoutATimeReleasesForTheStrikeTime) {
+  start();
+  call("unlockDoor", "1", "");
+  EXPECT_GT(lock().hold_remaining_ms(), 4000);  // the default: 5 s
+  EXPECT_LE(lock().hold_remaining_ms(), 5000);
+  door_.strike_time_seconds = 3600;
+  core_.apply_door_settings(DesiredSettings{}, door_);
+  call("unlockDoor", "2", "{}");
+  EXPECT_GT(lock().hold_remaining_ms(), 3599000);
+  DesiredSettings desired;
+  desired.strike_time_seconds = 1;
+  core_.apply_door_settings(desired, door_);
+  call("unlockDoor", "3", "null");
+  ASSERT_GT(lock().hold_remaining_ms(), 0);  // else the wait below would never end
+  EXPECT_LE(lock().hold_remaining_ms(), 1000);
+  const std::string body = answer(200);
+  EXPECT_NE(body.find(R"("lock":"unlocked","door":"closed","until":")"), std::string::npos) << body;
+  EXPECT_EQ(body.find("indefinite"), std::string::npos) << body;
+  while (lock().state() != hal::LockState::locked) loop_.run_once(-1);
+  EXPECT_NE(session_.messages.back().payload.find(R"({"event":"locked")"), std::string::npos);
+}
+
+TEST_F(DoorCoreTest, AnIndefiniteReleaseIsAskedForByNameReportedAndEndedByLockDoor) {
+  start();
+  call("unlockDoor", "1", R"({"unlockTime":"indefinite"})");
+  ASSERT_EQ(topics(), (std::vector<std::string>{"devices/door-1/methods/res/200/?$rid=1",
+                                                "devices/door-1/messages/events/"}));
+  EXPECT_EQ(session_.messages[0].payload,
+            R"({"Response":"unlockDoor called successfully","lock":"unlocked","door":"closed",)"
+            R"("indefinite":true})");
+  EXPECT_EQ(session_.messages[1].payload.rfind(
+                R"({"event":"unlocked","lock":"unlocked","door":"closed","indefinite":true,)", 0),
+            0u)
+      << session_.messages[1].payload;
+  EXPECT_EQ(lock().hold_remaining_ms(), -1);
+  call("getDoorState", "2", "");
+  EXPECT_EQ(answer(200), R"({"lock":"unlocked","door":"closed","indefinite":true})");
+
+  call("unlockDoor", "3", R"({"unlockTime":"1h"})");  // a timed release replaces it
+  EXPECT_EQ(answer(200).find("indefinite"), std::string::npos);
+  call("unlockDoor", "4", R"({"unlockTime":"indefinite"})");
+  call("lockDoor", "5", "");
+  EXPECT_EQ(answer(200).find("indefinite"), std::string::npos);
+  call("getDoorState", "6", "");
+  EXPECT_EQ(answer(200), R"({"lock":"locked","door":"closed"})");
+}
+
+TEST_F(DoorCoreTest, IndefiniteIsForUnlockTimeOnlyAndOtherWordsAre400) {
+  start();
+  call("lockDoor", "1", R"({"lockTime":"indefinite"})");
+  EXPECT_EQ(answer(400),
+            R"({"message":"lockTime: use a duration such as \"30s\", \"10m\", \"2h\" or whole )"
+            R"(seconds, from 1 second to 7 days"})");
+  for (const char* word : {R"("forever")", R"("Indefinite")", R"("")", "true"}) {
+    call("unlockDoor", "2", std::string(R"({"unlockTime":)") + word + "}");
+    EXPECT_EQ(answer(400),
+              R"({"message":"unlockTime: use a duration such as \"30s\", \"10m\", \"2h\" or )"
+              R"(whole seconds, from 1 second to 7 days, or \"indefinite\""})")
+        << word;
+  }
+  EXPECT_EQ(lock().state(), hal::LockState::locked);
+}
+
+// A retained request would come again at every connect: it is refused, and the lock stays.
+TEST_F(DoorCoreTest, ARetainedUnlockDoorIsAnswered400AndTheLockDoesNotMove) {
+  start();
+  call("unlockDoor", "1", R"({"unlockTime":"indefinite"})", RetainFlag::set);
+  ASSERT_EQ(topics(), std::vector<std::string>{"devices/door-1/methods/res/400/?$rid=1"});
+  EXPECT_EQ(answer(400), R"({"message":"a retained method request is not executed"})");
+  EXPECT_EQ(lock().state(), hal::LockState::locked);
 }
 
 }  // namespace

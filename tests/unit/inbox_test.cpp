@@ -20,11 +20,12 @@ struct Lender {
     topics.reserve(2 * kInboxKeptMessages);  // lent memory must not move
     payloads.reserve(2 * kInboxKeptMessages);
   }
-  Taken offer(Inbox& inbox, const std::string& topic, const std::string& payload) {
+  Taken offer(Inbox& inbox, const std::string& topic, const std::string& payload,
+              RetainFlag retain = RetainFlag::clear) {
     topics.push_back(topic);
     payloads.push_back(payload);
     return inbox.push_message(topics.back(), payloads.back().data(), payloads.back().size(),
-                              Loan{this, nullptr, &give_back});
+                              Loan{this, nullptr, &give_back}, retain);
   }
   static void give_back(void* lender, void*) { ++static_cast<Lender*>(lender)->returned; }
 };
@@ -143,6 +144,26 @@ TEST(Inbox, APayloadOverASlotStaysLentUntilHandledUpToTheLargestTwin) {
   inbox.release_message();
   EXPECT_EQ(lender.returned, 2);
   EXPECT_EQ(inbox.peek_message(), nullptr);
+}
+
+// The handler refuses a retained method request, so the flag must reach it from a slot and from a
+// message kept while every slot was taken.
+TEST(Inbox, TheRetainFlagReachesTheLoopAlsoFromAKeptMessage) {
+  port::EventFd wake;
+  Lender lender;
+  Inbox inbox(wake);
+  ASSERT_EQ(inbox.push_message("t/retained", "", 0, {}, RetainFlag::set), Taken::copied);
+  for (std::size_t i = 1; i < kInboxSlots; ++i) {
+    ASSERT_EQ(inbox.push_message("t/live", "", 0), Taken::copied);
+  }
+  ASSERT_EQ(lender.offer(inbox, "t/kept", "", RetainFlag::set), Taken::kept);
+  ASSERT_EQ(lender.offer(inbox, "t/kept-live", ""), Taken::kept);
+  std::vector<std::string> retained;
+  for (const InboxMessage* m = inbox.peek_message(); m != nullptr; m = inbox.peek_message()) {
+    if (m->retain == RetainFlag::set) retained.emplace_back(m->topic_view());
+    inbox.release_message();
+  }
+  EXPECT_EQ(retained, (std::vector<std::string>{"t/retained", "t/kept"}));
 }
 
 TEST(Inbox, EventsCarryTheirDetailText) {

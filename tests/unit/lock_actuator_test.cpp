@@ -21,6 +21,8 @@ class Events final : public LockObserver {
  public:
   void on_lock_event(LockEvent event) override { events.push_back(to_string(event)); }
   void on_command_finished(bool confirmed) override { finished.push_back(confirmed); }
+  void on_report_changed() override { ++report_changes; }
+  int report_changes = 0;
   std::vector<std::string> events;
   std::vector<bool> finished;
 };
@@ -136,9 +138,21 @@ TEST_F(Door, LateButTimelyFeedbackConfirms) {
   EXPECT_EQ(actuator_->state(), LockState::unlocked);
 }
 
-TEST_F(Door, RefusesToLockAnOpenDoorAndReportsTheContact) {
+TEST_F(Door, LocksAnOpenDoorByDefault) {
+  // A strike or a maglock locks an open door harmlessly: it holds once the door closes.
   LockSettings settings;
   settings.default_state = LockState::unlocked;
+  build(settings);
+  command("set DOOR active");
+  loop_.run_once(0);
+  EXPECT_EQ(actuator_->lock(-1), CommandResult::done);
+  EXPECT_FALSE(lock_->active());
+}
+
+TEST_F(Door, RefusesToLockAnOpenDoorWhenToldAndReportsTheContact) {
+  LockSettings settings;
+  settings.default_state = LockState::unlocked;
+  settings.refuse_lock_when_open = true;
   build(settings);
   command("set DOOR active");
   loop_.run_once(0);
@@ -149,6 +163,41 @@ TEST_F(Door, RefusesToLockAnOpenDoorAndReportsTheContact) {
   loop_.run_once(0);
   EXPECT_EQ(events_.events, (std::vector<std::string>{"opened", "closed"}));
   EXPECT_EQ(actuator_->lock(-1), CommandResult::done);
+}
+
+// A motorised bolt: it must not be thrown into an open door.
+LockSettings motorised_bolt(int64_t close_wait_ms) {
+  LockSettings bolt;
+  bolt.refuse_lock_when_open = true;
+  bolt.close_wait_ms = close_wait_ms;
+  return bolt;
+}
+
+TEST_F(Door, AContactThatReadsOpenForEverDoesNotKeepTheDoorUnlocked) {
+  // Its contact wire is cut: it reads open for ever.
+  build(motorised_bolt(40));
+  EXPECT_EQ(actuator_->unlock(20), CommandResult::done);
+  command("set DOOR active");
+  while (actuator_->state() != LockState::locked) loop_.run_once(-1);
+  EXPECT_FALSE(lock_->active());
+  EXPECT_TRUE(actuator_->held_open());  // the alarm the report carries
+  EXPECT_EQ(events_.events, (std::vector<std::string>{"unlocked", "opened", "locked"}));
+  command("set DOOR inactive");
+  loop_.run_once(0);
+  EXPECT_FALSE(actuator_->held_open());
+}
+
+TEST_F(Door, ADoorThatClosesInTimeIsLockedAsItCloses) {
+  build(motorised_bolt(600000));
+  EXPECT_EQ(actuator_->unlock(20), CommandResult::done);
+  command("set DOOR active");
+  loop_.run_once(0);
+  while (actuator_->hold_remaining_ms() >= 0) loop_.run_once(-1);
+  EXPECT_EQ(actuator_->state(), LockState::unlocked);  // waiting for the door
+  command("set DOOR inactive");
+  loop_.run_once(0);
+  EXPECT_EQ(actuator_->state(), LockState::locked);
+  EXPECT_FALSE(actuator_->held_open());
 }
 
 TEST_F(Door, ATimedStateReturnsToTheDefault) {
@@ -230,10 +279,12 @@ TEST_F(Door, AFeedbackInputThatCannotBeReadIsNotAConfirmation) {
 // Records what the actuator stores; fails when told to.
 class Store final : public TimedStateStore {
  public:
-  port::Status save(LockState state, int64_t until_wall_ms, int64_t hold_ms) override {
-    if (fail) return port::Status::system_error(port::Status::Code::io_error, ENOSPC, "saving");
-    saved.push_back(std::string(to_string(state)) + " " + std::to_string(hold_ms));
-    until = until_wall_ms;
+  port::Status save(const TimedRecord& record) override {
+    if (fail || fail_saves) {
+      return port::Status::system_error(port::Status::Code::io_error, ENOSPC, "saving");
+    }
+    saved.push_back(std::string(to_string(record.state)) + " " + std::to_string(record.hold_ms));
+    until = record.until_wall_ms;
     return port::Status::ok();
   }
   port::Status clear() override {
@@ -241,7 +292,8 @@ class Store final : public TimedStateStore {
     saved.push_back("clear");
     return port::Status::ok();
   }
-  bool fail = false;
+  bool fail = false;        // a read-only file system
+  bool fail_saves = false;  // a full one: removing still works
   std::vector<std::string> saved;
   int64_t until = 0;
 };
@@ -264,25 +316,59 @@ TEST_F(Door, ATimedStateIsRecordedBeforeItBeginsAndForgottenWhenItEnds) {
             (std::vector<std::string>{"locked 30", "clear", "locked 600000", "clear"}));
 }
 
-TEST_F(Door, ATimedStateThatCannotBeRecordedIsRefusedAndTheLockDoesNotMove) {
+TEST_F(Door, AReleaseThatCannotBeRecordedIsRefusedAndTheLockDoesNotMove) {
   Store store;
   store_ = &store;
-  LockSettings settings;
-  settings.default_state = LockState::unlocked;
-  build(settings);
+  build(LockSettings{});
   store.fail = true;
-  EXPECT_EQ(actuator_->lock(600000), CommandResult::not_stored);
+  EXPECT_EQ(actuator_->unlock(600000), CommandResult::not_stored);
   EXPECT_STREQ(actuator_->problem(),
-               "cannot record the timed state for a restart: No space left on device");
-  EXPECT_EQ(actuator_->state(), LockState::unlocked);
-  EXPECT_TRUE(lock_->active());  // still released
+               "cannot record the timed release for a restart: No space left on device");
+  EXPECT_EQ(actuator_->state(), LockState::locked);
+  EXPECT_FALSE(lock_->active());                    // still locked
+  EXPECT_EQ(actuator_->record_problem(), nullptr);  // nothing to retry: the store is as it was
   store.fail = false;
   EXPECT_EQ(actuator_->lock(600000), CommandResult::done);
-  store.fail = true;  // the timed lock cannot be forgotten: a restart would resume it
+  store.fail = true;  // the timed lock cannot be forgotten: releasing may wait for storage
   EXPECT_EQ(actuator_->unlock(-1), CommandResult::not_stored);
   EXPECT_STREQ(actuator_->problem(),
-               "cannot forget the timed state it replaces: Read-only file system");
+               "cannot forget the timed lock it replaces: Read-only file system");
   EXPECT_EQ(actuator_->state(), LockState::locked);
+}
+
+TEST_F(Door, StorageNeverBlocksALock) {
+  // A timed release, then the card turns read-only: the lock moves at once, and its record is
+  // retried until it is stored.
+  Store store;
+  store_ = &store;
+  build(LockSettings{}, false);
+  EXPECT_EQ(actuator_->unlock(600000), CommandResult::done);
+  store.fail = true;
+  EXPECT_EQ(actuator_->lock(-1), CommandResult::done);
+  EXPECT_FALSE(lock_->active());
+  EXPECT_EQ(actuator_->state(), LockState::locked);
+  ASSERT_NE(actuator_->record_problem(), nullptr);
+  EXPECT_STREQ(actuator_->record_problem(),
+               "the state could not be saved for a restart: Read-only file system; retrying");
+  EXPECT_EQ(actuator_->lock(600000), CommandResult::done);  // a timed lock too
+  store.fail = false;
+  while (actuator_->record_problem() != nullptr) loop_.run_once(-1);
+  EXPECT_EQ(store.saved, (std::vector<std::string>{"unlocked 600000", "locked 600000"}));
+}
+
+TEST_F(Door, ATimedLockOnAFullCardVoidsTheReleaseItReplaces) {
+  Store store;
+  store_ = &store;
+  build(LockSettings{}, false);
+  EXPECT_EQ(actuator_->unlock(600000), CommandResult::done);
+  store.fail_saves = true;  // writing fails, removing works
+  EXPECT_EQ(actuator_->lock(600000), CommandResult::done);
+  EXPECT_FALSE(lock_->active());
+  EXPECT_EQ(store.saved, (std::vector<std::string>{"unlocked 600000", "clear"}));
+  EXPECT_NE(actuator_->record_problem(), nullptr);  // the timed lock itself is retried
+  store.fail_saves = false;
+  while (actuator_->record_problem() != nullptr) loop_.run_once(-1);
+  EXPECT_EQ(store.saved.back(), "locked 600000");
 }
 
 TEST_F(Door, AResumedTimedStateReturnsToTheDefaultWhenItEnds) {

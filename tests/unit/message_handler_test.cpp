@@ -26,9 +26,11 @@ class NoTwin final : public TwinListener {
 class Answers final : public MethodHandler {
  public:
   int call(const MethodCall& call, port::TextWriter& response) override {
+    ++calls;
     response.add(R"({"echo":")").add(call.payload).add("\"}");
     return 200;
   }
+  int calls = 0;
 };
 
 // Claims to answer later but never does, or writes more than fits: a broken handler.
@@ -57,9 +59,15 @@ class MessageHandlerTest : public ::testing::Test {
     EXPECT_TRUE(methods_.add("later", later_).is_ok());
   }
 
-  void deliver(const std::string& topic, const std::string& payload) {
-    ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
-    handler_.handle(*inbox_.peek_message());
+  void deliver(const std::string& topic, const std::string& payload,
+               RetainFlag retain = RetainFlag::clear) {
+    deliver_to(handler_, topic, payload, retain);
+  }
+  void deliver_to(MessageHandler& handler, const std::string& topic, const std::string& payload,
+                  RetainFlag retain) {
+    ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size(), {}, retain),
+              Inbox::Taken::copied);
+    handler.handle(*inbox_.peek_message());
     inbox_.release_message();
   }
 
@@ -117,6 +125,31 @@ TEST_F(MessageHandlerTest, ADeferredCallPostsNothingAndHandsTheRidToItsHandler) 
   deliver("devices/door-1/methods/POST/later/?$rid=9", "{}");
   EXPECT_EQ(outbox_.peek(), nullptr);
   EXPECT_EQ(later_.rid, "9");
+}
+
+// A retained request comes again at every connect: it is answered 400 and never run, in both
+// dialects (IoT Hub never sets the flag, but the agent refuses it there too).
+TEST_F(MessageHandlerTest, ARetainedMethodRequestIsAnswered400AndNeverRun) {
+  ConnectionSettings azure_settings;
+  azure_settings.hub = HubDialect::azure;
+  azure_settings.device_id = "door-1";
+  azure_settings.hub_host_name = "hub.example.net";
+  const std::unique_ptr<Dialect> azure = make_dialect(azure_settings);
+  MessageHandler azure_handler{*azure, methods_, outbox_, twin_};
+
+  deliver("devices/door-1/methods/POST/ping/?$rid=5", "{}", RetainFlag::set);
+  deliver_to(azure_handler, "$iothub/methods/POST/ping/?$rid=6", "{}", RetainFlag::set);
+  for (const char* rid : {"5", "6"}) {
+    const Output* answer = outbox_.peek();
+    ASSERT_NE(answer, nullptr) << rid;
+    EXPECT_EQ(answer->rid_view(), rid);
+    EXPECT_EQ(answer->status, 400);
+    EXPECT_EQ(answer->body_view(), R"({"message":"a retained method request is not executed"})");
+    outbox_.pop();
+  }
+  EXPECT_EQ(answers_.calls, 0);
+  deliver("devices/door-1/methods/POST/ping/?$rid=7", "{}");  // the same request, live
+  EXPECT_EQ(answers_.calls, 1);
 }
 
 TEST_F(MessageHandlerTest, TwinMessagesGoToTheTwinAndForeignTopicsAreIgnored) {

@@ -327,16 +327,44 @@ TEST_F(TwinTest, ReservedAndUnsafeKeys) {
 }
 
 TEST_F(TwinTest, KnownKeysChangeTheSettings) {
-  ASSERT_EQ(twin_->apply(R"({"defaultLockTime":"10m","autoRelockSeconds":5,)"
+  ASSERT_EQ(twin_->apply(R"({"defaultLockTime":"10m","strikeTimeSeconds":5,)"
                          R"("telemetryIntervalSeconds":60,"failMode":"safe","logLevel":"debug"})",
                          DesiredSource::patch, 1),
             Twin::Outcome::applied);
   EXPECT_EQ(in_force().default_lock_seconds, 600);
-  EXPECT_EQ(in_force().auto_relock_seconds, 5);
+  EXPECT_EQ(in_force().strike_time_seconds, 5);
   EXPECT_EQ(in_force().telemetry_interval_seconds, 60);
   EXPECT_TRUE(in_force().fail_mode_set);
   EXPECT_EQ(in_force().fail_mode, hal::FailMode::safe);
   EXPECT_EQ(in_force().log_level, port::Level::debug);
+}
+
+// A strike time is a release of 1 s to a day: 0 would be the indefinite release it replaces.
+// Deleted, the configured one applies again; the retired autoRelockSeconds is just another key.
+TEST_F(TwinTest, AStrikeTimeIsFromOneSecondToADay) {
+  ASSERT_EQ(twin_->apply(R"({"strikeTimeSeconds":86400})", DesiredSource::patch, 1),
+            Twin::Outcome::applied);
+  EXPECT_EQ(in_force().strike_time_seconds, 86400);
+  int64_t version = 1;
+  for (const char* value : {"0", "86401", "1.5", R"("5s")", "-1"}) {
+    ASSERT_EQ(twin_->apply(std::string(R"({"strikeTimeSeconds":)") + value + "}",
+                           DesiredSource::patch, ++version),
+              Twin::Outcome::applied)
+        << value;
+    EXPECT_EQ(in_force().strike_time_seconds, 86400) << value;
+    EXPECT_NE(
+        acks().find(R"("strikeTimeSeconds":{"value":86400,"ac":400,"av":)" +
+                    std::to_string(version) + R"(,"ad":"must be a whole number from 1 to 86400"})"),
+        std::string::npos)
+        << value << ": " << acks();
+  }
+  ASSERT_EQ(
+      twin_->apply(R"({"strikeTimeSeconds":null,"autoRelockSeconds":0})", DesiredSource::patch, 10),
+      Twin::Outcome::applied);
+  EXPECT_EQ(in_force().strike_time_seconds, 0);  // not set: door.strikeTimeSeconds applies
+  EXPECT_NE(acks().find(R"("autoRelockSeconds":{"value":0,"ac":200,"av":10,"ad":"applied"})"),
+            std::string::npos)
+      << acks();
 }
 
 TEST_F(TwinTest, AMaglockCannotBeMadeFailSecure) {

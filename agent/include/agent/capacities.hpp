@@ -46,9 +46,10 @@ constexpr std::size_t kEventDetailLength = 200;
 // Responses and reports the agent publishes.
 constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
 
-// A door event on the telemetry topic: {"event":…,"at":…} and the door's state, a handful of
-// short words and one timestamp, under 300 bytes.
-constexpr std::size_t kMaxDoorEventBytes = 512;
+// A door event on the telemetry topic: {"event":…,"at":…} and the door's state: a handful of
+// short words, two timestamps, and at most two reasons of up to 160 bytes (a fault's, and why the
+// state is not saved), under 600 bytes.
+constexpr std::size_t kMaxDoorEventBytes = 768;
 // The door's state alone, as the reported properties carry it: the state part of a door event, so
 // it fits wherever the event does.
 constexpr std::size_t kMaxDoorStateBytes = kMaxDoorEventBytes;

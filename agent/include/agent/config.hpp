@@ -54,6 +54,8 @@ struct DoorSettings {
   LineSettings feedback;  // active = locked
   LineSettings contact;   // active = door open
   hal::LockSettings lock_settings;
+  // The release of an unlockDoor without unlockTime (a desired strikeTimeSeconds overrides it).
+  int strike_time_seconds = 5;
   // The fake's control FIFO, transition log and simulated faults.
   std::string fake_control;
   std::string fake_transition_log;
@@ -67,6 +69,9 @@ struct AgentConfig {
   // The applied desired properties, written crash-safe by the agent (the config itself may sit on
   // a read-only file system).
   std::string state_file = "/var/lib/door-agent/desired.json";
+  // Outlives the process but not the boot (a tmpfs): where a timed state that the state file's
+  // directory cannot forget is voided. "" for none.
+  std::string runtime_directory;
   port::Level log_level = port::Level::info;
 };
 

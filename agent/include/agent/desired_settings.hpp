@@ -13,10 +13,10 @@
 namespace door::agent {
 
 struct DesiredSettings {
-  int64_t building = -1;                   // -1: not set; reported only
-  int64_t floor = INT64_MIN;               // INT64_MIN: not set; reported only
-  int64_t default_lock_seconds = 0;        // lockDoor without lockTime: 0 = until told otherwise
-  int64_t auto_relock_seconds = 0;         // unlockDoor without unlockTime: 0 = stay unlocked
+  int64_t building = -1;             // -1: not set; reported only
+  int64_t floor = INT64_MIN;         // INT64_MIN: not set; reported only
+  int64_t default_lock_seconds = 0;  // lockDoor without lockTime: 0 = until told otherwise
+  int64_t strike_time_seconds = 0;   // unlockDoor without unlockTime; 0: door.strikeTimeSeconds
   int64_t telemetry_interval_seconds = 0;  // periodic door state events; 0 = on change only
   bool fail_mode_set = false;              // else the config's door.failMode applies
   hal::FailMode fail_mode = hal::FailMode::secure;

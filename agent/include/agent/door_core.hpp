@@ -23,24 +23,27 @@ namespace door::agent {
 class DoorCore {
  public:
   // loop: clock and timers; dialect: topics; door: the GPIO backend and the lock's settings;
-  // state_file: the applied desired properties (and, beside it, the lock's timed state).
-  // Everything the core sends goes to its outbox.
+  // state_file: the applied desired properties (and, beside it, the lock's timed state);
+  // runtime_directory: a directory that outlives the process but not the boot (systemd's
+  // RuntimeDirectory), where a timed state that the state file's directory cannot forget is voided;
+  // "" for none. Everything the core sends goes to its outbox.
   DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSettings& door,
-           const std::string& state_file);
+           const std::string& state_file, const std::string& runtime_directory = "");
   DoorCore(const DoorCore&) = delete;
   DoorCore& operator=(const DoorCore&) = delete;
 
-  // Reserves the timers, starts the lock (without hardware the door methods answer 503 with the
-  // reason), registers the methods and loads the desired properties applied before the last stop
-  // (the outbox then says the settings changed). Fails only when a fixed table is full.
+  // Reserves the timers, loads the desired properties applied before the last stop (the outbox
+  // then says the settings changed), starts the lock with the fail mode in effect (without
+  // hardware the door methods answer 503 with the reason) and registers the methods. Fails only
+  // when a fixed table is full.
   [[nodiscard]] port::Status start();
 
   // A message from the inbox: a method call (its answer goes to the outbox) or a twin message.
   void handle(const InboxMessage& message) { messages_.handle(message); }
 
-  // The door's part of the desired settings in force: default hold times and the fail mode
-  // (configured_fail_mode when the desired properties set none).
-  void apply_door_settings(const DesiredSettings& settings, hal::FailMode configured_fail_mode);
+  // The door's part of the desired settings in force: default hold times, the strike time and the
+  // fail mode (the configured ones where the desired properties set none).
+  void apply_door_settings(const DesiredSettings& settings, const DoorSettings& configured);
   // A periodic "state" event.
   void post_state() { door_methods_.post_state(); }
   // Clean stop: the lock goes to its fail-mode state.
@@ -52,10 +55,11 @@ class DoorCore {
   DoorHardware& hardware() { return hardware_; }
 
  private:
+  hal::FailMode configured_fail_mode_;
   Outbox outbox_;
   MethodTable methods_;
   DoorSnapshot door_snapshot_;  // written by the door methods, read by the twin engine
-  DoorMethods door_methods_{outbox_, door_snapshot_};
+  DoorMethods door_methods_;
   DoorHardware hardware_;
   Twin twin_;
   TwinSync twin_sync_;

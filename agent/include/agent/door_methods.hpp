@@ -13,24 +13,41 @@
 
 namespace door::agent {
 
+// The hold a call asks for: none given (the method's default applies), a time, or (unlockDoor
+// only) "indefinite": released until the next lockDoor.
+struct AskedHold {
+  enum class Kind { default_hold, timed, indefinite };
+  Kind kind = Kind::default_hold;
+  int64_t ms = -1;  // timed: the hold
+};
+
+// The hold field a method takes: its name, and whether it may ask for "indefinite".
+struct HoldField {
+  const char* name;
+  bool indefinite_allowed;
+};
+
 class DoorMethods final : public hal::LockObserver {
  public:
   // Answers and door events go to outbox; the door's state, for the reported properties, to
-  // snapshot.
-  DoorMethods(Outbox& outbox, DoorSnapshot& snapshot) : outbox_(outbox), snapshot_(snapshot) {}
+  // snapshot. strike_seconds (1 to 86400): the release of an unlockDoor without unlockTime until
+  // set_defaults() says otherwise.
+  DoorMethods(Outbox& outbox, DoorSnapshot& snapshot, int64_t strike_seconds)
+      : outbox_(outbox), snapshot_(snapshot), strike_ms_(strike_seconds * 1000) {}
 
   port::Status register_in(MethodTable& table);
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
   void attach(hal::LockActuator* actuator, const char* unavailable_reason);
 
-  // Applied desired properties: the hold of lockDoor and unlockDoor when the call gives none
-  // (0: until told otherwise). Called after the fail mode is set, which the state then shows.
-  void set_defaults(int64_t lock_seconds, int64_t relock_seconds);
+  // The holds of calls that give none: lockDoor's (0: until told otherwise) and unlockDoor's
+  // strike time (1 to 86400). Called after the fail mode is set, which the state then shows.
+  void set_defaults(int64_t lock_seconds, int64_t strike_seconds);
   // A periodic "state" event on the telemetry topic.
   void post_state();
 
   void on_lock_event(hal::LockEvent event) override;
   void on_command_finished(bool confirmed) override;
+  void on_report_changed() override;
 
  private:
   template <int (DoorMethods::*Method)(const MethodCall&, port::TextWriter&)>
@@ -49,10 +66,17 @@ class DoorMethods final : public hal::LockObserver {
   int unlock_door(const MethodCall& call, port::TextWriter& response);
   int get_door_state(const MethodCall& call, port::TextWriter& response);
   int command(bool lock, const MethodCall& call, port::TextWriter& response);
-  // Reads the optional hold field (field is nullptr for a method without fields): the hold in ms,
-  // -1 when none is given; invalid (with a 400 body written) when the payload is bad.
-  port::Result<int64_t> parse_hold(std::string_view payload, const char* field,
-                                   port::TextWriter& response);
+  // Reads the optional hold field (field is nullptr for a method without fields); invalid (with a
+  // 400 body written) when the payload is bad.
+  port::Result<AskedHold> parse_hold(std::string_view payload, const HoldField* field,
+                                     port::TextWriter& response);
+  // The hold to drive, in ms (-1: until told otherwise).
+  int64_t hold_ms_for(bool lock, const AskedHold& asked) const;
+  // After a command that set indefinite_release_ as asked: restores indefinite_before when the
+  // lock did not move.
+  void note_release(bool indefinite_before, hal::CommandResult result);
+  // Released by {"unlockTime":"indefinite"}, and still so.
+  bool released_indefinitely() const;
   void add_state(port::TextWriter& out) const;
   void add_success(port::TextWriter& out, bool lock) const;
   int unavailable(port::TextWriter& response) const;  // 503
@@ -74,7 +98,9 @@ class DoorMethods final : public hal::LockObserver {
   char pending_rid_[protocol::kMaxRequestIdLength + 1] = {};
   char pending_method_[protocol::kMaxMethodNameLength + 1] = {};
   int64_t default_lock_ms_ = -1;
-  int64_t auto_relock_ms_ = -1;
+  int64_t strike_ms_;
+  // The last command that moved the lock asked for an indefinite release.
+  bool indefinite_release_ = false;
   char deferred_body_[kOutboxPayloadBytes];
   char event_body_[kMaxDoorEventBytes];
 

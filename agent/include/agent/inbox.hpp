@@ -26,6 +26,10 @@ struct Loan {
   void (*release)(void* owner, void* topic);
 };
 
+// MQTT's retain flag as the broker delivered it: set on a message that comes from the broker's
+// retained store (at each subscription, so at each connect), clear on a live one.
+enum class RetainFlag : bool { clear, set };
+
 struct InboxMessage {
   char topic[kMaxTopicLength + 1];
   std::size_t topic_length;
@@ -37,6 +41,7 @@ struct InboxMessage {
   std::size_t payload_length;  // the original length, also when it did not fit
   bool topic_too_long;
   bool payload_too_large;  // payload neither copied nor lent; the caller answers 413 or logs
+  RetainFlag retain;
 
   std::string_view topic_view() const { return {topic, topic_length}; }
   std::string_view payload_view() const {
@@ -65,9 +70,11 @@ class Inbox {
     refused,  // no slot and no loan, or kInboxKeptMessages already kept: the caller keeps it
   };
   // Any thread, never waits: waiting here would stall Paho, and with it the answers the loop
-  // publishes meanwhile. Messages reach the loop in the order they were taken.
+  // publishes meanwhile. Messages reach the loop in the order they were taken, with their retain
+  // flag.
   [[nodiscard]] Taken push_message(std::string_view topic, const void* payload,
-                                   std::size_t payload_length, const Loan& loan = {});
+                                   std::size_t payload_length, const Loan& loan = {},
+                                   RetainFlag retain = RetainFlag::clear);
   // Any thread. When the event queue is full the event is dropped and counted.
   void push_event(SessionEventKind kind, int code, std::string_view detail,
                   ConnectFailure failure = ConnectFailure::none);
@@ -89,12 +96,13 @@ class Inbox {
     const void* payload;
     std::size_t payload_length;
     Loan loan;
+    RetainFlag retain;
   };
 
   // Fills the free slot after the last taken one, copying the payload or, when it is over a slot
   // and lent, keeping the loan; the caller holds the mutex. True when the slot keeps the loan.
   bool fill_slot(std::string_view topic, const void* payload, std::size_t payload_length,
-                 const Loan& loan);
+                 const Loan& loan, RetainFlag retain);
 
   port::EventFd& wake_;
   std::mutex mutex_;
