@@ -33,13 +33,14 @@ struct StopOnReady final : FdHandler {
   }
 };
 
-// Three timers added as 1, 2, 3 and armed to be due in the order 2, 3, 1.
+// Three timers added as 1, 2, 3 and armed to be due in the order 2, 3, 1. They are armed in that
+// order too: a slow moment between two arms (qemu) then only moves a later deadline later.
 class ThreeTimers : public ::testing::Test {
  protected:
   void arm(int64_t unit_ms) {
-    loop_.arm_timer(ta_, 3 * unit_ms);
     loop_.arm_timer(tb_, unit_ms);
     loop_.arm_timer(tc_, 2 * unit_ms);
+    loop_.arm_timer(ta_, 3 * unit_ms);
   }
   EventLoop loop_;
   std::vector<int> order_;
