@@ -47,9 +47,7 @@ ResumeDecision DoorHardware::timed_state_to_resume(hal::FailMode fail_mode) {
 }
 
 port::Status DoorHardware::fail_holding_output(const hal::LockSettings& settings, const char* why) {
-  const hal::LockState fail_state = settings.fail_mode == hal::FailMode::secure
-                                        ? hal::LockState::locked
-                                        : hal::LockState::unlocked;
+  const hal::LockState fail_state = hal::LockActuator::fail_mode_state(settings);
   const port::Status driven = lock_->set(hal::LockActuator::level_for(settings, fail_state));
   const port::Status cleared =
       timed_states_.path().empty() ? port::Status::ok() : timed_states_.clear();

@@ -1,6 +1,5 @@
 #include "agent/timed_state_file.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,26 +29,6 @@ bool whole_number(const cJSON* item, int64_t low, int64_t high, int64_t& out) {
   }
   out = static_cast<int64_t>(item->valuedouble);
   return static_cast<double>(out) == item->valuedouble;
-}
-
-// The removal of a file outlives a power cut only once its directory is on disk.
-port::Status sync_directory_of(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  char directory[4096];
-  port::TextWriter name(directory, sizeof directory);
-  name.add(slash == std::string::npos ? std::string_view(".")
-                                      : std::string_view(path.data(), slash == 0 ? 1 : slash));
-  if (!name.ok()) return port::Status::too_large();
-  const int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return port::Status::system_error(port::Status::Code::io_error, errno, "%s", directory);
-  const int synced = fsync(fd);
-  const int error = errno;
-  close(fd);
-  if (synced != 0) {
-    return port::Status::system_error(port::Status::Code::io_error, error, "%s", directory);
-  }
-  return port::Status::ok();
 }
 
 }  // namespace
@@ -142,21 +121,20 @@ port::Status TimedStateFile::save(const hal::TimedRecord& record) {
 }
 
 port::Status TimedStateFile::clear() {
-  if (unlink(path_.c_str()) == 0 || errno == ENOENT) {
+  const port::Status removed = port::remove_file(path_.c_str());
+  if (removed.is_ok()) {
     if (!void_marker_path_.empty()) unlink(void_marker_path_.c_str());
     text_length_ = 0;
-    return sync_directory_of(path_);
+    return removed;
   }
-  const port::Status failed =
-      port::Status::system_error(port::Status::Code::io_error, errno, "%s", path_.c_str());
-  if (void_marker_path_.empty() || text_length_ == 0) return failed;
+  if (void_marker_path_.empty() || text_length_ == 0) return removed;
   const port::Status marked =
       port::replace_file(void_marker_path_.c_str(), std::string_view(text_, text_length_));
   if (!marked.is_ok()) {
     port::log(port::Level::error, "timed lock state: cannot void %s either: %s", path_.c_str(),
               marked.reason());
   }
-  return failed;
+  return removed;
 }
 
 }  // namespace door::agent

@@ -47,8 +47,8 @@ const char* to_string(LockEvent event) {
   return "fault";
 }
 
-LockState LockActuator::fail_mode_state() const {
-  return settings_.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
+LockState LockActuator::fail_mode_state(const LockSettings& settings) {
+  return settings.fail_mode == FailMode::secure ? LockState::locked : LockState::unlocked;
 }
 
 bool LockActuator::level_for(const LockSettings& settings, LockState state) {
@@ -224,7 +224,7 @@ void LockActuator::write_failed(LockState target, const port::Status& why) {
   loop_.cancel_timer(hold_timer_);
   hold_deadline_ms_ = -1;
   forget_timed_state();
-  const LockState fail_state = fail_mode_state();
+  const LockState fail_state = fail_mode_state(settings_);
   const port::Status driven = output_.set(level_for(settings_, fail_state));
   if (driven.is_ok()) {
     log(Level::error, "door fault: %s while driving %s; drove the %s state (%s fail mode)",
@@ -287,7 +287,7 @@ void LockActuator::on_feedback(uint32_t) {
 void LockActuator::on_confirm_timer() {
   if (!confirming_) return;
   confirming_ = false;
-  const LockState fail_state = fail_mode_state();
+  const LockState fail_state = fail_mode_state(settings_);
   std::snprintf(fault_reason_, sizeof fault_reason_,
                 "the lock feedback did not confirm %s within %d ms", to_string(target_),
                 settings_.feedback_timeout_ms);
@@ -376,7 +376,7 @@ void LockActuator::shut_down() {
   }
   confirming_ = false;
   hold_deadline_ms_ = -1;
-  const LockState fail_state = fail_mode_state();
+  const LockState fail_state = fail_mode_state(settings_);
   // A timed state stays recorded: the next start resumes it.
   const port::Status driven = output_.set(level_for(settings_, fail_state));
   if (!driven.is_ok()) {

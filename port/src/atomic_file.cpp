@@ -80,4 +80,9 @@ Status replace_file(const char* path, std::string_view data) {
   return Status::system_error(Status::Code::io_error, errno, "%s", path);
 }
 
+Status remove_file(const char* path) {
+  if ((unlink(path) == 0 || errno == ENOENT) && fsync_directory_of(path)) return Status::ok();
+  return Status::system_error(Status::Code::io_error, errno, "%s", path);
+}
+
 }  // namespace door::port

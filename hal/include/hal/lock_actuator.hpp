@@ -71,6 +71,8 @@ class LockActuator {
 
   // The output level (active = energized) that holds the given state.
   static bool level_for(const LockSettings& settings, LockState state);
+  // What a stop or a fault leaves: locked (secure) or unlocked (safe).
+  static LockState fail_mode_state(const LockSettings& settings);
   port::Status start();
   // After start(): a timed state recorded before a restart holds for remaining_ms more (the
   // output was requested at its level).
@@ -120,8 +122,6 @@ class LockActuator {
   // The feedback reads as confirming target; a feedback that cannot be read does not confirm.
   bool feedback_says(LockState target);
   void set_problem(const char* what, int error_number);
-  // What a stop or a fault leaves: locked (secure) or unlocked (safe).
-  LockState fail_mode_state() const;
   void settle(LockState target);
   void on_hold_timer();
   void on_confirm_timer();

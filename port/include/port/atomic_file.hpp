@@ -12,5 +12,9 @@ namespace door::port {
 // An io_error with the failed step's errno and "<path>: <strerror>" when any step fails; the old
 // file is then untouched.
 Status replace_file(const char* path, std::string_view data);
+// Removes a file (one that is not there counts as removed) and fsyncs its directory, so the
+// removal outlives a power cut. Removing needs no free space, so it works on a full file system.
+// An io_error with the errno and "<path>: <strerror>" when it cannot.
+Status remove_file(const char* path);
 
 }  // namespace door::port
