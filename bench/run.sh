@@ -16,4 +16,8 @@ build/release/bench/state_crash "${2:-1000}"
 echo
 build/release/bench/agent_crash "${2:-1000}"
 echo
+build/release/bench/journal_crash "${2:-1000}"
+echo
+build/release/bench/event_journal
+echo
 build/release/bench/chaos "${3:-20}" 1000 100

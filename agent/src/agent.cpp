@@ -39,7 +39,7 @@ Agent::Agent(AgentConfig config, std::string config_path, port::SignalFd& signal
       dialect_(make_dialect(config_.connection)),
       session_options_(dialect_->session_options()),
       core_(loop_, *dialect_, config_.door, config_.state_file, config_.runtime_directory),
-      outputs_(*dialect_, session_),
+      outputs_(*dialect_, session_, events_),
       backoff_(config_.connection.reconnect_min_ms, config_.connection.reconnect_max_ms, random_) {}
 
 int Agent::run() {
@@ -66,6 +66,13 @@ int Agent::run() {
   const port::Status started = core_.start();
   if (!started.is_ok()) {
     log(Level::error, "cannot start the door core: %s", started.reason());
+    return 1;
+  }
+  const port::Status events_started =
+      events_.start(config_.state_file.empty() ? "" : config_.state_file + ".events",
+                    journal_capacity(core_.twin().settings()));
+  if (!events_started.is_ok()) {
+    log(Level::error, "cannot start the event journal: %s", events_started.reason());
     return 1;
   }
   loop_.set_batch_end(&batch_end_handler_);
@@ -122,6 +129,7 @@ void Agent::start_connecting() {
 
 void Agent::schedule_reconnect(const char* what, const char* detail) {
   loop_.cancel_timer(renew_timer_);
+  events_.on_offline();
   if (probe_out_) give_up_probe();
   core_.twin_sync().on_disconnected();
   const int64_t delay = backoff_.next_delay_ms();
@@ -151,6 +159,7 @@ void Agent::on_renew_timer() {
   log(Level::info, "renewing the SAS token: reconnecting with a new one");
   state_ = State::renewing;
   core_.twin_sync().on_disconnected();
+  events_.on_offline();
   if (!session_.disconnect(kDisconnectTimeoutMs).is_ok()) start_connecting();
 }
 
@@ -160,19 +169,25 @@ void Agent::on_stop_timer() {
 }
 
 void Agent::drain_outbox() {
-  if (core_.outbox().empty()) return;
-  if (outputs_.drain(core_, session_.connected())) apply_settings(core_.twin().settings());
+  if (core_.outbox().empty() && !events_.report_due()) return;
+  if (outputs_.drain(core_)) apply_settings(core_.twin().settings());
 }
 
 void Agent::apply_settings(const DesiredSettings& s) {
   port::set_log_level(s.log_level_set ? s.log_level : config_.log_level);
   core_.apply_door_settings(s, config_.door);
+  events_.set_capacity(journal_capacity(s));
   telemetry_interval_ms_ = s.telemetry_interval_seconds * 1000;
   if (telemetry_interval_ms_ > 0) {
     loop_.arm_timer(telemetry_timer_, telemetry_interval_ms_);
   } else {
     loop_.cancel_timer(telemetry_timer_);
   }
+}
+
+std::size_t Agent::journal_capacity(const DesiredSettings& s) const {
+  return static_cast<std::size_t>(s.event_journal_capacity > 0 ? s.event_journal_capacity
+                                                               : config_.event_journal_capacity);
 }
 
 void Agent::on_telemetry_timer() {
@@ -235,6 +250,7 @@ void Agent::begin_stop(int signal_number) {
   service_.send("STOPPING=1");
   core_.shut_down();
   drain_outbox();  // the door events of the stop go out before the offline announcement
+  events_.flush_now();
   const bool was_connected = session_.connected();
   state_ = State::stopping;
   loop_.cancel_timer(reconnect_timer_);
@@ -288,6 +304,8 @@ void Agent::on_wake(uint32_t) {
   wake_.drain();
   SessionEvent event;
   while (inbox_.pop_event(event)) handle_event(event);
+  Delivery delivery;
+  while (inbox_.pop_delivery(delivery)) events_.on_delivery(delivery);
   while (const InboxMessage* message = inbox_.peek_message()) {
     if (is_probe(*message)) {
       on_probe_returned();
@@ -346,6 +364,7 @@ void Agent::handle_event(const SessionEvent& event) {
       log(Level::notice, "online: device %s on %s", config_.connection.device_id.c_str(),
           session_options_.server_uri.c_str());
       core_.twin_sync().on_subscribed();
+      events_.on_online();
       start_probe();
       return;
     case SessionEventKind::subscribe_failed:

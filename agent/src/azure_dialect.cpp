@@ -11,13 +11,11 @@ namespace {
 constexpr int64_t kRenewPercent = 80;
 }  // namespace
 
-AzureDialect::AzureDialect(const ConnectionSettings& settings) : settings_(settings) {
-  port::TextWriter telemetry(telemetry_topic_, sizeof telemetry_topic_);
-  // The id was validated with the config, so the topic fits.
-  if (!protocol::azure::format_telemetry(telemetry, settings_.device_id).is_ok()) {
-    port::log(port::Level::error, "azure: no telemetry topic for device id %s",
-              settings_.device_id.c_str());
-  }
+AzureDialect::AzureDialect(const ConnectionSettings& settings) : settings_(settings) {}
+
+port::Status AzureDialect::format_event_topic(port::TextWriter& out,
+                                              std::string_view event_type) const {
+  return protocol::azure::format_telemetry(out, settings_.device_id, event_type);
 }
 
 SessionOptions AzureDialect::session_options() const {

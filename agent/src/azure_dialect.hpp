@@ -17,7 +17,8 @@ class AzureDialect final : public Dialect {
   protocol::InboundTopic parse(std::string_view topic) const override;
   port::Status format_method_response(port::TextWriter& out, int status,
                                       std::string_view rid) const override;
-  const char* telemetry_topic() const override { return telemetry_topic_; }
+  port::Status format_event_topic(port::TextWriter& out,
+                                  std::string_view event_type) const override;
   port::Status format_twin_get(port::TextWriter& out, std::string_view rid) const override;
   port::Status format_reported(port::TextWriter& out, std::string_view rid) const override;
   bool reports_are_patches() const override { return true; }
@@ -28,7 +29,6 @@ class AzureDialect final : public Dialect {
 
  private:
   const ConnectionSettings& settings_;
-  char telemetry_topic_[kMaxTopicLength + 1];
 };
 
 }  // namespace door::agent

@@ -88,4 +88,9 @@ port::Status BrokerDialect::announce_offline(Publisher& publisher) {
   return publish_status(publisher, false);
 }
 
+port::Status BrokerDialect::format_event_topic(port::TextWriter& out, std::string_view) const {
+  out.add(telemetry_topic_);
+  return out.ok() ? port::Status::ok() : port::Status::too_large();
+}
+
 }  // namespace door::agent

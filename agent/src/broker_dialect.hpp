@@ -18,7 +18,8 @@ class BrokerDialect final : public Dialect {
   protocol::InboundTopic parse(std::string_view topic) const override;
   port::Status format_method_response(port::TextWriter& out, int status,
                                       std::string_view rid) const override;
-  const char* telemetry_topic() const override { return telemetry_topic_; }
+  port::Status format_event_topic(port::TextWriter& out,
+                                  std::string_view event_type) const override;
   port::Status format_twin_get(port::TextWriter&, std::string_view) const override {
     return port::Status::unavailable();  // the retained desired document comes by itself
   }

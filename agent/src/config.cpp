@@ -262,20 +262,26 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
   int energized = 0;
   hal::LockSettings& ls = d.lock_settings;
   int close_wait_seconds = static_cast<int>(ls.close_wait_ms / 1000);
-  if (!all_passed({r.only_keys(door, w,
-                               {"gpio", "chip", "lock", "feedback", "doorContact", "failMode",
-                                "defaultState", "refuseLockWhenOpen", "feedbackTimeoutMs",
-                                "strikeTimeSeconds", "closeWaitSeconds", "fake"}),
-                   r.choice(door, "gpio", w, {"chardev", "fake"}, gpio),
-                   r.string(door, "chip", w, d.chip), read_line(r, door, "lock", false, d.lock),
-                   read_line(r, door, "feedback", true, d.feedback),
-                   read_line(r, door, "doorContact", true, d.contact),
-                   r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode),
-                   r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state),
-                   r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open),
-                   r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms),
-                   r.integer(door, "closeWaitSeconds", w, 1, 3600, close_wait_seconds),
-                   r.integer(door, "strikeTimeSeconds", w, 1, 86400, d.strike_time_seconds)})) {
+  int held_open_seconds = static_cast<int>(ls.alarms.held_open_ms / 1000);
+  int forced_open_grace_seconds = static_cast<int>(ls.alarms.forced_open_grace_ms / 1000);
+  if (!all_passed(
+          {r.only_keys(
+               door, w,
+               {"gpio", "chip", "lock", "feedback", "doorContact", "failMode", "defaultState",
+                "refuseLockWhenOpen", "feedbackTimeoutMs", "strikeTimeSeconds", "closeWaitSeconds",
+                "heldOpenSeconds", "forcedOpenGraceSeconds", "fake"}),
+           r.choice(door, "gpio", w, {"chardev", "fake"}, gpio), r.string(door, "chip", w, d.chip),
+           read_line(r, door, "lock", false, d.lock),
+           read_line(r, door, "feedback", true, d.feedback),
+           read_line(r, door, "doorContact", true, d.contact),
+           r.choice(door, "failMode", w, {"secure", "safe"}, fail_mode),
+           r.choice(door, "defaultState", w, {"locked", "unlocked"}, default_state),
+           r.boolean(door, "refuseLockWhenOpen", w, ls.refuse_lock_when_open),
+           r.integer(door, "feedbackTimeoutMs", w, 10, 60000, ls.feedback_timeout_ms),
+           r.integer(door, "closeWaitSeconds", w, 1, 3600, close_wait_seconds),
+           r.integer(door, "strikeTimeSeconds", w, 1, 86400, d.strike_time_seconds),
+           r.integer(door, "heldOpenSeconds", w, 1, 86400, held_open_seconds),
+           r.integer(door, "forcedOpenGraceSeconds", w, 0, 60, forced_open_grace_seconds)})) {
     return false;
   }
   if (!d.lock.wired()) return r.fail("door.lock", "required: the line that drives the lock");
@@ -284,6 +290,8 @@ bool read_door(Reader& r, const cJSON* door, DoorSettings& d) {
     return false;
   d.fake_gpio = gpio == 1;
   ls.close_wait_ms = int64_t{close_wait_seconds} * 1000;
+  ls.alarms.held_open_ms = int64_t{held_open_seconds} * 1000;
+  ls.alarms.forced_open_grace_ms = int64_t{forced_open_grace_seconds} * 1000;
   ls.energized_unlocks = energized == 0;
   ls.fail_mode = fail_mode == 0 ? hal::FailMode::secure : hal::FailMode::safe;
   ls.default_state = default_state == 0 ? hal::LockState::locked : hal::LockState::unlocked;
@@ -342,7 +350,8 @@ port::Result<AgentConfig> parse_config(const std::string& text, const std::strin
   }
   // Each part is checked even when an earlier one has problems, so every problem is named.
   bool ok = r.only_keys(root.get(), "top level",
-                        {"hub", "connection", "logLevel", "door", "stateFile", "runtimeDirectory"});
+                        {"hub", "connection", "logLevel", "door", "stateFile", "runtimeDirectory",
+                         "eventJournalCapacity"});
   AgentConfig config;
   std::string hub;
   std::string level;
@@ -350,6 +359,10 @@ port::Result<AgentConfig> parse_config(const std::string& text, const std::strin
   ok = r.string(root.get(), "stateFile", "top level", config.state_file) & ok;
   ok = r.string(root.get(), "runtimeDirectory", "top level", config.runtime_directory) & ok;
   ok = r.string(root.get(), "logLevel", "top level", level) & ok;
+  ok = r.integer(root.get(), "eventJournalCapacity", "top level",
+                 static_cast<int>(kMinJournalEvents), static_cast<int>(kMaxJournalEvents),
+                 config.event_journal_capacity) &
+       ok;
   if (hub == "azure") {
     config.connection.hub = HubDialect::azure;
   } else if (hub == "mqtt") {

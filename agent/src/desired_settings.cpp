@@ -1,6 +1,8 @@
 #include "agent/desired_settings.hpp"
 
+#include "agent/capacities.hpp"
 #include "protocol/duration.hpp"
+#include "protocol/topics.hpp"
 
 namespace door::agent {
 
@@ -40,6 +42,14 @@ KeyCheck check_desired_key(std::string_view key, const cJSON* value, const Devic
   if (key == "building") return number_key(value, 0, 999999, s.building, reason);
   if (key == "floor") return number_key(value, -20, 999, s.floor, reason);
   if (key == "strikeTimeSeconds") return number_key(value, 1, 86400, s.strike_time_seconds, reason);
+  if (key == "heldOpenSeconds") return number_key(value, 1, 86400, s.held_open_seconds, reason);
+  if (key == "forcedOpenGraceSeconds") {
+    return number_key(value, 0, 60, s.forced_open_grace_seconds, reason);
+  }
+  if (key == "eventJournalCapacity") {
+    return number_key(value, kMinJournalEvents, kMaxJournalEvents, s.event_journal_capacity,
+                      reason);
+  }
   if (key == "telemetryIntervalSeconds") {
     return number_key(value, 0, 86400, s.telemetry_interval_seconds, reason);
   }
@@ -86,7 +96,7 @@ KeyCheck check_desired_key(std::string_view key, const cJSON* value, const Devic
 }
 
 bool reserved_reported_name(std::string_view key) {
-  return key == "door" || key == "agent";
+  return protocol::device_reported_member(key);
 }
 
 }  // namespace door::agent

@@ -5,11 +5,12 @@ namespace door::agent {
 DoorCore::DoorCore(port::EventLoop& loop, const Dialect& dialect, const DoorSettings& door,
                    const std::string& state_file, const std::string& runtime_directory)
     : configured_fail_mode_(door.lock_settings.fail_mode),
-      door_methods_(outbox_, door_snapshot_, door.strike_time_seconds),
+      door_methods_(outbox_, door_snapshot_, door.strike_time_seconds,
+                    dialect.reports_are_patches() ? StateForm::patch : StateForm::document),
       hardware_(loop, door, DoorHardware::timed_state_path(state_file),
                 DoorHardware::void_marker_path(runtime_directory, state_file)),
       twin_(state_file, DeviceLimits{door.lock_settings.energized_unlocks}, outbox_),
-      twin_sync_(loop, dialect, outbox_, twin_, door_snapshot_),
+      twin_sync_(loop, dialect, outbox_, twin_, door_snapshot_, events_snapshot_),
       messages_(dialect, methods_, outbox_, twin_sync_) {}
 
 port::Status DoorCore::start() {
@@ -32,7 +33,12 @@ port::Status DoorCore::start() {
 
 void DoorCore::apply_door_settings(const DesiredSettings& s, const DoorSettings& configured) {
   if (hal::LockActuator* actuator = hardware_.actuator()) {
-    actuator->set_fail_mode(s.fail_mode_set ? s.fail_mode : configured.lock_settings.fail_mode);
+    const hal::LockSettings& lock = configured.lock_settings;
+    actuator->set_fail_mode(s.fail_mode_set ? s.fail_mode : lock.fail_mode);
+    actuator->set_alarm_times(
+        s.forced_open_grace_seconds >= 0 ? s.forced_open_grace_seconds * 1000
+                                         : lock.alarms.forced_open_grace_ms,
+        s.held_open_seconds > 0 ? s.held_open_seconds * 1000 : lock.alarms.held_open_ms);
   }
   const int64_t strike_seconds =
       s.strike_time_seconds > 0 ? s.strike_time_seconds : configured.strike_time_seconds;

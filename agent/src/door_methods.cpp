@@ -73,24 +73,56 @@ port::Status DoorMethods::register_in(MethodTable& table) {
   return added;
 }
 
-void DoorMethods::add_state(port::TextWriter& out) const {
+void DoorMethods::add_state(port::TextWriter& out, StateForm form) const {
+  // A reported PATCH merges into the twin: a member the state no longer has is deleted with null.
+  const bool patch = form == StateForm::patch;
   out.add(R"("lock":")").add(hal::to_string(actuator_->state()));
   out.add(R"(","door":")").add(hal::to_string(actuator_->door())).add('"');
   if (actuator_->state() == hal::LockState::fault) {
     out.add(R"(,"fault":")").add_json_escaped(actuator_->fault_reason()).add('"');
+  } else if (patch) {
+    out.add(R"(,"fault":null)");
   }
   const int64_t hold_ms = actuator_->hold_remaining_ms();
   if (hold_ms >= 0) {
     out.add(R"(,"until":")");
     add_utc(out, port::wall_seconds() + (hold_ms + 999) / 1000);
     out.add('"');
+  } else if (patch) {
+    out.add(R"(,"until":null)");
   }
-  if (released_indefinitely()) out.add(R"(,"indefinite":true)");
-  if (actuator_->held_open()) out.add(R"(,"heldOpen":true)");
+  if (released_indefinitely()) {
+    out.add(R"(,"indefinite":true)");
+  } else if (patch) {
+    out.add(R"(,"indefinite":null)");
+  }
+  add_alarms(out, form);
   // A lock that moved although its state could not be saved for a restart says so.
   if (const char* unsaved = actuator_->record_problem()) {
     out.add(R"(,"notSaved":")").add_json_escaped(unsaved).add('"');
+  } else if (patch) {
+    out.add(R"(,"notSaved":null)");
   }
+}
+
+void DoorMethods::add_alarms(port::TextWriter& out, StateForm form) const {
+  const hal::DoorAlarms& alarms = actuator_->alarms();
+  if (form == StateForm::document && !alarms.any_active()) return;
+  out.add(R"(,"alarms":{)");
+  bool first = true;
+  for (hal::Alarm alarm : hal::kAlarms) {
+    if (!alarms.active(alarm) && form == StateForm::document) continue;
+    out.add(first ? "\"" : ",\"").add(hal::to_string(alarm)).add("\":");
+    first = false;
+    if (alarms.active(alarm)) {
+      out.add('"');
+      add_utc(out, alarms.since_wall_ms(alarm) / 1000);
+      out.add('"');
+    } else {
+      out.add("null");
+    }
+  }
+  out.add('}');
 }
 
 bool DoorMethods::released_indefinitely() const {
@@ -290,16 +322,20 @@ void DoorMethods::update_snapshot() {
     state.add(R"({"lock":"unavailable"})");
   } else {
     state.add('{');
-    add_state(state);
+    add_state(state, report_form_);
     state.add('}');
   }
   snapshot_.commit(state);
 }
 
-void DoorMethods::post_event(const char* event) {
+void DoorMethods::post_event(const char* event, const AlarmChange* alarm) {
   update_snapshot();
   port::TextWriter body(event_body_, sizeof event_body_);
   body.add(R"({"event":")").add(event).add("\",");
+  if (alarm != nullptr) {
+    body.add(R"("alarm":")").add(hal::to_string(alarm->alarm)).add(R"(","active":)");
+    body.add(alarm->active ? "true," : "false,");
+  }
   add_state(body);
   body.add(R"(,"at":")");
   add_utc(body, port::wall_seconds());
@@ -322,6 +358,11 @@ void DoorMethods::post_state() {
 void DoorMethods::on_report_changed() {
   update_snapshot();
   outbox_.post_report_due();
+}
+
+void DoorMethods::on_alarm(hal::Alarm alarm, bool active) {
+  const AlarmChange change{alarm, active};
+  post_event("alarm", &change);
 }
 
 void DoorMethods::on_lock_event(hal::LockEvent event) {

@@ -91,6 +91,28 @@ void Inbox::push_event(SessionEventKind kind, int code, std::string_view detail,
   wake_.signal();
 }
 
+void Inbox::push_delivery(const Delivery& delivery) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (delivery_count_ == kEventAckSlots) {
+      ++dropped_;
+      return;
+    }
+    deliveries_[(delivery_head_ + delivery_count_) % kEventAckSlots] = delivery;
+    ++delivery_count_;
+  }
+  wake_.signal();
+}
+
+bool Inbox::pop_delivery(Delivery& out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (delivery_count_ == 0) return false;
+  out = deliveries_[delivery_head_];
+  delivery_head_ = (delivery_head_ + 1) % kEventAckSlots;
+  --delivery_count_;
+  return true;
+}
+
 const InboxMessage* Inbox::peek_message() {
   std::lock_guard<std::mutex> lock(mutex_);
   return message_count_ == 0 ? nullptr : &messages_[message_head_];

@@ -81,6 +81,8 @@ struct MqttSession::Callbacks {
   static void free_message(void* message, void* topic);
   static void on_connection_lost(void* context, char* cause);
   static void on_delivered(void* context, MQTTAsync_token token);
+  static void on_tracked_success(void* context, MQTTAsync_successData* data);
+  static void on_tracked_failure(void* context, MQTTAsync_failureData* data);
   static void on_connect_success(void* context, MQTTAsync_successData* data);
   static void on_connect_failure(void* context, MQTTAsync_failureData* data);
   static void on_subscribe_success(void* context, MQTTAsync_successData* data);
@@ -241,6 +243,22 @@ port::Status MqttSession::publish(const char* topic, std::string_view payload, i
   return port::Status::ok();
 }
 
+port::Result<int> MqttSession::publish_tracked(const char* topic, std::string_view payload) {
+  if (disconnecting_) return port::Status::unavailable();
+  MQTTAsync_responseOptions response = MQTTAsync_responseOptions_initializer;
+  response.context = this;
+  response.onSuccess = &Callbacks::on_tracked_success;  // QoS 1: on the server's PUBACK
+  response.onFailure = &Callbacks::on_tracked_failure;
+  const int rc = MQTTAsync_send(handle(client_), topic, static_cast<int>(payload.size()),
+                                payload.data(), 1, 0, &response);
+  if (rc != MQTTASYNC_SUCCESS) {
+    port::log(port::Level::warning, "mqtt: cannot publish to %s: %s", topic,
+              MQTTAsync_strerror(rc));
+    return refusal(rc);
+  }
+  return response.token;
+}
+
 port::Status MqttSession::disconnect(int timeout_ms) {
   disconnecting_ = true;
   MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
@@ -302,6 +320,14 @@ void MqttSession::Callbacks::free_message(void* message, void* topic) {
 void MqttSession::Callbacks::on_delivered(void* context, MQTTAsync_token) {
   MqttSession& s = self(context);
   if (s.draining_) s.inbox_.push_event(SessionEventKind::delivered, 0, "");
+}
+
+void MqttSession::Callbacks::on_tracked_success(void* context, MQTTAsync_successData* data) {
+  if (data != nullptr) self(context).inbox_.push_delivery(Delivery{data->token, true});
+}
+
+void MqttSession::Callbacks::on_tracked_failure(void* context, MQTTAsync_failureData* data) {
+  if (data != nullptr) self(context).inbox_.push_delivery(Delivery{data->token, false});
 }
 
 void MqttSession::Callbacks::on_connection_lost(void* context, char* cause) {

@@ -5,16 +5,18 @@
 
 namespace door::agent {
 
-bool OutputPublisher::drain(DoorCore& core, bool connected) {
+bool OutputPublisher::drain(DoorCore& core) {
   Outbox& outbox = core.outbox();
   while (const Output* output = outbox.peek()) {
     if (output->kind == OutputKind::method_answer) {
       publish_answer(*output);
-    } else if (connected) {
-      publish_event(*output);
+    } else {
+      events_.post(output->body_view());
     }
     outbox.pop();
   }
+  events_.flush();
+  report_events(core);
   if (const TwinRequest* get = outbox.take_twin_get()) {
     core.twin_sync().on_get_sent(
         publisher_.publish(get->topic, get->body, get->qos, false).is_ok());
@@ -45,12 +47,12 @@ void OutputPublisher::publish_answer(const Output& answer) {
   }
 }
 
-void OutputPublisher::publish_event(const Output& event) {
-  // A door event that cannot be queued is lost (the session logged why), but the reported door
-  // state that follows carries the state it told.
-  if (!publisher_.publish(dialect_.telemetry_topic(), event.body_view(), 1, false).is_ok()) {
-    port::log(port::Level::warning, "door event not sent; the reported door state carries it");
-  }
+void OutputPublisher::report_events(DoorCore& core) {
+  if (!events_.take_changed()) return;
+  port::TextWriter figures = core.events_snapshot().writer();
+  events_.describe(figures, dialect_.reports_are_patches());
+  core.events_snapshot().commit(figures);
+  core.twin_sync().mark_dirty();
 }
 
 }  // namespace door::agent

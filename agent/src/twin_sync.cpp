@@ -26,12 +26,13 @@ constexpr int64_t kSaveRetryMaxMs = 60000;
 }  // namespace
 
 TwinSync::TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
-                   const DoorSnapshot& door)
+                   const ReportSnapshot& door, const ReportSnapshot& events)
     : loop_(loop),
       dialect_(dialect),
       outbox_(outbox),
       twin_(twin),
       door_(door),
+      events_(events),
       retry_(hub_request_backoff(random_)),
       save_retry_(kSaveRetryMinMs, kSaveRetryMaxMs, random_, kSaveRetryMinMs) {}
 
@@ -127,9 +128,10 @@ void TwinSync::send_report() {
   const bool patches = dialect_.reports_are_patches();
   port::TextWriter doc(report_, sizeof report_);
   // The device's own members first: a key of the same name can never displace them.
-  std::string_view names[kMaxDesiredAcks + 2];
+  std::string_view names[kMaxDesiredAcks + 3];
   port::JsonObjectWriter report(doc, names, std::size(names));
   if (report.member("door").is_ok()) doc.add(door_.json());
+  if (!events_.json().empty() && report.member("eventJournal").is_ok()) doc.add(events_.json());
   if (report.member("agent").is_ok()) {
     doc.add(R"({"version":")" DOOR_AGENT_VERSION R"(","desiredVersion":)")
         .add_int(twin_.version())

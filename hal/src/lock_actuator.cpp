@@ -65,9 +65,14 @@ LockActuator::LockActuator(port::EventLoop& loop, const LockSettings& settings, 
       feedback_(feedback),
       door_input_(door),
       observer_(observer),
+      alarms_(loop, settings.alarms, observer),
       timed_states_(timed_states),
       state_(settings.default_state),
-      target_(settings.default_state) {}
+      target_(settings.default_state) {
+  AlarmSettings alarms = settings.alarms;
+  alarms.tamper_ms = settings.feedback_timeout_ms;
+  alarms_.set_settings(alarms);
+}
 
 LockActuator::~LockActuator() {
   if (feedback_ != nullptr) loop_.remove_fd(feedback_->event_fd(), &feedback_handler_);
@@ -88,6 +93,8 @@ port::Status LockActuator::start() {
     if (!reserved.is_ok()) return reserved.status();
     *slot.id = reserved.value();
   }
+  const port::Status alarms_started = alarms_.start();
+  if (!alarms_started.is_ok()) return alarms_started;
   if (feedback_ != nullptr) {
     const port::Status added = loop_.add_fd(feedback_->event_fd(), EPOLLIN, &feedback_handler_);
     if (!added.is_ok()) return added;
@@ -97,7 +104,15 @@ port::Status LockActuator::start() {
     if (!added.is_ok()) return added;
     read_door();
   }
+  judge_alarms();
   return port::Status::ok();
+}
+
+void LockActuator::set_alarm_times(int64_t forced_open_grace_ms, int64_t held_open_ms) {
+  AlarmSettings alarms = alarms_.settings();
+  alarms.forced_open_grace_ms = forced_open_grace_ms;
+  alarms.held_open_ms = held_open_ms;
+  alarms_.set_settings(alarms);
 }
 
 void LockActuator::resume(LockState state, int64_t remaining_ms) {
@@ -111,6 +126,7 @@ void LockActuator::resume(LockState state, int64_t remaining_ms) {
   hold_deadline_ms_ = port::monotonic_ms() + remaining_ms;
   log(Level::notice, "door %s for %lld s more: the timed state from before the restart resumes",
       to_string(state), static_cast<long long>((remaining_ms + 999) / 1000));
+  judge_alarms();
 }
 
 int64_t LockActuator::hold_remaining_ms() const {
@@ -134,7 +150,9 @@ CommandResult LockActuator::command(LockState target, int64_t hold_ms) {
   if (!record_timed_state(target, hold_ms) && target == LockState::unlocked) {
     return CommandResult::not_stored;
   }
-  return drive(target, hold_ms);
+  const CommandResult result = drive(target, hold_ms);
+  judge_alarms();
+  return result;
 }
 
 bool LockActuator::held_back_by_open_door(LockState target) const {
@@ -237,6 +255,7 @@ void LockActuator::write_failed(LockState target, const port::Status& why) {
   state_ = LockState::fault;
   target_ = fail_state;
   observer_.on_lock_event(LockEvent::fault);
+  judge_alarms();
 }
 
 CommandResult LockActuator::drive(LockState target, int64_t hold_ms, OpenDoor open_door) {
@@ -268,6 +287,7 @@ CommandResult LockActuator::drive(LockState target, int64_t hold_ms, OpenDoor op
 
 void LockActuator::settle(LockState target) {
   const bool changed = state_ != target;
+  if (changed && state_ == LockState::unlocked) alarms_.release_ended();
   state_ = target;
   if (changed) {
     log(Level::notice, "door %s", to_string(target));
@@ -277,10 +297,15 @@ void LockActuator::settle(LockState target) {
 
 void LockActuator::on_feedback(uint32_t) {
   feedback_->drain_events();
-  if (!confirming_ || !feedback_says(target_)) return;
+  if (!confirming_) {
+    alarms_.feedback_moved(view());
+    return;
+  }
+  if (!feedback_says(target_)) return;
   confirming_ = false;
   loop_.cancel_timer(confirm_timer_);
   settle(target_);
+  judge_alarms();
   observer_.on_command_finished(true);
 }
 
@@ -303,6 +328,7 @@ void LockActuator::on_confirm_timer() {
   }
   state_ = LockState::fault;
   observer_.on_lock_event(LockEvent::fault);
+  judge_alarms();
   observer_.on_command_finished(false);
 }
 
@@ -319,8 +345,10 @@ void LockActuator::on_hold_timer() {
         "cannot return to locked: the door is open; locking when it closes, or in %lld s",
         static_cast<long long>(settings_.close_wait_ms / 1000));
     target_ = LockState::locked;
+    alarms_.release_ended();
     loop_.arm_timer(close_wait_timer_, settings_.close_wait_ms);
   }
+  judge_alarms();
 }
 
 void LockActuator::on_close_wait_timer() {
@@ -330,10 +358,9 @@ void LockActuator::on_close_wait_timer() {
   // A contact that reads open for ever (a cut wire reads open) must not keep the door unlocked.
   log(Level::warning, "the door stayed open %lld s after its release ended: locking it anyway",
       static_cast<long long>(settings_.close_wait_ms / 1000));
-  held_open_ = true;
   const CommandResult r = drive(LockState::locked, -1, OpenDoor::lock_anyway);
-  // The lock event that follows carries the alarm to the report.
   if (r == CommandResult::busy) loop_.arm_timer(close_wait_timer_, settings_.feedback_timeout_ms);
+  judge_alarms();
 }
 
 void LockActuator::on_door(uint32_t) {
@@ -341,9 +368,13 @@ void LockActuator::on_door(uint32_t) {
   const DoorContact before = door_;
   read_door();
   if (door_ == before) return;
-  if (door_ == DoorContact::closed) held_open_ = false;
   log(Level::info, "door %s", door_ == DoorContact::open ? "opened" : "closed");
   observer_.on_lock_event(door_ == DoorContact::open ? LockEvent::opened : LockEvent::closed);
+  if (door_ == DoorContact::open) {
+    alarms_.door_opened(view());
+  } else {
+    judge_alarms();
+  }
   // A return to locked that the open door held back happens as soon as it closes.
   if (door_ == DoorContact::closed && target_ == LockState::locked &&
       state_ == LockState::unlocked && hold_deadline_ms_ < 0) {
@@ -352,6 +383,7 @@ void LockActuator::on_door(uint32_t) {
       log(Level::warning, "the door closed but could not be locked again: %s",
           r == CommandResult::write_failed ? problem_ : "the lock is busy");
     }
+    judge_alarms();
   }
 }
 
@@ -359,6 +391,17 @@ void LockActuator::read_door() {
   const port::Result<bool> open = door_input_->read();
   door_ = !open.is_ok() ? DoorContact::unknown
                         : (open.value() ? DoorContact::open : DoorContact::closed);
+}
+
+FeedbackReading LockActuator::read_feedback() {
+  if (feedback_ == nullptr) return FeedbackReading::not_wired;
+  const port::Result<bool> locked = feedback_->read();
+  if (!locked.is_ok()) return FeedbackReading::unreadable;
+  return locked.value() ? FeedbackReading::locked : FeedbackReading::unlocked;
+}
+
+DoorView LockActuator::view() {
+  return DoorView{state_, target_, confirming_, door_ == DoorContact::open, read_feedback()};
 }
 
 bool LockActuator::feedback_says(LockState target) {

@@ -80,6 +80,11 @@ Status replace_file(const char* path, std::string_view data) {
   return Status::system_error(Status::Code::io_error, errno, "%s", path);
 }
 
+Status rename_file(const char* from, const char* to) {
+  if (rename(from, to) == 0 && fsync_directory_of(to)) return Status::ok();
+  return Status::system_error(Status::Code::io_error, errno, "%s", to);
+}
+
 Status remove_file(const char* path) {
   if ((unlink(path) == 0 || errno == ENOENT) && fsync_directory_of(path)) return Status::ok();
   return Status::system_error(Status::Code::io_error, errno, "%s", path);

@@ -64,9 +64,16 @@ port::Status format_reported_patch(port::TextWriter& out, std::string_view rid) 
   return written(out.add("$iothub/twin/PATCH/properties/reported/?$rid=").add(rid));
 }
 
-port::Status format_telemetry(port::TextWriter& out, std::string_view device_id) {
-  if (!valid_device_id(device_id)) return port::Status::invalid();
-  return written(out.add("devices/").add(device_id).add("/messages/events/"));
+port::Status format_telemetry(port::TextWriter& out, std::string_view device_id,
+                              std::string_view event_type) {
+  if (!valid_device_id(device_id) || event_type.empty()) return port::Status::invalid();
+  for (char c : event_type) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return port::Status::invalid();
+  }
+  return written(out.add("devices/")
+                     .add(device_id)
+                     .add("/messages/events/$.ct=application%2Fjson&$.ce=utf-8&eventType=")
+                     .add(event_type));
 }
 
 port::Status format_username(port::TextWriter& out, std::string_view host,

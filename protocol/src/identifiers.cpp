@@ -27,4 +27,8 @@ bool valid_request_id(std::string_view rid) {
   return all_of(rid, kMaxRequestIdLength, "-._:");
 }
 
+bool device_reported_member(std::string_view key) {
+  return key == "door" || key == "agent" || key == "eventJournal";
+}
+
 }  // namespace door::protocol

@@ -36,7 +36,7 @@ bool BrokerClient::connect(std::string& error) {
   ssl.verify = 1;
   MQTTClient_connectOptions opts = MQTTClient_connectOptions_initializer;
   opts.keepAliveInterval = 30;
-  opts.cleansession = 1;
+  opts.cleansession = settings_.persistent_session ? 0 : 1;
   opts.connectTimeout = 10;
   // Paho's default ("reliable") allows one QoS 1 message in flight, and a publish that finds it
   // taken waits 100 ms: a job's requests go out back to back instead, as many as MQTT ids allow.
@@ -49,6 +49,7 @@ bool BrokerClient::connect(std::string& error) {
   error = unreadable_file(settings_);
   if (!error.empty()) return false;
   const int rc = client_ == nullptr ? MQTTCLIENT_FAILURE : MQTTClient_connect(client_, &opts);
+  session_present_ = rc == MQTTCLIENT_SUCCESS && opts.returned.sessionPresent != 0;
   if (rc == MQTTCLIENT_SUCCESS) return true;
   const std::string where = settings_.host + ":" + std::to_string(settings_.port);
   if (rc == 4 || rc == 5) {

@@ -1,12 +1,16 @@
 #include "cli.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <random>
 
 #include "port/clock.hpp"
+#include "protocol/duration.hpp"
 #include "protocol/json_document.hpp"
 #include "scheduler/fleet.hpp"
+#include "scheduler/schedule.hpp"
 
 namespace door::scheduler::cli {
 
@@ -75,6 +79,39 @@ bool user_json(const char* option, const std::string& text, std::string& error) 
     error += " (at byte " + std::to_string(refusal.offset) + ")";
   }
   return false;
+}
+
+namespace {
+
+// Days as "30d", up to ten years; -1 for anything else.
+int64_t parse_days(const std::string& text) {
+  constexpr int64_t kMaxDays = 3660;
+  char* end = nullptr;
+  const long long days = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || end == nullptr ||
+      std::string(end) != "d" || days < 1 || days > kMaxDays) {
+    return -1;
+  }
+  return days * 86400;
+}
+
+}  // namespace
+
+bool parse_past(const std::string& option, const std::string& text, int64_t& out) {
+  std::string error;
+  const int64_t now = port::wall_seconds();
+  const int64_t days = parse_days(text);
+  const port::Result<int64_t> duration = protocol::parse_duration(text);
+  const int64_t ago = days > 0 ? days : duration.is_ok() ? duration.value() : -1;
+  out = ago > 0 ? now - ago : parse_start(text, now, error);
+  if (out >= 0) return true;
+  usage_error(option + ": a duration ago (30m, 2h, 30d) or a time such as " +
+              "2026-11-23T22:00:00Z (UTC) or 2026-11-23T22:00 (local)");
+  return false;
+}
+
+void log_line(const std::string& text) {
+  std::printf("%s %s\n", iso_utc(port::wall_seconds()).c_str(), text.c_str());
 }
 
 std::string generated_id() {

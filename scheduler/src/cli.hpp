@@ -41,6 +41,12 @@ std::string shown_time(const Context& ctx, int64_t unix_seconds);
 bool user_json(const char* option, const std::string& text, std::string& error);
 // A job id for a job scheduled without --id: job-<Unix seconds>-<4 random hex digits>.
 std::string generated_id();
+// A time for --since and --before: a duration ago ("30m", "2h", "30d") or a date and time as
+// --start takes it; false after a usage message naming the option.
+bool parse_past(const std::string& option, const std::string& text, int64_t& out);
+// A log line of serve, run and record, with its time (UTC ISO 8601) first, on stdout; one write,
+// so the lines of serve's processes do not mix.
+void log_line(const std::string& text);
 
 int devices_command(Context& ctx);
 int schedule_command(Context& ctx);
@@ -54,5 +60,7 @@ int run_command(Context& ctx);
 int call_command(Context& ctx);
 int twin_command(Context& ctx);
 int monitor_command(Context& ctx);
+int record_command(Context& ctx);
+int events_command(Context& ctx);
 
 }  // namespace door::scheduler::cli

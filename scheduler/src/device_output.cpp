@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cli.hpp"
+#include "protocol/topics.hpp"
 
 namespace door::scheduler::cli {
 
@@ -20,13 +21,13 @@ std::string text_of(const cJSON* item) {
   return s;
 }
 
-// The reported properties other than the device's own (door, agent), as key=value.
+// The reported properties other than the device's own (door, agent, eventJournal), as key=value.
 std::string reported_summary(const cJSON* reported) {
   std::string out;
   for (const cJSON* item = reported != nullptr ? reported->child : nullptr; item != nullptr;
        item = item->next) {
     const std::string key = item->string;
-    if (key == "door" || key == "agent" || key[0] == '$') continue;
+    if (protocol::device_reported_member(key) || key[0] == '$') continue;
     const cJSON* value = cJSON_GetObjectItemCaseSensitive(item, "value");
     const cJSON* code = cJSON_GetObjectItemCaseSensitive(item, "ac");
     out += (out.empty() ? "" : " ") + key + "=" + text_of(value != nullptr ? value : item);

@@ -6,13 +6,12 @@
 
 namespace door::scheduler::cli {
 
-namespace {
-
-// A JSON text the store holds, as JSON; text that does not parse stays a string.
 cJSON* json_or_string(const std::string& text) {
   cJSON* parsed = protocol::parse_json_document(text);
   return parsed != nullptr ? parsed : cJSON_CreateString(text.c_str());
 }
+
+namespace {
 
 cJSON* device_json(const Job& job, const DeviceResult& r) {
   cJSON* d = cJSON_CreateObject();

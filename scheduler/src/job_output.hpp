@@ -19,6 +19,8 @@ bool open_store(const Context& ctx, JobStore& store);
 cJSON* job_json(const Job& job, const Statistics& st, const std::vector<DeviceResult>* results);
 // Prints the JSON on stdout and frees it.
 void print_json(cJSON* json);
+// A JSON text a device sent or the store holds, as JSON; text that does not parse stays a string.
+cJSON* json_or_string(const std::string& text);
 // "job ID STATUS: deviceCount N, succeeded N, failed N, running N, pending N"
 std::string summary(const Job& job, const Statistics& st);
 // 1 when the job failed, 3 when it was cancelled or a device failed, else 0.

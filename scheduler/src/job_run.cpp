@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <random>
 #include <thread>
 #include <vector>
 
 #include "cli.hpp"
 #include "job_output.hpp"
 #include "port/clock.hpp"
+#include "reconnect_delay.hpp"
 #include "scheduler/desired_restore.hpp"
 #include "scheduler/job_runner.hpp"
 #include "scheduler/schedule.hpp"
@@ -110,16 +110,10 @@ bool connect(BrokerClient& client, Fleet& fleet, JobStore& store, const std::str
 
 void reconnect(BrokerClient& client, Fleet& fleet, JobStore& store,
                void (*say)(const std::string&)) {
-  constexpr int64_t kFirstDelayMs = 1000;
-  constexpr int64_t kMaxDelayMs = 30000;
-  std::minstd_rand jitter(std::random_device{}());
-  int64_t cap_ms = kFirstDelayMs;
+  ReconnectDelay delay;
   while (g_stop == 0) {
-    const int64_t delay_ms = cap_ms / 2 + static_cast<int64_t>(jitter() % (cap_ms / 2 + 1));
-    char text[80];
-    std::snprintf(text, sizeof text, "connection to the broker lost; reconnecting in %.1f s",
-                  static_cast<double>(delay_ms) / 1000);
-    say(text);
+    const int64_t delay_ms = delay.next_ms();
+    say(reconnecting_notice(delay_ms));
     pause_ms(delay_ms);
     Fleet fresh;
     std::string error;
@@ -129,7 +123,6 @@ void reconnect(BrokerClient& client, Fleet& fleet, JobStore& store,
       return;
     }
     if (!error.empty()) say(error);
-    cap_ms = std::min(cap_ms * 2, kMaxDelayMs);
   }
 }
 

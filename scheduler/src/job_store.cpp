@@ -5,20 +5,27 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <random>
+
+#include "sqlite_statement.hpp"
 
 namespace door::scheduler {
 
 namespace {
 
+using sql::bind;
+using sql::column_text;
+using sql::prepare;
+using sql::Statement;
+
 // PRAGMA application_id of a door-scheduler store ("Door"), and PRAGMA user_version of its layout.
 // Version 1 is the layout stores had before they were tagged: the same tables without the lease.
 // Version 2 had no desired documents, version 3 neither rollout control nor a record of the jobs
 // created on IoT Hub. Two layouts 4 were made, each with one of the two: rollout columns in jobs,
-// or the hub_jobs table; a store of either is told apart by its tables and columns.
+// or the hub_jobs table; a store of either is told apart by its tables and columns. Version 5 had
+// no door events.
 constexpr int kApplicationId = 0x446f6f72;
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 constexpr int kOldestMigratedVersion = 2;
 
 // The jobs created on IoT Hub: the hub runs them; the record says where each lives (host), so
@@ -30,6 +37,20 @@ constexpr int kOldestMigratedVersion = 2;
   "response_timeout INTEGER NOT NULL, start_time INTEGER NOT NULL, max_execution INTEGER NOT "   \
   "NULL, recurrence TEXT NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL, created INTEGER " \
   "NOT NULL);"
+
+// The door events the devices publish (the audit log), each stored once: epoch counts the device's
+// sequences (1, then one more each time its seq began again: it lost its journal), 0 for events
+// without a seq (older agents), which the unique index cannot tell apart. at is the device's time,
+// NULL when its clock was not set. The recorder's row names the MQTT client id of the store's
+// persistent broker session and the process that holds it now, under a lease as job runs have.
+#define EVENT_TABLES                                                                              \
+  "CREATE TABLE door_events (device_id TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER, "      \
+  "received INTEGER NOT NULL, at INTEGER, event TEXT NOT NULL, alarm TEXT, active INTEGER, "      \
+  "dropped_from INTEGER, dropped_to INTEGER, payload TEXT NOT NULL);"                             \
+  "CREATE UNIQUE INDEX door_events_once ON door_events (device_id, epoch, seq);"                  \
+  "CREATE TABLE event_recorder (id INTEGER PRIMARY KEY CHECK (id = 1), client_id TEXT NOT NULL, " \
+  "owner TEXT NOT NULL, lease_expiry INTEGER NOT NULL);"                                          \
+  "INSERT INTO event_recorder VALUES (1, 'door-events-' || lower(hex(randomblob(4))), '', 0);"
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -47,11 +68,11 @@ CREATE TABLE device_results (
   PRIMARY KEY (job_id, run, device_id));
 CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
-)sql" HUB_JOBS_TABLE R"sql(
+)sql" HUB_JOBS_TABLE EVENT_TABLES R"sql(
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 )sql";
-static_assert(kApplicationId == 1148153714 && kSchemaVersion == 5, "kSchema's PRAGMAs");
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 6, "kSchema's PRAGMAs");
 
 constexpr const char* kAddLease = R"sql(
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
@@ -66,6 +87,9 @@ CREATE TABLE desired_documents (
 constexpr const char* kAddHubJobs = HUB_JOBS_TABLE;
 #undef HUB_JOBS_TABLE
 
+constexpr const char* kAddEvents = EVENT_TABLES;
+#undef EVENT_TABLES
+
 constexpr const char* kAddRollout = R"sql(
 ALTER TABLE jobs ADD COLUMN rate_increase_factor REAL NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN rate_increase_every INTEGER NOT NULL DEFAULT 0;
@@ -75,7 +99,7 @@ ALTER TABLE jobs ADD COLUMN abort_min_devices INTEGER NOT NULL DEFAULT 1;
 
 constexpr const char* kTagCurrent = R"sql(
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 )sql";
 
 constexpr const char* kUnversionedJobs =
@@ -87,29 +111,6 @@ constexpr const char* kJobColumns =
     "id, type, query, method, payload, patch, wait_for_ack, response_timeout, start_time, "
     "max_execution, recurrence, rate, status, run, created, started, ended, failure, "
     "rate_increase_factor, rate_increase_every, abort_failed_percent, abort_min_devices";
-
-struct Finalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
-
-Statement prepare(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(s);
-    return Statement();
-  }
-  return Statement(s);
-}
-
-void bind(sqlite3_stmt* s, int index, const std::string& text) {
-  sqlite3_bind_text(s, index, text.c_str(), -1, SQLITE_TRANSIENT);
-}
-
-std::string column_text(sqlite3_stmt* s, int index) {
-  const unsigned char* text = sqlite3_column_text(s, index);
-  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
-}
 
 // Whether a comma-separated list of names (group_concat) holds `name`.
 bool lists(const std::string& names, const std::string& name) {
@@ -173,6 +174,7 @@ bool JobStore::inspect(Layout& layout) {
   const std::string tables = column_text(s.get(), 2);
   found_desired_ = lists(tables, "desired_documents");
   found_hub_jobs_ = lists(tables, "hub_jobs");
+  found_events_ = lists(tables, "door_events");
   found_rollout_ = lists(column_text(s.get(), 3), "abort_min_devices");
   if (application_id == kApplicationId) {
     layout = version == kSchemaVersion                                       ? Layout::current
@@ -209,6 +211,7 @@ bool JobStore::set_up(Layout layout) {
   }
   if (migrating && !found_rollout_ && !exec(kAddRollout)) return failed("add the rollout columns");
   if (migrating && !found_hub_jobs_ && !exec(kAddHubJobs)) return failed("add the hub jobs");
+  if (migrating && !found_events_ && !exec(kAddEvents)) return failed("add the door events");
   if (migrating && !exec(kTagCurrent)) return failed("mark its layout");
   return batch.commit();  // open() looks again and refuses what is not its layout
 }

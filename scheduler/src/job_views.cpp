@@ -1,15 +1,10 @@
 // door-scheduler jobs, job, cancel, purge: the store's jobs, read and tidied.
-#include <cctype>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 
 #include "cli.hpp"
 #include "job_output.hpp"
-#include "port/clock.hpp"
-#include "protocol/duration.hpp"
 #include "scheduler/job_store.hpp"
-#include "scheduler/schedule.hpp"
 
 namespace door::scheduler::cli {
 
@@ -36,33 +31,6 @@ bool parse_type(const std::string& text, JobType& out) {
     return false;
   }
   return true;
-}
-
-// Days as "30d", up to ten years; -1 for anything else.
-int64_t parse_days(const std::string& text) {
-  constexpr int64_t kMaxDays = 3660;
-  char* end = nullptr;
-  const long long days = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || end == nullptr ||
-      std::string(end) != "d" || days < 1 || days > kMaxDays) {
-    return -1;
-  }
-  return days * 86400;
-}
-
-// A time for --since and --before: a duration ago ("30m", "2h", "30d") or a date and time as
-// --start takes it.
-bool parse_past(const std::string& option, const std::string& text, int64_t& out) {
-  std::string error;
-  const int64_t now = port::wall_seconds();
-  const int64_t days = parse_days(text);
-  const port::Result<int64_t> duration = protocol::parse_duration(text);
-  const int64_t ago = days > 0 ? days : duration.is_ok() ? duration.value() : -1;
-  out = ago > 0 ? now - ago : parse_start(text, now, error);
-  if (out >= 0) return true;
-  usage_error(option + ": a duration ago (30m, 2h, 30d) or a time such as " +
-              "2026-11-23T22:00:00Z (UTC) or 2026-11-23T22:00 (local)");
-  return false;
 }
 
 }  // namespace

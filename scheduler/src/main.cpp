@@ -30,8 +30,12 @@ const char* kUsageText =
     "  watch ID [--json]                   follow a job's run to its end, whoever runs it\n"
     "  cancel ID                           cancel a job that has not ended\n"
     "  purge --before WHEN                 delete the jobs that ended before WHEN\n"
-    "  serve [--max-concurrent N]          run jobs when they are due, until stopped\n"
+    "  serve [--max-concurrent N]          run jobs when they are due and record door events,\n"
+    "                                      until stopped\n"
     "  run ID                              run one due job here (what serve starts per job)\n"
+    "  record                              store every device's door events until stopped\n"
+    "  events [--device ID] [--since WHEN] [--alarms] [--json]\n"
+    "                                      the stored door events, and the seqs missing\n"
     "  help [command]                      this text, or a command's\n"
     "\n"
     "global options:\n"
@@ -180,8 +184,41 @@ const char* kServeHelp =
     "claimed it while that one renews its lease; a run whose scheduler stopped is taken over\n"
     "once its lease expires (30 s) and asks again the devices it had no answer from. A lost\n"
     "broker connection is retried with backoff (1 s doubling to 30 s).\n"
+    "It also records every device's door events into the store, in a door-scheduler record\n"
+    "process of its own (see help record), started again 30 s after it ended.\n"
     "With --iothub the hub runs the jobs; serve creates each run of a repeating hub job when it\n"
     "is due, and takes no --max-concurrent.\n";
+
+const char* kRecordHelp =
+    "usage: door-scheduler record\n"
+    "\n"
+    "Stores every device's door events (devices/+/messages/events/) in the store until SIGTERM\n"
+    "or SIGINT, each event once, for sites that do not run serve (serve records them itself).\n"
+    "It reads them through the store's persistent broker session (clean session off, a client id\n"
+    "the store keeps), so the broker queues the events that come while no recorder runs. One\n"
+    "process at a time records into a store, under a lease as job runs have: another waits until\n"
+    "it stops. A lost broker connection is retried with backoff (1 s doubling to 30 s). Its log\n"
+    "lines start with their time in UTC: the connection's changes, each message skipped (not an\n"
+    "event of a valid device id) with the reason, the store's trouble. Exit status 1 when the\n"
+    "store cannot be opened or the first connection fails.\n";
+
+const char* kEventsHelp =
+    "usage: door-scheduler events [--device ID] [--since WHEN] [--alarms] [--json]\n"
+    "\n"
+    "The door events record and serve stored: devices in name order, each device's events in seq\n"
+    "order (those of older agents, without a seq, first), one a line: time (the device's, or the\n"
+    "time received when it had none), device, seq, event, details (alarm raised or cleared, seqs\n"
+    "dropped, lock and door state). Where seqs are missing between the lowest and the highest\n"
+    "stored it says so: \"door-1: seq 101-180 missing (dropped by the device's full journal)\"\n"
+    "when an eventsDropped notice names them, else \"(not received)\". A seq that begins again\n"
+    "(the device lost its journal) starts a new epoch, said in a line, not a gap.\n"
+    "  --device ID     one device's events\n"
+    "  --since WHEN    those that happened since: a duration ago (30m, 2h, 30d) or a time such\n"
+    "                  as 2026-11-23T22:00:00Z (UTC) or 2026-11-23T22:00 (local)\n"
+    "  --alarms        alarm events only; the gaps still show (an alarm may be among them)\n"
+    "  --json          {\"events\": [...], \"gaps\": [...]}: each event's deviceId, epoch, seq,\n"
+    "                  event, at, received, alarm, active and payload; each gap's deviceId,\n"
+    "                  epoch, from, to, count and reason (dropped or notReceived)\n";
 
 bool read_password(const std::string& path, std::string& out) {
   std::ifstream in(path);
@@ -202,7 +239,7 @@ const std::map<std::string, const char*> kCommandHelp = {
     {"job", kJobHelp},         {"watch", kWatchHelp},       {"cancel", kCancelHelp},
     {"serve", kServeHelp},     {"purge", kPurgeHelp},       {"run", kRunHelp},
     {"call", kCallHelp},       {"twin", kTwinHelp},         {"monitor", kMonitorHelp},
-    {"help", kUsageText}};
+    {"record", kRecordHelp},   {"events", kEventsHelp},     {"help", kUsageText}};
 
 // The general help, or a command's; an unknown command is bad usage, not the general help.
 int help(const std::string& topic) {
@@ -286,6 +323,13 @@ int main(int argc, char** argv) {
     if (asks_for_help(ctx.args[i])) return help(command);
   }
   if (!ctx.iothub.empty()) {
+    if (command == "record" || command == "events") {
+      runtime_error(command +
+                    ": the door events of an IoT Hub fleet are read from the hub's built-in "
+                    "endpoint (Event Hubs-compatible), which door-scheduler does not read; see "
+                    "message routing in docs/azure-iot-hub.md");
+      return kUsage;
+    }
     for (const char* broker_only : {"purge", "run", "call", "twin", "monitor"}) {
       if (command == broker_only) {
         return usage_error(command +
@@ -307,5 +351,7 @@ int main(int argc, char** argv) {
   if (command == "twin") return twin_command(ctx);
   if (command == "monitor") return monitor_command(ctx);
   if (command == "serve") return serve_command(ctx);
+  if (command == "record") return record_command(ctx);
+  if (command == "events") return events_command(ctx);
   return usage_error("unknown command '" + command + "'");
 }

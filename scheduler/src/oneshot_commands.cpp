@@ -15,6 +15,7 @@
 #include "protocol/json_document.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/topics.hpp"
+#include "scheduler/door_event.hpp"
 #include "scheduler/fleet.hpp"
 #include "scheduler/job_store.hpp"
 
@@ -34,24 +35,11 @@ bool seconds_value(const std::string& option, const std::string& text, int min, 
   return true;
 }
 
-cJSON* parsed_or_string(const std::string& text) {
-  cJSON* parsed = protocol::parse_json_document(text);
-  return parsed != nullptr ? parsed : cJSON_CreateString(text.c_str());
-}
-
 bool connect_only(BrokerClient& client) {
   std::string error;
   if (client.connect(error)) return true;
   runtime_error(error);
   return false;
-}
-
-// The device id of devices/{id}/..., or empty.
-std::string device_of(const std::string& topic) {
-  const std::string prefix = "devices/";
-  if (topic.rfind(prefix, 0) != 0) return "";
-  const auto slash = topic.find('/', prefix.size());
-  return slash == std::string::npos ? "" : topic.substr(prefix.size(), slash - prefix.size());
 }
 
 }  // namespace
@@ -114,7 +102,7 @@ int call_command(Context& ctx) {
     }
     cJSON* json = cJSON_CreateObject();
     cJSON_AddNumberToObject(json, "status", answer.status);
-    cJSON_AddItemToObject(json, "payload", parsed_or_string(m->payload));
+    cJSON_AddItemToObject(json, "payload", json_or_string(m->payload));
     print_json(json);
     return answer.status >= 200 && answer.status < 300 ? kOk : kPartial;
   }
@@ -265,7 +253,7 @@ int monitor_command(Context& ctx) {
   if (!connect_only(client)) return kError;
   std::vector<std::string> filters;
   if (devices.empty()) {
-    filters = {"devices/+/messages/events/#", protocol::broker::kFleetStatusSubscription};
+    filters = {kFleetEventsSubscription, protocol::broker::kFleetStatusSubscription};
   } else {
     for (const std::string& d : devices) {
       filters.push_back("devices/" + d + "/messages/events/#");
@@ -294,7 +282,7 @@ int monitor_command(Context& ctx) {
       cJSON_AddStringToObject(line, "time", time.c_str());
       cJSON_AddStringToObject(line, "deviceId", device.c_str());
       cJSON_AddStringToObject(line, "kind", status ? "status" : "event");
-      cJSON_AddItemToObject(line, "payload", parsed_or_string(m->payload));
+      cJSON_AddItemToObject(line, "payload", json_or_string(m->payload));
       char* text = cJSON_PrintUnformatted(line);
       std::printf("%s\n", text);
       cJSON_free(text);

@@ -1,9 +1,11 @@
 // door-scheduler serve: runs jobs when they are due, up to --max-concurrent at once, each in a
-// `door-scheduler run ID` process of its own, until stopped; and run, which runs one due job.
+// `door-scheduler run ID` process of its own, and records the door events in a `door-scheduler
+// record` process, until stopped; and run, which runs one due job.
 // Processes, not threads: Paho's synchronous client drives every connection of a process from
 // whichever thread waits, so connections in several threads took each other's packets.
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,20 +29,37 @@ namespace {
 // IoT Hub S3 runs 10 jobs at once (S1 one, S2 five).
 constexpr int kDefaultMaxConcurrent = 10;
 constexpr int kMaxConcurrent = 100;
+// A recorder that ended is started again after this long (it reconnects by itself: it ends only
+// when it cannot work, such as a store it cannot open).
+constexpr int64_t kRecorderRestartMs = 30000;
 
-// A log line with its time (UTC ISO 8601), on stdout; one write, so processes do not mix lines.
-void log_line(const std::string& text) {
-  std::printf("%s %s\n", iso_utc(port::wall_seconds()).c_str(), text.c_str());
-}
+// What serve started: the job runs and the event recorder.
+struct Children {
+  std::map<pid_t, std::string> runs;  // the run processes, and their jobs
+  pid_t recorder = -1;                // -1: none running
+  int64_t recorder_due_ms = 0;        // when to start it (again)
+};
 
-// Starts `door-scheduler [global options] run ID` for a due job; its pid, or -1 after a message.
-pid_t start_run(const Context& ctx, const std::string& job_id) {
+// `door-scheduler [global options] COMMAND...`, for a child process.
+std::vector<std::string> self_command(const Context& ctx, std::vector<std::string> command) {
   std::vector<std::string> args = {"door-scheduler"};
   args.insert(args.end(), ctx.global_args.begin(), ctx.global_args.end());
-  args.insert(args.end(), {"run", job_id});
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
+std::vector<char*> argv_of(std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  return argv;
+}
+
+// Starts `door-scheduler [global options] run ID` for a due job; its pid, or -1 after a message.
+// A run outlives a serve that was killed: it finishes its job.
+pid_t start_run(const Context& ctx, const std::string& job_id) {
+  std::vector<std::string> args = self_command(ctx, {"run", job_id});
+  std::vector<char*> argv = argv_of(args);
   pid_t pid = -1;
   const int rc = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
   if (rc == 0) return pid;
@@ -48,20 +67,49 @@ pid_t start_run(const Context& ctx, const std::string& job_id) {
   return -1;
 }
 
-// The runs that ended, reaped; a run that did not end well has said why itself.
-void reap(std::map<pid_t, std::string>& runs, bool block) {
+// Starts `door-scheduler [global options] record`, which a killed serve takes along (SIGTERM):
+// left alone it would keep the store's recorder lease from the next serve.
+pid_t start_recorder(const Context& ctx) {
+  std::vector<std::string> args = self_command(ctx, {"record"});
+  std::vector<char*> argv = argv_of(args);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(kError);  // serve ended already
+    execve("/proc/self/exe", argv.data(), environ);
+    _exit(kError);
+  }
+  if (pid < 0) log_line("events: cannot start the recorder: " + std::string(std::strerror(errno)));
+  return pid;
+}
+
+// The children that ended, reaped; a run that did not end well has said why itself. With block,
+// waits until none is left.
+void reap(Children& children, bool block) {
   for (;;) {
+    if (block && children.runs.empty() && children.recorder < 0) return;
     int status = 0;
     const pid_t pid = waitpid(-1, &status, block ? 0 : WNOHANG);
     if (pid <= 0) return;
-    const auto run = runs.find(pid);
-    if (run == runs.end()) continue;
+    if (pid == children.recorder) {
+      children.recorder = -1;
+      children.recorder_due_ms = port::monotonic_ms() + kRecorderRestartMs;
+      if (!stop_requested()) {
+        log_line("events: the recorder ended (" +
+                 (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                      : "exit status " + std::to_string(WEXITSTATUS(status))) +
+                 "); starting it again in " + std::to_string(kRecorderRestartMs / 1000) + " s");
+      }
+      continue;
+    }
+    const auto run = children.runs.find(pid);
+    if (run == children.runs.end()) continue;
     if (WIFSIGNALED(status)) {
       log_line("job " + run->second + ": its run ended by signal " +
                std::to_string(WTERMSIG(status)) + "; it is taken over once its lease expires");
     }
-    runs.erase(run);
-    if (block && runs.empty()) return;
+    children.runs.erase(run);
   }
 }
 
@@ -146,10 +194,15 @@ int serve_command(Context& ctx) {
   stop_on_signals();
   log_line("serving jobs from " + ctx.store_path + ", up to " + std::to_string(max_concurrent) +
            " at once");
-  std::string store_trouble;          // told once, until the store answers again
-  std::map<pid_t, std::string> runs;  // the run processes, and their jobs
+  std::string store_trouble;  // told once, until the store answers again
+  Children children;
+  std::map<pid_t, std::string>& runs = children.runs;
   while (!stop_requested()) {
-    reap(runs, false);
+    reap(children, false);
+    if (children.recorder < 0 && port::monotonic_ms() >= children.recorder_due_ms) {
+      children.recorder = start_recorder(ctx);
+      children.recorder_due_ms = port::monotonic_ms() + kRecorderRestartMs;
+    }
     if (!client.connected()) {
       reconnect(client, fleet, store, log_line);
       continue;
@@ -171,7 +224,8 @@ int serve_command(Context& ctx) {
     wait_until(port::wall_seconds() + 1, client, fleet);
   }
   if (!runs.empty()) log_line("stopping: waiting for the running jobs to end");
-  reap(runs, true);
+  if (children.recorder > 0) kill(children.recorder, SIGTERM);
+  reap(children, true);
   log_line("stopped");
   return kOk;
 }

@@ -16,7 +16,7 @@ SYSTEM = {"systemctl", "journalctl", "apt", "install", "useradd", "gpioinfo", "g
           "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed", "mkdir", "tar",
           "cat", "sleep", "wait", "scp", "mosquitto_sub", "mosquitto_pub", "qemu-aarch64", "qemu-arm", "chgrp",
           "az", "export"}
-SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "watch", "cancel", "purge", "run", "serve", "call", "twin", "monitor", "help"}
+SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "watch", "cancel", "purge", "run", "serve", "record", "events", "call", "twin", "monitor", "help"}
 presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))
            ["configurePresets"]}
 problems = []

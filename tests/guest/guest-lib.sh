@@ -57,15 +57,20 @@ wait_level() {
 }
 
 # The world around the board: the lock's bolt contact follows the lock (unless stuck: touch
-# /tmp/board/feedback-stuck) and the door's reed switch is open or closed as /tmp/board/door says.
-# Both close to ground, overriding the pull-ups the agent requests.
+# /tmp/board/feedback-stuck; or moved by hand: echo locked|unlocked >/tmp/board/bolt, until the
+# file is removed) and the door's reed switch is open or closed as /tmp/board/door says. Both close
+# to ground, overriding the pull-ups the agent requests.
 board() {
   locked_level=$1
   while [ -d /tmp/board ]; do
     read -r lock <"$lock_value"
+    # The bolt where the lock put it, or where a hand moved it.
+    if [ "$lock" = "$locked_level" ]; then bolt=locked; else bolt=unlocked; fi
+    [ ! -e /tmp/board/bolt ] || read -r bolt 2>/dev/null </tmp/board/bolt
     if [ ! -e /tmp/board/feedback-stuck ]; then
-      if [ "$lock" = "$locked_level" ]; then want=pull-down; else want=pull-up; fi
       read -r have <"$sim/sim_gpio27/pull"
+      # Anything else (the file being written): as it was.
+      case $bolt in locked) want=pull-down ;; unlocked) want=pull-up ;; *) want=$have ;; esac
       [ "$have" = "$want" ] || echo "$want" >"$sim/sim_gpio27/pull"
     fi
     read -r door </tmp/board/door

@@ -189,13 +189,21 @@ site_faults() {
   umount /tmp/card
 }
 
+# The relock on the open door (door_extra says how) and the heldOpen alarm, both seen since line
+# FROM of the subscriber's log.
+relocked_open_and_held_open() {
+  wait_for /tmp/sub.log "$1" '"event":"locked".*"door":"open"' 30 >/dev/null &&
+    wait_for /tmp/sub.log "$1" '"alarm":"heldOpen","active":true' 30 >/dev/null
+}
+
 # A fail-secure strike whose door contact reads open for ever (a cut wire) on a lock configured not
-# to close on an open door: locked anyway after closeWaitSeconds, with heldOpen reported.
+# to close on an open door: locked anyway after closeWaitSeconds, with the heldOpen alarm raised
+# (heldOpenSeconds 2 from the release's end).
 open_contact() {
   arch=$1
   rm -rf /tmp/agent
   mkdir /tmp/agent
-  door_extra=',"refuseLockWhenOpen": true, "closeWaitSeconds": 2' \
+  door_extra=',"refuseLockWhenOpen": true, "closeWaitSeconds": 2, "heldOpenSeconds": 2' \
     write_config /tmp/agent/config.json secure
   start_board 1
   expect "$arch bolt: agent online" start_agent "$arch" || { abandon && return; }
@@ -204,12 +212,139 @@ open_contact() {
   from=$(lines /tmp/sub.log)
   echo open >/tmp/board/door
   expect "$arch open for ever: locked after the wait, heldOpen raised" \
-    wait_for /tmp/sub.log "$from" '"heldOpen":true' 30
+    relocked_open_and_held_open "$from"
   stop_sampler
   echo "  lock line levels: $(sampled_levels)"
   expect "$arch open for ever: the line released once, then locked" \
     equals "$(sampled_levels)" "1 0 1 "
   expect "$arch bolt: clean stop" stop_agent TERM
+  stop_board
+}
+
+# door_moves open|closed ALARM true|false: the door is moved and the alarm's event follows (printed).
+door_moves() {
+  from=$(lines /tmp/sub.log)
+  echo "$1" >/tmp/board/door
+  wait_for /tmp/sub.log "$from" "\"alarm\":\"$2\",\"active\":$3" 30
+}
+# no_alarm_since ALARM FROM: no event of the alarm past line FROM of the subscriber's log.
+no_alarm_since() {
+  if tail -n "+$(($2 + 1))" /tmp/sub.log | grep "\"alarm\":\"$1\""; then
+    echo "  $1 was raised" >&2
+    return 1
+  fi
+}
+
+# Opened while locked since the start (no release ended within the grace): forcedOpen, the state
+# listing it.
+forced_open_raised() {
+  event=$(door_moves open forcedOpen true) || return 1
+  contains "$event" '"lock":"locked","door":"open","alarms":{"forcedOpen":"'
+}
+forced_open_cleared() { door_moves closed forcedOpen false >/dev/null; }
+
+# unlockDoor 3s, the door opened during the release, relocked on the open door when it ends:
+# never forcedOpen. Sets alarms_from to the subscriber's log before the release.
+opened_during_release() {
+  alarms_from=$(lines /tmp/sub.log)
+  answers unlockDoor '{"unlockTime":"3s"}' 200 '"lock":"unlocked"' || return 1
+  echo open >/tmp/board/door
+  wait_for /tmp/sub.log "$alarms_from" '"event":"opened".*"lock":"unlocked"' 30 >/dev/null &&
+    wait_for /tmp/sub.log "$alarms_from" '"event":"locked".*"door":"open"' 30 >/dev/null &&
+    no_alarm_since forcedOpen "$alarms_from"
+}
+
+# at_seconds EVENT: the event's "at", in seconds of the day.
+at_seconds() {
+  echo "$1" | sed -n 's/.*"at":"[^"]*T\([0-9]*\):\([0-9]*\):\([0-9]*\)Z".*/\1 \2 \3/p' |
+    awk '{ print $1 * 3600 + $2 * 60 + $3 }'
+}
+
+# Standing open after the relock: heldOpen once heldOpenSeconds (2) have passed, not at once (by the
+# events' own times, whole seconds).
+held_open_raised() {
+  relocked=$(wait_for /tmp/sub.log "$alarms_from" '"event":"locked"' 30) &&
+    event=$(wait_for /tmp/sub.log "$alarms_from" '"alarm":"heldOpen","active":true' 30) ||
+    return 1
+  after=$((($(at_seconds "$event") - $(at_seconds "$relocked") + 86400) % 86400))
+  echo "  heldOpen raised $after s after the relock"
+  if [ "$after" -lt 1 ] || [ "$after" -gt 5 ]; then
+    echo "  expected about 2 s" >&2
+    return 1
+  fi
+  contains "$event" '"lock":"locked","door":"open","alarms":{"heldOpen":"'
+}
+
+# Closed: heldOpen cleared, and no forcedOpen at any point since the release.
+held_open_cleared() {
+  event=$(door_moves closed heldOpen false) || return 1
+  case "$event" in *'"alarms"'*) echo "  still listed: $event" >&2 && return 1 ;; esac
+  no_alarm_since forcedOpen "$alarms_from"
+}
+
+# unlockDoor 1s; once it relocks the door is pushed open within forcedOpenGraceSeconds (5): the
+# latch's grace, no forcedOpen.
+opened_within_grace() {
+  from=$(lines /tmp/sub.log)
+  answers unlockDoor '{"unlockTime":"1s"}' 200 || return 1
+  wait_for /tmp/sub.log "$from" '"event":"locked"' 30 >/dev/null || return 1
+  echo open >/tmp/board/door
+  wait_for /tmp/sub.log "$from" '"event":"opened".*"lock":"locked"' 30 >/dev/null || return 1
+  echo closed >/tmp/board/door
+  wait_for /tmp/sub.log "$from" '"event":"closed"' 30 >/dev/null &&
+    no_alarm_since forcedOpen "$from"
+}
+
+# bolt_moved unlocked|locked|follows true|false: the bolt is moved by hand (or follows the lock
+# again), no command sent; the lockTamper event (raised or cleared) follows, the lock still locked.
+bolt_moved() {
+  from=$(lines /tmp/sub.log)
+  if [ "$1" = follows ]; then rm /tmp/board/bolt; else echo "$1" >/tmp/board/bolt; fi
+  event=$(wait_for /tmp/sub.log "$from" "\"alarm\":\"lockTamper\",\"active\":$2" 30) ||
+    return 1
+  contains "$event" '"lock":"locked"' || return 1
+  [ "$2" = false ] || contains "$event" '"alarms":{"lockTamper":"'
+}
+
+# The door's alarms on a fail-secure strike with its bolt contact wired (heldOpenSeconds 2,
+# forcedOpenGraceSeconds 5), the lock line sampled: forcedOpen, heldOpen and lockTamper raised and
+# cleared as door events, and never a move of the lock they do not ask for.
+door_alarms() {
+  arch=$1
+  rm -rf /tmp/agent
+  mkdir /tmp/agent
+  door_extra=',"heldOpenSeconds": 2, "forcedOpenGraceSeconds": 5' \
+    write_config /tmp/agent/config.json secure
+  start_board 1
+  expect "$arch alarms: agent online" start_agent "$arch" || { abandon && return; }
+
+  start_sampler "$arch"
+  expect "$arch forcedOpen raised when the locked door opens" forced_open_raised
+  expect "$arch forcedOpen cleared when it closes" forced_open_cleared
+  stop_sampler
+  echo "  lock line levels: $(sampled_levels)"
+  expect "$arch forcedOpen: the lock line never moved" equals "$(sampled_levels)" "1 "
+
+  start_sampler "$arch"
+  expect "$arch no forcedOpen for a door opened during a release" opened_during_release
+  expect "$arch heldOpen raised when the door stays open after the relock" held_open_raised
+  expect "$arch heldOpen listed by getDoorState" \
+    answers getDoorState '' 200 '"alarms":{"heldOpen":"'
+  expect "$arch heldOpen cleared when the door closes" held_open_cleared
+  stop_sampler
+  echo "  lock line levels: $(sampled_levels)"
+  expect "$arch heldOpen: the line released once, then locked" equals "$(sampled_levels)" "1 0 1 "
+
+  expect "$arch no forcedOpen for a door opened within the grace after a relock" \
+    opened_within_grace
+
+  start_sampler "$arch"
+  expect "$arch lockTamper raised when the bolt is drawn by hand" bolt_moved unlocked true
+  expect "$arch lockTamper cleared when the bolt is back" bolt_moved follows false
+  stop_sampler
+  echo "  lock line levels: $(sampled_levels)"
+  expect "$arch lockTamper: the lock line never moved" equals "$(sampled_levels)" "1 "
+  expect "$arch alarms: clean stop" stop_agent TERM
   stop_board
 }
 
@@ -253,6 +388,7 @@ for arch in ${1:-arm64 armhf}; do
   door_safety "$arch" safe
   site_faults "$arch"
   open_contact "$arch"
+  door_alarms "$arch"
 done
 if [ "$failed" -ne 0 ]; then
   echo "--- agent log"

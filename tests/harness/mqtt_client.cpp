@@ -41,6 +41,7 @@ scheduler::BrokerSettings settings_for(const ClientOptions& o) {
   s.client_cert_file = o.cert_file;
   s.client_key_file = o.key_file;
   s.client_id = o.client_id;
+  s.persistent_session = o.persistent_session;
   return s;
 }
 }  // namespace

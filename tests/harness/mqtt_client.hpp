@@ -20,6 +20,8 @@ struct ClientOptions {
   std::string password;
   std::string cert_file;  // client certificate, for the certificate listener
   std::string key_file;
+  // The broker keeps the subscriptions, and queues QoS 1 messages, while the client is away.
+  bool persistent_session = false;
 };
 
 class Broker;
@@ -34,6 +36,7 @@ class MqttClient {
 
   // "" once connected, else why the broker refused or could not be reached.
   std::string connect();
+  bool connected() { return client_.connected(); }
   bool subscribe(const std::string& filter, int qos = 1) { return client_.subscribe(filter, qos); }
   bool publish(const std::string& topic, const std::string& payload, int qos = 1,
                bool retained = false) {

@@ -137,17 +137,19 @@ INSTANTIATE_TEST_SUITE_P(Dialects, StorageFault, ::testing::Values(Hub::mqtt, Hu
 class OpenContact : public DoorControl {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(start_agent(R"("refuseLockWhenOpen":true,"closeWaitSeconds":1)"));
+    ASSERT_NO_FATAL_FAILURE(
+        start_agent(R"("refuseLockWhenOpen":true,"closeWaitSeconds":1,"heldOpenSeconds":2)"));
   }
 };
 
 TEST_P(OpenContact, ADoorThatNeverReadsClosedIsLockedAfterTheWaitAndRaisesHeldOpen) {
   ASSERT_EQ(call("unlockDoor", R"({"unlockTime":1})").status, 200);
   command("set DOOR active");
-  EXPECT_NE(reported_with(R"("heldOpen":true)").find(R"("lock":"locked")"), std::string::npos);
+  // Locked after the wait (1 s), then held open (2 s after the release ended).
+  EXPECT_NE(reported_with(R"("heldOpen":"2)").find(R"("lock":"locked")"), std::string::npos);
   EXPECT_EQ(lock_transitions(dir_), (std::vector<std::string>{"request 0", "set 1", "set 0"}));
   command("set DOOR inactive");
-  EXPECT_EQ(reported_with(R"("door":"closed")").find("heldOpen"), std::string::npos);
+  EXPECT_EQ(reported_with(R"("door":"closed")").find(R"("heldOpen":"2)"), std::string::npos);
 }
 
 TEST_P(OpenContact, LockDoorOnAnOpenDoorIsRefusedOnlyWhereConfigured) {

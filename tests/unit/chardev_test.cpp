@@ -176,6 +176,7 @@ class NoObserver final : public LockObserver {
   void on_lock_event(LockEvent event) override { events.push_back(to_string(event)); }
   void on_command_finished(bool) override {}
   void on_report_changed() override {}
+  void on_alarm(Alarm, bool) override {}
   std::vector<std::string> events;
 };
 

@@ -38,7 +38,7 @@ inline std::string fresh_state_path(const std::string& prefix) {
   const std::string path = ::testing::TempDir() + prefix +
                            ::testing::UnitTest::GetInstance()->current_test_info()->name() +
                            ".json";
-  for (const char* suffix : {"", ".prev", ".hold"}) unlink((path + suffix).c_str());
+  for (const char* suffix : {"", ".prev", ".hold", ".events"}) unlink((path + suffix).c_str());
   return path;
 }
 
@@ -48,14 +48,20 @@ struct Published {
 };
 
 // Keeps every publication (it allocates: not for the allocation test); refuses them when told.
-class RecordingSession final : public Publisher {
+class RecordingSession final : public TrackedPublisher {
  public:
   port::Status publish(const char* topic, std::string_view payload, int, bool) override {
     messages.push_back({topic, std::string(payload)});
     return accept ? port::Status::ok() : port::Status::unavailable();
   }
+  port::Result<int> publish_tracked(const char* topic, std::string_view payload) override {
+    const port::Status published = publish(topic, payload, 1, false);
+    if (!published.is_ok()) return published;
+    return ++tokens;
+  }
   std::vector<Published> messages;
   bool accept = true;
+  int tokens = 0;
 };
 
 }  // namespace door::agent

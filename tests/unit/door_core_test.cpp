@@ -23,10 +23,12 @@ class DoorCoreTest : public ::testing::Test {
 
   void start() {
     ASSERT_TRUE(core_.start().is_ok());
+    ASSERT_TRUE(events_.start("", 0).is_ok());  // no journal: events go out live
+    events_.on_online();
     loop_.set_batch_end(&drain_handler_);
     drain();
   }
-  void drain() { settings_changed_ |= outputs_.drain(core_, true); }
+  void drain() { settings_changed_ |= outputs_.drain(core_); }
 
   void call(const std::string& method, const std::string& rid, const std::string& payload,
             RetainFlag retain = RetainFlag::clear) {
@@ -66,7 +68,8 @@ class DoorCoreTest : public ::testing::Test {
   port::EventLoop loop_;
   RecordingSession session_;
   DoorCore core_{loop_, *dialect_, door_, state_path()};
-  OutputPublisher outputs_{*dialect_, session_};
+  EventForwarder events_{loop_, *dialect_, session_};
+  OutputPublisher outputs_{*dialect_, session_, events_};
   bool settings_changed_ = false;
   port::MemberTimer<DoorCoreTest, &DoorCoreTest::drain> drain_handler_{*this};
   port::EventFd wake_;

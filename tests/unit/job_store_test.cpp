@@ -156,7 +156,7 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
   }
   {
     StoreFile file;
-    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 6");
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 7");
     JobStore store;
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;

@@ -22,7 +22,11 @@ class Events final : public LockObserver {
   void on_lock_event(LockEvent event) override { events.push_back(to_string(event)); }
   void on_command_finished(bool confirmed) override { finished.push_back(confirmed); }
   void on_report_changed() override { ++report_changes; }
+  void on_alarm(Alarm alarm, bool active) override {
+    alarms.push_back(std::string(to_string(alarm)) + (active ? " raised" : " cleared"));
+  }
   int report_changes = 0;
+  std::vector<std::string> alarms;
   std::vector<std::string> events;
   std::vector<bool> finished;
 };
@@ -175,16 +179,18 @@ LockSettings motorised_bolt(int64_t close_wait_ms) {
 
 TEST_F(Door, AContactThatReadsOpenForEverDoesNotKeepTheDoorUnlocked) {
   // Its contact wire is cut: it reads open for ever.
-  build(motorised_bolt(40));
+  LockSettings bolt = motorised_bolt(40);
+  bolt.alarms.held_open_ms = 10;
+  build(bolt);
   EXPECT_EQ(actuator_->unlock(20), CommandResult::done);
   command("set DOOR active");
   while (actuator_->state() != LockState::locked) loop_.run_once(-1);
   EXPECT_FALSE(lock_->active());
-  EXPECT_TRUE(actuator_->held_open());  // the alarm the report carries
+  EXPECT_TRUE(actuator_->alarms().active(Alarm::held_open));  // raised while it waited
   EXPECT_EQ(events_.events, (std::vector<std::string>{"unlocked", "opened", "locked"}));
   command("set DOOR inactive");
   loop_.run_once(0);
-  EXPECT_FALSE(actuator_->held_open());
+  EXPECT_EQ(events_.alarms, (std::vector<std::string>{"heldOpen raised", "heldOpen cleared"}));
 }
 
 TEST_F(Door, ADoorThatClosesInTimeIsLockedAsItCloses) {
@@ -197,7 +203,100 @@ TEST_F(Door, ADoorThatClosesInTimeIsLockedAsItCloses) {
   command("set DOOR inactive");
   loop_.run_once(0);
   EXPECT_EQ(actuator_->state(), LockState::locked);
-  EXPECT_FALSE(actuator_->held_open());
+  EXPECT_TRUE(events_.alarms.empty());
+}
+
+TEST_F(Door, ADoorOpenedWhileLockedIsForcedOpenUntilItCloses) {
+  build(LockSettings{});
+  command("set DOOR active");
+  loop_.run_once(0);
+  EXPECT_TRUE(actuator_->alarms().active(Alarm::forced_open));
+  EXPECT_GT(actuator_->alarms().since_wall_ms(Alarm::forced_open), 0);
+  command("set DOOR inactive");
+  loop_.run_once(0);
+  EXPECT_EQ(events_.alarms, (std::vector<std::string>{"forcedOpen raised", "forcedOpen cleared"}));
+}
+
+TEST_F(Door, ADoorOpenedDuringAReleaseOrItsLatchGraceIsNotForced) {
+  LockSettings settings;
+  settings.alarms.forced_open_grace_ms = 600000;
+  build(settings);
+  EXPECT_EQ(actuator_->unlock(-1), CommandResult::done);
+  command("set DOOR active");
+  loop_.run_once(0);
+  command("set DOOR inactive");
+  loop_.run_once(0);
+  EXPECT_EQ(actuator_->lock(-1), CommandResult::done);
+  command("set DOOR active");  // pushed as the strike relocked: within the grace
+  loop_.run_once(0);
+  EXPECT_TRUE(events_.alarms.empty());
+}
+
+TEST_F(Door, ADoorLeftOpenAfterItsReleaseIsHeldOpenUntilItCloses) {
+  LockSettings settings;
+  settings.alarms.held_open_ms = 20;
+  build(settings);
+  EXPECT_EQ(actuator_->unlock(10), CommandResult::done);
+  command("set DOOR active");
+  loop_.run_once(0);
+  while (!actuator_->alarms().active(Alarm::held_open)) loop_.run_once(-1);
+  EXPECT_EQ(actuator_->state(), LockState::locked);  // a strike locks an open door
+  command("set DOOR inactive");
+  loop_.run_once(0);
+  EXPECT_EQ(events_.alarms, (std::vector<std::string>{"heldOpen raised", "heldOpen cleared"}));
+}
+
+TEST_F(Door, AnOpenDoorIsNotHeldOpenWhileItsReleaseLasts) {
+  LockSettings settings;
+  settings.alarms.held_open_ms = 10;
+  build(settings);
+  EXPECT_EQ(actuator_->unlock(60), CommandResult::done);
+  command("set DOOR active");
+  loop_.run_once(0);
+  while (actuator_->hold_remaining_ms() > 0) loop_.run_once(-1);
+  EXPECT_TRUE(events_.alarms.empty());
+  while (!actuator_->alarms().active(Alarm::held_open)) loop_.run_once(-1);
+}
+
+TEST_F(Door, AFeedbackThatMovesWithoutACommandIsTamper) {
+  build(LockSettings{});
+  command("set FEEDBACK inactive");  // the bolt withdrawn by hand
+  loop_.run_once(0);
+  EXPECT_TRUE(actuator_->alarms().active(Alarm::lock_tamper));
+  EXPECT_EQ(actuator_->state(), LockState::locked);  // the output still holds it locked
+  command("follow FEEDBACK");
+  loop_.run_once(0);
+  EXPECT_EQ(events_.alarms, (std::vector<std::string>{"lockTamper raised", "lockTamper cleared"}));
+}
+
+TEST_F(Door, AFeedbackThatDisagreesLongerThanItsTimeoutIsTamper) {
+  LockSettings settings;
+  settings.feedback_timeout_ms = 20;
+  build(settings);
+  command("stick FEEDBACK");
+  EXPECT_EQ(actuator_->unlock(-1), CommandResult::pending);
+  while (actuator_->confirming()) loop_.run_once(-1);
+  EXPECT_EQ(actuator_->state(), LockState::fault);  // the command's own timeout judged it
+  EXPECT_TRUE(events_.alarms.empty());
+}
+
+TEST_F(Door, AFeedbackThatDisagreesAtStartIsTamperAfterItsTimeout) {
+  LockSettings settings;
+  settings.feedback_timeout_ms = 20;
+  build(settings);
+  command("set FEEDBACK inactive");
+  loop_.run_once(0);
+  command("follow FEEDBACK");
+  loop_.run_once(0);
+  events_.alarms.clear();
+  // A fresh start with the bolt withdrawn: no edge, only the disagreement.
+  actuator_.reset();
+  command("set FEEDBACK inactive");
+  actuator_ = std::make_unique<LockActuator>(loop_, settings, *lock_, feedback_.get(),
+                                             contact_.get(), events_, store_);
+  ASSERT_TRUE(actuator_->start().is_ok());
+  EXPECT_FALSE(actuator_->alarms().active(Alarm::lock_tamper));
+  while (!actuator_->alarms().active(Alarm::lock_tamper)) loop_.run_once(-1);
 }
 
 TEST_F(Door, ATimedStateReturnsToTheDefault) {

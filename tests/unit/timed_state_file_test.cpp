@@ -128,6 +128,7 @@ class NoObserver final : public hal::LockObserver {
   void on_lock_event(hal::LockEvent) override {}
   void on_command_finished(bool) override {}
   void on_report_changed() override {}
+  void on_alarm(hal::Alarm, bool) override {}
 };
 
 // The door hardware on the fake GPIO, started from a recorded timed state.

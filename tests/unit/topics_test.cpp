@@ -86,7 +86,13 @@ TEST(AzureTopics, FormatsTheDocumentedTopics) {
   EXPECT_EQ(formatted(azure::format_twin_get, "3"), "$iothub/twin/GET/?$rid=3");
   EXPECT_EQ(formatted(azure::format_reported_patch, "4"),
             "$iothub/twin/PATCH/properties/reported/?$rid=4");
-  EXPECT_EQ(formatted(azure::format_telemetry, "door-1"), "devices/door-1/messages/events/");
+  char buffer[256];
+  port::TextWriter telemetry(buffer, sizeof buffer);
+  ASSERT_TRUE(azure::format_telemetry(telemetry, "door-1", "alarm").is_ok());
+  EXPECT_EQ(telemetry.view(),
+            "devices/door-1/messages/events/$.ct=application%2Fjson&$.ce=utf-8&eventType=alarm");
+  port::TextWriter odd(buffer, sizeof buffer);
+  EXPECT_FALSE(azure::format_telemetry(odd, "door-1", "a&b=c").is_ok());
   w.clear();
   ASSERT_TRUE(azure::format_username(w, "myhub.azure-devices.net", "door-1").is_ok());
   EXPECT_EQ(w.view(), "myhub.azure-devices.net/door-1/?api-version=2021-04-12");

@@ -32,12 +32,13 @@ class TwinSyncTest : public ::testing::Test {
  protected:
   TwinSyncTest() {
     EXPECT_TRUE(core_.start().is_ok());
+    EXPECT_TRUE(events_.start("", 0).is_ok());
     loop_.set_batch_end(&drain_handler_);
     drain();
   }
 
   static std::string state_path() { return fresh_state_path("twin-sync-"); }
-  void drain() { (void)outputs_.drain(core_, true); }
+  void drain() { (void)outputs_.drain(core_); }
   void deliver(const std::string& topic, const std::string& payload) {
     ASSERT_EQ(inbox_.push_message(topic, payload.data(), payload.size()), Inbox::Taken::copied);
     core_.handle(*inbox_.peek_message());
@@ -57,7 +58,8 @@ class TwinSyncTest : public ::testing::Test {
   port::EventLoop loop_;
   RecordingSession session_;
   DoorCore core_{loop_, *dialect_, door_, state_path()};
-  OutputPublisher outputs_{*dialect_, session_};
+  EventForwarder events_{loop_, *dialect_, session_};
+  OutputPublisher outputs_{*dialect_, session_, events_};
   port::MemberTimer<TwinSyncTest, &TwinSyncTest::drain> drain_handler_{*this};
   port::EventFd wake_;
   Inbox inbox_{wake_};

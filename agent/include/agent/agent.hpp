@@ -8,6 +8,7 @@
 #include "agent/config.hpp"
 #include "agent/dialect.hpp"
 #include "agent/door_core.hpp"
+#include "agent/event_forwarder.hpp"
 #include "agent/inbox.hpp"
 #include "agent/mqtt_session.hpp"
 #include "agent/output_publisher.hpp"
@@ -32,6 +33,8 @@ class Agent final {
   // Publishes what the door core posted to its outbox, and applies changed settings.
   void drain_outbox();
   void apply_settings(const DesiredSettings& settings);
+  // The event journal's capacity in force: the desired one, else the configured one.
+  std::size_t journal_capacity(const DesiredSettings& settings) const;
 
   enum class State { idle, waiting_for_clock, connecting, subscribing, online, renewing, stopping };
 
@@ -71,6 +74,7 @@ class Agent final {
   SessionOptions session_options_;
   MqttSession session_{inbox_, loop_};
   DoorCore core_;
+  EventForwarder events_{loop_, *dialect_, session_};
   OutputPublisher outputs_;
   int64_t telemetry_interval_ms_ = 0;
   port::ServiceNotify service_;

@@ -2,6 +2,7 @@
 // Every fixed capacity of the agent, with the reason for its value. Buffers are sized from these
 // and nothing on the message path grows beyond them.
 #include <cstddef>
+#include <cstdint>
 
 #include "protocol/limits.hpp"
 
@@ -46,10 +47,28 @@ constexpr std::size_t kEventDetailLength = 200;
 // Responses and reports the agent publishes.
 constexpr std::size_t kOutboxPayloadBytes = 4 * 1024;
 
-// A door event on the telemetry topic: {"event":…,"at":…} and the door's state: a handful of
-// short words, two timestamps, and at most two reasons of up to 160 bytes (a fault's, and why the
-// state is not saved), under 600 bytes.
-constexpr std::size_t kMaxDoorEventBytes = 768;
+// A door event on the telemetry topic: {"seq":…,"event":…,"at":…}, an alarm's name, and the
+// door's state: a handful of short words, five timestamps (the hold's end, three alarms' starts,
+// the event's) and at most two reasons of up to 160 bytes (a fault's, and why the state is not
+// saved), under 800 bytes. It fits a journal slot with the slot's header.
+constexpr std::size_t kMaxDoorEventBytes = 928;
+
+// The event journal (beside the state file): a header and one fixed slot per event, so an event
+// is one write of one slot and a torn slot is found by its checksum. A slot is a quarter of a
+// flash page: a full journal of the default 10,000 events takes 10 MiB on the card and no memory.
+constexpr std::size_t kJournalSlotBytes = 1024;
+constexpr std::size_t kMinJournalEvents = 100;
+constexpr std::size_t kMaxJournalEvents = 100000;
+// Events sent and not yet acknowledged: the replay after an outage sends this many ahead and the
+// next one as each is acknowledged, so a method's answer never queues behind more than this many.
+constexpr std::size_t kEventsInFlight = 2;
+// The replay's pace: one event every this many ms at most (500 a second), so a replay leaves the
+// board's CPU, the link and the server room for method calls, which are answered as promptly as
+// when idle (bench/event_journal). 10,000 events take 20 s.
+constexpr int64_t kEventPaceMs = 2;
+// Acknowledgements of events waiting for the loop (Paho's thread hands them over): more than the
+// events in flight, so none is dropped even when a reconnect leaves late ones behind.
+constexpr std::size_t kEventAckSlots = 4 * kEventsInFlight;
 // The door's state alone, as the reported properties carry it: the state part of a door event, so
 // it fits wherever the event does.
 constexpr std::size_t kMaxDoorStateBytes = kMaxDoorEventBytes;

@@ -72,6 +72,9 @@ struct AgentConfig {
   // Outlives the process but not the boot (a tmpfs): where a timed state that the state file's
   // directory cannot forget is voided. "" for none.
   std::string runtime_directory;
+  // Door events kept for sending, beside the state file (a desired eventJournalCapacity overrides
+  // it).
+  int event_journal_capacity = 10000;
   port::Level log_level = port::Level::info;
 };
 

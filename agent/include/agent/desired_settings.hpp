@@ -18,6 +18,9 @@ struct DesiredSettings {
   int64_t default_lock_seconds = 0;  // lockDoor without lockTime: 0 = until told otherwise
   int64_t strike_time_seconds = 0;   // unlockDoor without unlockTime; 0: door.strikeTimeSeconds
   int64_t telemetry_interval_seconds = 0;  // periodic door state events; 0 = on change only
+  int64_t held_open_seconds = 0;           // the heldOpen alarm's time; 0: door.heldOpenSeconds
+  int64_t forced_open_grace_seconds = -1;  // -1: door.forcedOpenGraceSeconds
+  int64_t event_journal_capacity = 0;      // events kept for sending; 0: eventJournalCapacity
   bool fail_mode_set = false;              // else the config's door.failMode applies
   hal::FailMode fail_mode = hal::FailMode::secure;
   bool log_level_set = false;  // else the config's logLevel applies
@@ -31,8 +34,8 @@ struct DeviceLimits {
 
 enum class KeyCheck { unknown, accepted, refused };
 
-// Members of the reported document the agent writes itself ("door", "agent"): a desired key of
-// that name could not be acknowledged without naming the member twice.
+// Members of the reported document the agent writes itself ("door", "agent", "eventJournal"): a
+// desired key of that name could not be acknowledged without naming the member twice.
 bool reserved_reported_name(std::string_view key);
 
 // Checks one desired key. For a known key with an acceptable value, stores it in settings and

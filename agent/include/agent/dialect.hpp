@@ -34,8 +34,10 @@ class Dialect {
   virtual protocol::InboundTopic parse(std::string_view topic) const = 0;
   virtual port::Status format_method_response(port::TextWriter& out, int status,
                                               std::string_view rid) const = 0;
-  // Where door events go (the same topic in both dialects, but each formats its own).
-  virtual const char* telemetry_topic() const = 0;
+  // Where a door event goes: the events topic, which IoT Hub's dialect gives the message's
+  // properties (its content type and the event's type, for message routing).
+  virtual port::Status format_event_topic(port::TextWriter& out,
+                                          std::string_view event_type) const = 0;
   // IoT Hub's twin GET (the full twin, fetched after every connect); unavailable for a broker,
   // where the retained desired document arrives with the subscription.
   virtual port::Status format_twin_get(port::TextWriter& out, std::string_view rid) const = 0;

@@ -8,11 +8,11 @@
 #include "agent/dialect.hpp"
 #include "agent/door_hardware.hpp"
 #include "agent/door_methods.hpp"
-#include "agent/door_snapshot.hpp"
 #include "agent/inbox.hpp"
 #include "agent/message_handler.hpp"
 #include "agent/methods.hpp"
 #include "agent/outbox.hpp"
+#include "agent/report_snapshot.hpp"
 #include "agent/twin.hpp"
 #include "agent/twin_sync.hpp"
 #include "port/event_loop.hpp"
@@ -53,12 +53,15 @@ class DoorCore {
   Twin& twin() { return twin_; }
   TwinSync& twin_sync() { return twin_sync_; }
   DoorHardware& hardware() { return hardware_; }
+  // The reported "eventJournal" member, which the runtime writes (then marks the report dirty).
+  ReportSnapshot& events_snapshot() { return events_snapshot_; }
 
  private:
   hal::FailMode configured_fail_mode_;
   Outbox outbox_;
   MethodTable methods_;
-  DoorSnapshot door_snapshot_;  // written by the door methods, read by the twin engine
+  ReportSnapshot door_snapshot_{R"({"lock":"unavailable"})"};  // written by the door methods
+  ReportSnapshot events_snapshot_{""};  // written by the runtime (the event journal's figures)
   DoorMethods door_methods_;
   DoorHardware hardware_;
   Twin twin_;

@@ -5,10 +5,10 @@
 #include <string_view>
 
 #include "agent/capacities.hpp"
-#include "agent/door_snapshot.hpp"
 #include "agent/json_arena.hpp"
 #include "agent/methods.hpp"
 #include "agent/outbox.hpp"
+#include "agent/report_snapshot.hpp"
 #include "hal/lock_actuator.hpp"
 
 namespace door::agent {
@@ -27,13 +27,21 @@ struct HoldField {
   bool indefinite_allowed;
 };
 
+// How the door's state is written: as a document (answers, events, a full reported document), or
+// as a reported PATCH, where a member the state no longer has is sent as null to delete it.
+enum class StateForm { document, patch };
+
 class DoorMethods final : public hal::LockObserver {
  public:
   // Answers and door events go to outbox; the door's state, for the reported properties, to
   // snapshot. strike_seconds (1 to 86400): the release of an unlockDoor without unlockTime until
-  // set_defaults() says otherwise.
-  DoorMethods(Outbox& outbox, DoorSnapshot& snapshot, int64_t strike_seconds)
-      : outbox_(outbox), snapshot_(snapshot), strike_ms_(strike_seconds * 1000) {}
+  // set_defaults() says otherwise. report_form: how the snapshot writes the state.
+  DoorMethods(Outbox& outbox, ReportSnapshot& snapshot, int64_t strike_seconds,
+              StateForm report_form)
+      : outbox_(outbox),
+        snapshot_(snapshot),
+        report_form_(report_form),
+        strike_ms_(strike_seconds * 1000) {}
 
   port::Status register_in(MethodTable& table);
   // The lock to drive; null (the default) makes the methods answer 503 with the reason.
@@ -48,6 +56,7 @@ class DoorMethods final : public hal::LockObserver {
   void on_lock_event(hal::LockEvent event) override;
   void on_command_finished(bool confirmed) override;
   void on_report_changed() override;
+  void on_alarm(hal::Alarm alarm, bool active) override;
 
  private:
   template <int (DoorMethods::*Method)(const MethodCall&, port::TextWriter&)>
@@ -77,20 +86,28 @@ class DoorMethods final : public hal::LockObserver {
   void note_release(bool indefinite_before, hal::CommandResult result);
   // Released by {"unlockTime":"indefinite"}, and still so.
   bool released_indefinitely() const;
-  void add_state(port::TextWriter& out) const;
+  void add_state(port::TextWriter& out, StateForm form = StateForm::document) const;
+  // The active alarms and when each was raised ("alarms"; in a patch, null for the others).
+  void add_alarms(port::TextWriter& out, StateForm form) const;
   void add_success(port::TextWriter& out, bool lock) const;
   int unavailable(port::TextWriter& response) const;  // 503
   // 503: the lock line or the timed-state store failed; outcome says what became of the lock.
   int refused(port::TextWriter& response, const char* outcome) const;
   static int busy(port::TextWriter& response);  // 409
-  void post_event(const char* event);
+  struct AlarmChange {
+    hal::Alarm alarm;
+    bool active;
+  };
+  // A door event; an alarm's raise or clear names the alarm.
+  void post_event(const char* event, const AlarmChange* alarm = nullptr);
   // After anything that may have changed the lock or the door contact.
   void update_snapshot();
 
   hal::LockActuator* actuator_ = nullptr;
   const char* unavailable_reason_ = "not set up";
   Outbox& outbox_;
-  DoorSnapshot& snapshot_;
+  ReportSnapshot& snapshot_;
+  StateForm report_form_;
   JsonArena arena_;
   // The call whose answer waits for the lock's feedback (one at a time: the lock is sequential).
   bool pending_ = false;

@@ -50,6 +50,13 @@ struct InboxMessage {
   }
 };
 
+// The outcome of an event published with publish_tracked(): acknowledged by the server, or given
+// up by the MQTT client (the connection ended first).
+struct Delivery {
+  int token;
+  bool delivered;
+};
+
 struct SessionEvent {
   SessionEventKind kind;
   ConnectFailure failure;  // connect_failed: why
@@ -79,6 +86,11 @@ class Inbox {
   void push_event(SessionEventKind kind, int code, std::string_view detail,
                   ConnectFailure failure = ConnectFailure::none);
 
+  // Any thread. When the queue is full the outcome is dropped and counted; the event is then sent
+  // again after the forwarder's acknowledgement timeout.
+  void push_delivery(const Delivery& delivery);
+  // Loop thread: pops the oldest outcome into out; false when none.
+  bool pop_delivery(Delivery& out);
   // Loop thread: the oldest message, or nullptr. It stays valid until release_message().
   const InboxMessage* peek_message();
   void release_message();
@@ -117,6 +129,9 @@ class Inbox {
   std::size_t event_head_ = 0;
   std::size_t event_count_ = 0;
   std::size_t dropped_ = 0;
+  Delivery deliveries_[kEventAckSlots];
+  std::size_t delivery_head_ = 0;
+  std::size_t delivery_count_ = 0;
 };
 
 }  // namespace door::agent

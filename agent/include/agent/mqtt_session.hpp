@@ -21,7 +21,7 @@ namespace door::agent {
 
 class TlsTransport;
 
-class MqttSession final : public Publisher {
+class MqttSession final : public TrackedPublisher {
  public:
   MqttSession(Inbox& inbox, port::EventLoop& loop);
   ~MqttSession();
@@ -38,6 +38,7 @@ class MqttSession final : public Publisher {
   port::Status subscribe(const Subscription* subscriptions, std::size_t count);
   port::Status publish(const char* topic, std::string_view payload, int qos,
                        bool retained) override;
+  port::Result<int> publish_tracked(const char* topic, std::string_view payload) override;
   // Lets in-flight messages finish for up to timeout_ms; a disconnected event follows. Paho waits
   // out the whole timeout when a message is in flight, even once it is acknowledged.
   port::Status disconnect(int timeout_ms);

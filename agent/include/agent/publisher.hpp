@@ -18,4 +18,15 @@ class Publisher {
   ~Publisher() = default;
 };
 
+// A publisher that tells when the server acknowledged a message: the MQTT session.
+class TrackedPublisher : public Publisher {
+ public:
+  // Publishes at QoS 1: the token its Delivery will carry (Inbox::pop_delivery), or why it could
+  // not be queued (the code only, as publish()).
+  virtual port::Result<int> publish_tracked(const char* topic, std::string_view payload) = 0;
+
+ protected:
+  ~TrackedPublisher() = default;
+};
+
 }  // namespace door::agent

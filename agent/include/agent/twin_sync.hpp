@@ -11,8 +11,8 @@
 #include "agent/backoff.hpp"
 #include "agent/capacities.hpp"
 #include "agent/dialect.hpp"
-#include "agent/door_snapshot.hpp"
 #include "agent/message_handler.hpp"
+#include "agent/report_snapshot.hpp"
 #include "agent/twin.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
@@ -22,8 +22,9 @@ namespace door::agent {
 
 class TwinSync final : public TwinListener {
  public:
+  // door and events: the "door" and "eventJournal" members of the report.
   TwinSync(port::EventLoop& loop, const Dialect& dialect, Outbox& outbox, Twin& twin,
-           const DoorSnapshot& door);
+           const ReportSnapshot& door, const ReportSnapshot& events);
 
   port::Status start();
   // Subscribed after a connect: fetch (IoT Hub) and report. ready() turns true once reconciled.
@@ -60,7 +61,8 @@ class TwinSync final : public TwinListener {
   const Dialect& dialect_;
   Outbox& outbox_;
   Twin& twin_;
-  const DoorSnapshot& door_;  // the door's state, read when a report is built
+  const ReportSnapshot& door_;  // the door's state, read when a report is built
+  const ReportSnapshot& events_;
   port::JitterRandom random_;
   Backoff retry_;
   Backoff save_retry_;  // a state file that cannot be written: tried again until it can

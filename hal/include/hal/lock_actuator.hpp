@@ -3,14 +3,16 @@
 // (else reports a fault and drives the fail-mode state), treats a failed write to the lock line as
 // a fault (and tries the fail-mode state), and returns to the default state when a timed lock or
 // release ends. Where a lock must not close on an open door (refuse_lock_when_open), a return to
-// locked waits for the door to close, for close_wait_ms at most: then it locks anyway and raises
-// held_open(). A timed state is recorded in a store before it begins, so a restart can resume it.
+// locked waits for the door to close, for close_wait_ms at most: then it locks anyway (the door
+// standing open raises heldOpen). It feeds what the lines do to the door's alarms (DoorAlarms).
+// A timed state is recorded in a store before it begins, so a restart can resume it.
 // A move toward locked is never refused or delayed for want of storage: its record is retried
 // with backoff while the lock has moved; only a timed release that cannot be recorded is refused.
 // Its timers live in the event loop, so they keep working while the network is down.
 #include <cstddef>
 #include <cstdint>
 
+#include "hal/door_alarms.hpp"
 #include "hal/gpio.hpp"
 #include "hal/timed_state_store.hpp"
 #include "port/event_loop.hpp"
@@ -43,9 +45,11 @@ struct LockSettings {
   // reads open, and a return to locked waits for "closed" for close_wait_ms at most.
   bool refuse_lock_when_open = false;
   int64_t close_wait_ms = 60000;
+  // The alarms' times; their tamper time is feedback_timeout_ms.
+  AlarmSettings alarms;
 };
 
-class LockObserver {
+class LockObserver : public AlarmObserver {
  public:
   virtual void on_lock_event(LockEvent event) = 0;
   // A command that returned `pending` was confirmed by the feedback, or was not in time.
@@ -98,9 +102,9 @@ class LockActuator {
   int64_t hold_remaining_ms() const;
   // Why the state the lock is in is not yet recorded for a restart (being retried), or null.
   const char* record_problem() const { return record_pending_ ? record_problem_ : nullptr; }
-  // The door was locked while it stood open after waiting close_wait_ms for it to close; clears
-  // when it closes.
-  bool held_open() const { return held_open_; }
+  const DoorAlarms& alarms() const { return alarms_; }
+  // Alarm times set through desired properties (the tamper time stays the feedback timeout).
+  void set_alarm_times(int64_t forced_open_grace_ms, int64_t held_open_ms);
 
  private:
   CommandResult command(LockState target, int64_t hold_ms);
@@ -130,6 +134,10 @@ class LockActuator {
   void on_feedback(uint32_t events);
   void on_door(uint32_t events);
   void read_door();
+  FeedbackReading read_feedback();
+  DoorView view();
+  // After anything that may change an alarm's condition.
+  void judge_alarms() { alarms_.update(view()); }
 
   port::EventLoop& loop_;
   LockSettings settings_;
@@ -137,6 +145,7 @@ class LockActuator {
   InputLine* feedback_;
   InputLine* door_input_;
   LockObserver& observer_;
+  DoorAlarms alarms_;
   TimedStateStore* timed_states_;
   bool timed_state_stored_ = false;  // a record may be in the store
   bool wanted_timed_ = false;        // what the store should hold: wanted_record_, or nothing
@@ -146,7 +155,6 @@ class LockActuator {
   int last_store_error_ = 0;
   static constexpr int64_t kFirstRecordRetryMs = 1000;
   static constexpr int64_t kMaxRecordRetryMs = 60000;
-  bool held_open_ = false;
   LockState state_;
   LockState target_;
   DoorContact door_ = DoorContact::unknown;

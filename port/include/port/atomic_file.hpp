@@ -16,5 +16,8 @@ Status replace_file(const char* path, std::string_view data);
 // removal outlives a power cut. Removing needs no free space, so it works on a full file system.
 // An io_error with the errno and "<path>: <strerror>" when it cannot.
 Status remove_file(const char* path);
+// Renames a file over another (a file made whole under a temporary name) and fsyncs the
+// directory. An io_error with the errno and "<to>: <strerror>" when it cannot.
+Status rename_file(const char* from, const char* to);
 
 }  // namespace door::port

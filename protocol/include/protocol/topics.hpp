@@ -31,6 +31,9 @@ struct InboundTopic {
 bool valid_device_id(std::string_view id);
 bool valid_method_name(std::string_view name);
 bool valid_request_id(std::string_view rid);
+// The members of the reported properties the device writes itself ("door", "agent",
+// "eventJournal"), not acknowledgements of desired keys: a desired key of such a name is refused.
+bool device_reported_member(std::string_view key);
 
 namespace azure {
 
@@ -43,7 +46,11 @@ InboundTopic parse(std::string_view topic);
 port::Status format_method_response(port::TextWriter& out, int status, std::string_view rid);
 port::Status format_twin_get(port::TextWriter& out, std::string_view rid);
 port::Status format_reported_patch(port::TextWriter& out, std::string_view rid);
-port::Status format_telemetry(port::TextWriter& out, std::string_view device_id);
+// A device-to-cloud message with its properties in the topic's property bag: content type JSON,
+// encoding UTF-8 and the application property eventType (letters only), which hub message routing
+// can select on: devices/{id}/messages/events/$.ct=application%2Fjson&$.ce=utf-8&eventType={type}
+port::Status format_telemetry(port::TextWriter& out, std::string_view device_id,
+                              std::string_view event_type);
 // "{host}/{deviceId}/?api-version=2021-04-12"
 port::Status format_username(port::TextWriter& out, std::string_view host,
                              std::string_view device_id);

@@ -21,6 +21,9 @@ struct BrokerSettings {
   std::string client_cert_file;
   std::string client_key_file;
   std::string client_id;  // empty: door-scheduler-<pid>
+  // Clean session off: the broker keeps the client id's subscriptions, and queues the QoS 1
+  // messages they match while it is away. Only for a client id one process at a time uses.
+  bool persistent_session = false;
 };
 
 class BrokerClient final : public BrokerLink {
@@ -35,6 +38,8 @@ class BrokerClient final : public BrokerLink {
   // False once the connection is lost (the broker stopped, the network failed), until connect()
   // succeeds again.
   bool connected() const override;
+  // With a persistent session: whether the last connect found the session the broker kept.
+  bool session_present() const { return session_present_; }
   bool subscribe(const std::string& filter, int qos) override;
   // At QoS 1, waits until the broker has taken the message (10 s at most).
   bool publish(const std::string& topic, const std::string& payload, int qos,
@@ -55,6 +60,7 @@ class BrokerClient final : public BrokerLink {
   BrokerSettings settings_;
   std::string client_id_;
   MQTTClient client_ = nullptr;
+  bool session_present_ = false;
   std::deque<Message> received_;  // arrived while a publish waited for the broker
 };
 

@@ -1,5 +1,6 @@
 #pragma once
-// Jobs and per-device results in SQLite, so scheduled work survives a restart of the scheduler.
+// Jobs and per-device results in SQLite, so scheduled work survives a restart of the scheduler
+// (the door events in the same file are EventLog's).
 // Several scheduler processes may share one store. A run belongs to the process that claimed it:
 // its owner id and a lease the owner renews while it runs are in the job's row, and only the owner
 // writes the run's device results. A running job is taken over only when its lease has expired
@@ -132,6 +133,10 @@ class JobStore {
   bool found_desired_ = false;
   bool found_rollout_ = false;  // the rollout columns of jobs
   bool found_hub_jobs_ = false;
+  bool found_events_ = false;
+
+  // The door events live in the same file, under the same lock and layout.
+  friend class EventLog;
 };
 
 }  // namespace door::scheduler
