@@ -337,9 +337,13 @@ void DoorMethods::post_event(const char* event, const AlarmChange* alarm) {
     body.add(alarm->active ? "true," : "false,");
   }
   add_state(body);
-  body.add(R"(,"at":")");
-  add_utc(body, port::wall_seconds());
-  body.add("\"}");
+  // Before time synchronisation the board's clock says nothing: the event's seq orders it.
+  if (!port::wall_clock_unset()) {
+    body.add(R"(,"at":")");
+    add_utc(body, port::wall_seconds());
+    body.add('"');
+  }
+  body.add('}');
   // A door event that cannot be queued is lost, but the reported door state that follows carries
   // the state it told.
   outbox_.post_report_due();

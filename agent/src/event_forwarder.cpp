@@ -122,7 +122,10 @@ void EventForwarder::flush_now() {
         std::strerror(errno));
   }
   durable_next_ = journal_.next_seq();
-  pump();
+  for (std::size_t i = 0; i < kEventsInFlight; ++i) {
+    loop_.cancel_timer(pace_timer_);  // the stop does not wait for the pace
+    pump();
+  }
   // One window goes out before the offline announcement; the rest wait for the next start, so the
   // stop is not held by a backlog. Acknowledgements of the window are still recorded.
   stopping_ = true;
@@ -203,19 +206,25 @@ void EventForwarder::pump() {
          send_next_ < journal_.next_seq() && !loop_.timer_armed(pace_timer_)) {
     const uint64_t seq = send_next_;
     const port::Result<std::string_view> text = journal_.read(seq, event_);
+    if (!text.is_ok() && text.status().code() == port::Status::Code::io_error) {
+      // The card did not answer this time: the event stays, and is read again shortly.
+      log(Level::error, "%s; trying again", text.status().reason());
+      loop_.arm_timer(pace_timer_, kQueueRetryMs);
+      return;
+    }
     if (!text.is_ok()) {
       // Torn by a power cut before it was durable: it was never sent, and never can be.
-      log(Level::error, "door event %llu is unreadable in the journal; skipped",
+      log(Level::error, "door event %llu is torn in the journal; counted as dropped",
           static_cast<unsigned long long>(seq));
-      journal_.acknowledge(seq);
+      journal_.discard(seq);
       ++send_next_;
       continue;
     }
     port::TextWriter topic(topic_, sizeof topic_);
     if (!dialect_.format_event_topic(topic, event_type(text.value())).is_ok()) {
-      log(Level::error, "door event %llu has no topic; skipped",
+      log(Level::error, "door event %llu has no topic; counted as dropped",
           static_cast<unsigned long long>(seq));
-      journal_.acknowledge(seq);
+      journal_.discard(seq);
       ++send_next_;
       continue;
     }

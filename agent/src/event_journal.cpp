@@ -146,13 +146,26 @@ port::Status EventJournal::create(std::size_t capacity) {
     unlink(tmp.c_str());
     return failure("cannot make room for the event journal", reserved != 0 ? reserved : synced);
   }
-  const port::Status renamed = port::rename_file(tmp.c_str(), path_.c_str());
-  if (!renamed.is_ok()) {
+  if (!replaced(tmp)) {
+    const int renaming = errno;
     ::close(fd);
     fd_ = -1;
-    return renamed;
+    return failure("cannot create the event journal", renaming);
   }
   return port::Status::ok();
+}
+
+bool EventJournal::replaced(const std::string& made) const {
+  const port::Status renamed = port::rename_file(made.c_str(), path_.c_str());
+  if (renamed.is_ok()) return true;
+  // Renamed, but the directory was not synced: the new file is the journal now (a power cut may
+  // still find the old one, which holds what it held).
+  if (access(made.c_str(), F_OK) != 0 && errno == ENOENT) {
+    log(Level::warning, "%s", renamed.reason());
+    return true;
+  }
+  errno = renamed.error_number();
+  return false;
 }
 
 port::Status EventJournal::recover() {
@@ -167,7 +180,8 @@ port::Status EventJournal::recover() {
   uint64_t first = 1;
   uint64_t dropped = 0;
   if (!read_at(fd_, slot_, kJournalSlotBytes, 0)) return failure("cannot read its header", errno);
-  const bool header_valid = std::memcmp(slot_, kHeaderMagic, sizeof kHeaderMagic) == 0 &&
+  const bool magic = std::memcmp(slot_, kHeaderMagic, sizeof kHeaderMagic) == 0;
+  const bool header_valid = magic &&
                             get<uint32_t>(slot_, kHeaderCrc) == port::crc32(slot_, kHeaderCrc) &&
                             get<uint32_t>(slot_, kHeaderSlotBytes) == kJournalSlotBytes &&
                             get<uint64_t>(slot_, kHeaderCapacity) == capacity_;
@@ -175,12 +189,15 @@ port::Status EventJournal::recover() {
     hint = get<uint64_t>(slot_, kHeaderNextSeq);
     first = get<uint64_t>(slot_, kHeaderFirstPending);
     dropped = get<uint64_t>(slot_, kHeaderDropped);
-  } else if (std::memcmp(slot_, kHeaderMagic, sizeof kHeaderMagic) != 0) {
-    return failure("not an event journal (its header)", EINVAL);
-  } else {
-    log(Level::warning, "%s: the header is torn; finding the events slot by slot", path_.c_str());
   }
-  find_end(hint);
+  // Numbers a header recorded were given once: whatever the slots say, they are not given again.
+  find_end(hint, std::max(hint, first));
+  if (!header_valid) {
+    // A file with neither a header nor one whole event is not a journal.
+    if (!magic && next_seq_ == 1) return failure("not an event journal (its header)", EINVAL);
+    log(Level::warning, "%s: the header is damaged; the events were found slot by slot",
+        path_.c_str());
+  }
   if (next_seq_ > 1 && slot_holds(next_seq_ - 1, slot_)) {
     first = std::max(first, get<uint64_t>(slot_, kSlotFirstPending));
     dropped = std::max(dropped, get<uint64_t>(slot_, kSlotDropped));
@@ -197,12 +214,13 @@ port::Status EventJournal::recover() {
   return port::Status::ok();
 }
 
-void EventJournal::find_end(uint64_t hint) {
-  uint64_t next = hint;
-  // The header is written lazily: its next sequence may be behind, never ahead. One that is ahead
-  // (or missing) is not trusted: every slot is read.
-  if (next < 1 || (next > 1 && !slot_holds(next - 1, slot_))) {
-    next = 1;
+void EventJournal::find_end(uint64_t hint, uint64_t floor) {
+  uint64_t next = 1;
+  if (hint > 1 && slot_holds(hint - 1, slot_)) {
+    next = hint;  // the header is written lazily: behind at most, so the walk goes on from it
+  } else {
+    // No hint to trust (none, a new journal's, or one whose last event did not reach the card):
+    // every slot is read.
     for (std::size_t slot = 0; slot < capacity_; ++slot) {
       if (!read_at(fd_, slot_, kJournalSlotBytes,
                    static_cast<off_t>((slot + 1) * kJournalSlotBytes))) {
@@ -212,12 +230,17 @@ void EventJournal::find_end(uint64_t hint) {
       if (seq >= next && seq % capacity_ == slot && slot_holds(seq, slot_)) next = seq + 1;
     }
   }
+  next = std::max(next, floor);
   while (slot_holds(next, slot_)) ++next;
   next_seq_ = next;
 }
 
 bool EventJournal::slot_holds(uint64_t seq, char (&buffer)[kJournalSlotBytes]) const {
-  if (seq < 1 || !read_at(fd_, buffer, kJournalSlotBytes, slot_offset(seq))) return false;
+  return seq >= 1 && read_at(fd_, buffer, kJournalSlotBytes, slot_offset(seq)) &&
+         whole(seq, buffer);
+}
+
+bool EventJournal::whole(uint64_t seq, const char (&buffer)[kJournalSlotBytes]) {
   const auto length = get<uint32_t>(buffer, kSlotLength);
   return get<uint32_t>(buffer, 0) == kSlotMagic && get<uint64_t>(buffer, kSlotSeq) == seq &&
          length <= kMaxEventText &&
@@ -266,10 +289,9 @@ port::Status EventJournal::resize(std::size_t capacity) {
     unlink(fresh.path_.c_str());
     return failure("cannot lay the event journal out again", error);
   }
-  const port::Status renamed = port::rename_file(fresh.path_.c_str(), path_.c_str());
-  if (!renamed.is_ok()) {
+  if (!replaced(fresh.path_)) {
     unlink(fresh.path_.c_str());
-    return renamed;
+    return failure("cannot lay the event journal out again", errno);
   }
   log(Level::notice, "event journal: %zu events now (was %zu)", capacity, capacity_);
   ::close(fd_);
@@ -370,10 +392,20 @@ port::Result<uint64_t> EventJournal::append_drop_notice(std::string_view at) {
 
 port::Result<std::string_view> EventJournal::read(uint64_t seq,
                                                   char (&buffer)[kJournalSlotBytes]) const {
-  if (fd_ < 0 || seq < first_pending_ || seq >= next_seq_ || !slot_holds(seq, buffer)) {
-    return port::Status::invalid();
+  if (fd_ < 0 || seq < first_pending_ || seq >= next_seq_) return port::Status::invalid();
+  if (!read_at(fd_, buffer, kJournalSlotBytes, slot_offset(seq))) {
+    return failure("cannot read an event", errno);
   }
+  if (!whole(seq, buffer)) return port::Status::invalid();
   return std::string_view(buffer + kSlotText, get<uint32_t>(buffer, kSlotLength));
+}
+
+void EventJournal::discard(uint64_t seq) {
+  if (fd_ < 0 || seq < first_pending_ || seq >= next_seq_) return;
+  if (unreported_.empty()) unreported_.from = seq;
+  unreported_.to = seq;
+  ++dropped_total_;
+  acknowledge(seq);
 }
 
 void EventJournal::acknowledge(uint64_t seq) {

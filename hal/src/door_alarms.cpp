@@ -88,6 +88,12 @@ void DoorAlarms::update(const DoorView& view) {
   last_ = view;
 }
 
+void DoorAlarms::stop() {
+  loop_.cancel_timer(held_open_timer_);
+  loop_.cancel_timer(tamper_timer_);
+  for (Alarm alarm : kAlarms) set(alarm, false);
+}
+
 void DoorAlarms::on_held_open_timer() {
   if (open_unreleased(last_)) set(Alarm::held_open, true);
 }

@@ -410,6 +410,8 @@ bool LockActuator::feedback_says(LockState target) {
 }
 
 void LockActuator::shut_down() {
+  // The record of alarms ends with their clears: a restart judges the door afresh.
+  alarms_.stop();
   loop_.cancel_timer(hold_timer_);
   loop_.cancel_timer(confirm_timer_);
   loop_.cancel_timer(close_wait_timer_);

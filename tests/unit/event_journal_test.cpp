@@ -53,6 +53,20 @@ class Journal : public ::testing::Test {
   std::unique_ptr<EventJournal> journal_;
 };
 
+// Runs body in a child that ends without destructors, as SIGKILL leaves the journal.
+template <class Body>
+void killed_after(Body body) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    body();
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST_F(Journal, EventsAreNumberedInOrderAndKeepTheirNumbersAcrossARestart) {
   open(100);
   EXPECT_EQ(append("locked"), 1u);
@@ -84,20 +98,14 @@ TEST_F(Journal, AcknowledgedEventsLeaveTheJournalInOrder) {
 }
 
 TEST_F(Journal, AKilledAgentLosesNoEventAndSendsOnlyUnsavedAcknowledgementsAgain) {
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
+  killed_after([&] {
     EventJournal journal;
     if (!journal.open(path_, 100).is_ok()) _exit(1);
     for (int i = 0; i < 10; ++i) {
       if (!journal.append(R"({"event":"opened"})").is_ok()) _exit(1);
     }
     for (uint64_t seq = 1; seq <= 5; ++seq) journal.acknowledge(seq);
-    _exit(0);  // no destructor, no header: as SIGKILL leaves it
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  });
   open(100);
   EXPECT_EQ(journal_->next_seq(), 11u);
   EXPECT_LE(journal_->first_pending(), 6u);  // at most the unsaved acknowledgements again
@@ -128,16 +136,55 @@ TEST_F(Journal, AFullJournalDropsTheOldestAndTellsTheRangeOnce) {
   EXPECT_EQ(journal_->dropped_total(), 51u);
 }
 
-TEST_F(Journal, ATornSlotIsFoundAndTheNumbersGoOnFromTheLastWholeOne) {
+TEST_F(Journal, ATornSlotIsFoundAndItsNumberIsNotGivenAgain) {
   open(100);
   for (int i = 0; i < 5; ++i) append("closed");
   journal_.reset();
   tear(slot_of(5, 100));  // the last write, cut by a power cut
   tear(slot_of(3, 100));
   open(100);
-  EXPECT_EQ(journal_->next_seq(), 5u);
+  EXPECT_EQ(journal_->next_seq(), 6u);  // the header had recorded 5
   EXPECT_EQ(text(3), "(unreadable)");
   EXPECT_EQ(text(4), R"({"seq":4,"event":"closed"})");
+  journal_->discard(3);  // a torn event leaves counted as dropped
+  EXPECT_EQ(journal_->dropped_total(), 1u);
+  EXPECT_EQ(journal_->unreported_drops().from, 3u);
+}
+
+TEST_F(Journal, AJournalThatWrappedBeforeItsHeaderWasWrittenKeepsItsEvents) {
+  // A door offline since it was installed: the header still says "next 1".
+  killed_after([&] {
+    EventJournal journal;
+    if (!journal.open(path_, 100).is_ok()) _exit(1);
+    for (int i = 0; i < 105; ++i) {
+      if (!journal.append(R"({"event":"opened"})").is_ok()) _exit(1);
+    }
+  });
+  open(100);
+  EXPECT_EQ(journal_->next_seq(), 106u);
+  EXPECT_EQ(journal_->first_pending(), 6u);
+  EXPECT_EQ(journal_->dropped_total(), 5u);
+  EXPECT_EQ(text(105), R"({"seq":105,"event":"opened"})");
+}
+
+TEST_F(Journal, AJournalLaidOutAgainWithNothingPendingKeepsItsNumbers) {
+  open(100);
+  for (int i = 0; i < 5; ++i) append("closed");
+  for (uint64_t seq = 1; seq <= 5; ++seq) journal_->acknowledge(seq);
+  ASSERT_TRUE(journal_->resize(200).is_ok());
+  open(200);
+  EXPECT_EQ(journal_->next_seq(), 6u);
+  EXPECT_EQ(journal_->first_pending(), 6u);
+}
+
+TEST_F(Journal, AJournalWithADamagedHeaderIsFoundSlotBySlot) {
+  open(100);
+  for (int i = 0; i < 3; ++i) append("closed");
+  journal_.reset();
+  tear(0);  // the header's magic
+  open(100);
+  EXPECT_EQ(journal_->next_seq(), 4u);
+  EXPECT_EQ(text(1), R"({"seq":1,"event":"closed"})");
 }
 
 TEST_F(Journal, ATornHeaderIsRebuiltFromTheSlots) {

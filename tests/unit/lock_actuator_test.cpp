@@ -217,6 +217,14 @@ TEST_F(Door, ADoorOpenedWhileLockedIsForcedOpenUntilItCloses) {
   EXPECT_EQ(events_.alarms, (std::vector<std::string>{"forcedOpen raised", "forcedOpen cleared"}));
 }
 
+TEST_F(Door, AStopClearsTheActiveAlarms) {
+  build(LockSettings{});
+  command("set DOOR active");
+  loop_.run_once(0);
+  actuator_->shut_down();
+  EXPECT_EQ(events_.alarms, (std::vector<std::string>{"forcedOpen raised", "forcedOpen cleared"}));
+}
+
 TEST_F(Door, ADoorOpenedDuringAReleaseOrItsLatchGraceIsNotForced) {
   LockSettings settings;
   settings.alarms.forced_open_grace_ms = 600000;

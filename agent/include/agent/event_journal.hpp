@@ -51,12 +51,15 @@ class EventJournal {
   [[nodiscard]] port::Result<uint64_t> append(std::string_view body);
   // Appends the eventsDropped event that tells the dropped range (at: its time, "" when unknown).
   [[nodiscard]] port::Result<uint64_t> append_drop_notice(std::string_view at);
-  // The pending event seq, read into buffer: its text, or invalid when the slot is torn (a power
-  // cut during its write) or no longer holds it.
+  // The pending event seq, read into buffer: its text; invalid when the slot is torn (a power cut
+  // during its write, before its sync) or no longer holds it; io_error when it cannot be read.
   [[nodiscard]] port::Result<std::string_view> read(uint64_t seq,
                                                     char (&buffer)[kJournalSlotBytes]) const;
   // The service acknowledged seq (acknowledgements come in order; an older one is ignored).
   void acknowledge(uint64_t seq);
+  // A pending event that can never be sent (its slot is torn) leaves the journal counted as
+  // dropped, and the next eventsDropped event names it.
+  void discard(uint64_t seq);
 
   uint64_t first_pending() const { return first_pending_; }
   uint64_t next_seq() const { return next_seq_; }
@@ -66,10 +69,16 @@ class EventJournal {
 
  private:
   port::Status create(std::size_t capacity);
+  // Renames the journal made under another name over the path: true once the rename happened
+  // (a directory that could not be synced after it is logged), else false with errno set.
+  bool replaced(const std::string& made) const;
   port::Status recover();
-  // Sequence and counters from the newest slot, after the header's hint.
-  void find_end(uint64_t hint);
+  // The next sequence: from the header's hint when the slot before it is whole, else from every
+  // slot; never below floor (the numbers a header recorded).
+  void find_end(uint64_t hint, uint64_t floor);
   bool slot_holds(uint64_t seq, char (&buffer)[kJournalSlotBytes]) const;
+  // The slot in buffer is whole and holds seq.
+  static bool whole(uint64_t seq, const char (&buffer)[kJournalSlotBytes]);
   port::Status write_slot(uint64_t seq, std::string_view text);
   void write_header();
   port::Status failure(const char* what, int error_number) const;

@@ -70,6 +70,8 @@ class DoorAlarms {
   // Anything changed (the lock, its target, the door, the feedback): the conditions are judged
   // again.
   void update(const DoorView& view);
+  // Clean stop: the timers are cancelled and each active alarm cleared (the observer hears it).
+  void stop();
 
   bool active(Alarm alarm) const { return since_ms_[index(alarm)] >= 0; }
   // The wall-clock time (ms) the alarm was raised; -1 when it is not active.
