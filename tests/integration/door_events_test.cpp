@@ -49,7 +49,12 @@ struct EventLog {
   std::size_t out_of_order() const {
     std::size_t n = 0;
     for (std::size_t i = 1; i < first_arrivals.size(); ++i) {
-      if (first_arrivals[i] < first_arrivals[i - 1]) ++n;
+      if (first_arrivals[i] < first_arrivals[i - 1]) {
+        ++n;
+        std::printf("out of order: %llu after %llu\n",
+                    static_cast<unsigned long long>(first_arrivals[i]),
+                    static_cast<unsigned long long>(first_arrivals[i - 1]));
+      }
     }
     return n;
   }
