@@ -86,6 +86,14 @@ off_t file_bytes(std::size_t capacity) {
   return static_cast<off_t>((capacity + 1) * kJournalSlotBytes);
 }
 
+// Sets the size of a journal of capacity slots, its blocks reserved where the file system can, so
+// a card that fills up later does not stop the journal: 0, or the errno.
+int reserve(int fd, std::size_t capacity) {
+  const int reserved = posix_fallocate(fd, 0, file_bytes(capacity));
+  if (reserved != EOPNOTSUPP && reserved != EINVAL) return reserved;
+  return ftruncate(fd, file_bytes(capacity)) == 0 ? 0 : errno;
+}
+
 }  // namespace
 
 EventJournal::~EventJournal() {
@@ -131,11 +139,7 @@ port::Status EventJournal::create(std::size_t capacity) {
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return failure("cannot create the event journal", errno);
-  // Reserved now, so a card that fills up later does not stop the journal.
-  int reserved = posix_fallocate(fd, 0, file_bytes(capacity));
-  if (reserved == EOPNOTSUPP || reserved == EINVAL) {
-    reserved = ftruncate(fd, file_bytes(capacity)) == 0 ? 0 : errno;
-  }
+  const int reserved = reserve(fd, capacity);
   fd_ = fd;
   capacity_ = capacity;
   write_header();
@@ -256,10 +260,7 @@ port::Status EventJournal::resize(std::size_t capacity) {
   fresh.path_ = path_ + ".new";
   fresh.fd_ = ::open(fresh.path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fresh.fd_ < 0) return failure("cannot lay the event journal out again", errno);
-  int reserved = posix_fallocate(fresh.fd_, 0, file_bytes(capacity));
-  if (reserved == EOPNOTSUPP || reserved == EINVAL) {
-    reserved = ftruncate(fresh.fd_, file_bytes(capacity)) == 0 ? 0 : errno;
-  }
+  const int reserved = reserve(fresh.fd_, capacity);
   fresh.capacity_ = capacity;
   const uint64_t kept_from =
       next_seq_ - first_pending_ > capacity ? next_seq_ - capacity : first_pending_;
