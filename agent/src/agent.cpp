@@ -373,6 +373,7 @@ void Agent::handle_event(const SessionEvent& event) {
       if (!session_.disconnect(0).is_ok()) schedule_reconnect("subscribe", event.detail);
       return;
     case SessionEventKind::connect_failed: {
+      session_.end_failed_connect();
       if (state_ == State::stopping) return;
       char reason[kEventDetailLength + 64];
       // The session's own text for transport failures; our words for a server's refusal.

@@ -10,11 +10,15 @@
 
 #include <cstdlib>
 
+#include "port/clock.hpp"
 #include "port/log.hpp"
 
 namespace door::agent {
 
 namespace {
+
+// Refusals are logged at most once in this interval; the others are counted into the next line.
+constexpr int64_t kRefusalReportIntervalMs = 10000;
 
 sockaddr_in loopback(uint16_t port) {
   sockaddr_in address{};
@@ -27,6 +31,19 @@ sockaddr_in loopback(uint16_t port) {
 bool is_loopback(const sockaddr_in& address, socklen_t length, uint16_t port) {
   return length == sizeof address && address.sin_family == AF_INET &&
          address.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && ntohs(address.sin_port) == port;
+}
+
+// True when the accepted connection can carry Paho's session: established, no error pending. A
+// connection that was reset or closed while it waited in the backlog is not, even when its port is
+// now the local port of one of the process's live sockets (the kernel reuses ports).
+bool established(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return false;
+  tcp_info info{};
+  length = sizeof info;
+  return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
+         info.tcpi_state == TCP_ESTABLISHED;
 }
 
 }  // namespace
@@ -94,28 +111,54 @@ int LoopbackHop::accept_own() {
     }
     const uint16_t peer_port = ntohs(peer.sin_port);
     const int own = is_loopback(peer, length, peer_port) ? own_connection(peer_port, port_) : -1;
-    if (own >= 0) {
-      const int on = 1;
-      if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0 ||
-          setsockopt(own, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
-        port::log_errno(port::Level::warning, "tls: cannot set TCP_NODELAY on the loopback hop");
-      }
-      return fd;
+    if (own < 0) {
+      refuse(fd, peer, "not made by this process");
+      continue;
     }
-    ::close(fd);
-    char text[INET_ADDRSTRLEN] = "?";
-    inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
-    port::log(port::Level::warning,
-              "tls: refused a connection to the loopback hop from %s:%u: not made by this process",
-              text, peer_port);
+    if (!established(fd)) {
+      refuse(fd, peer, "no longer established");
+      continue;
+    }
+    const int on = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0 ||
+        setsockopt(own, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+      port::log_errno(port::Level::warning, "tls: cannot set TCP_NODELAY on the loopback hop");
+    }
+    return fd;
   }
   return -1;
 }
 
+void LoopbackHop::refuse(int fd, const sockaddr_in& peer, const char* why) {
+  ::close(fd);
+  const int64_t now = port::monotonic_ms();
+  if (reported_ && now - last_report_ms_ < kRefusalReportIntervalMs) {
+    ++unreported_;
+    return;
+  }
+  log_unreported_refusals();
+  char address[INET_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET, &peer.sin_addr, address, sizeof address);
+  port::log(port::Level::warning, "tls: refused a connection to the loopback hop from %s:%u: %s",
+            address, ntohs(peer.sin_port), why);
+  reported_ = true;
+  last_report_ms_ = now;
+}
+
+void LoopbackHop::log_unreported_refusals() {
+  if (unreported_ == 0) return;
+  port::log(port::Level::warning,
+            "tls: refused %u more connections to the loopback hop since the last report",
+            unreported_);
+  unreported_ = 0;
+}
+
 void LoopbackHop::close() {
+  log_unreported_refusals();
   if (listener_ >= 0) ::close(listener_);
   listener_ = -1;
   port_ = 0;
+  reported_ = false;
 }
 
 }  // namespace door::agent

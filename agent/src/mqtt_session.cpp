@@ -166,6 +166,10 @@ port::Status MqttSession::connect(const char* password) {
   return port::Status::ok();
 }
 
+void MqttSession::end_failed_connect() {
+  transport_->close();
+}
+
 void MqttSession::connect_paho(uint16_t hop_port) {
   char uri[32];
   std::snprintf(uri, sizeof uri, "tcp://127.0.0.1:%u", hop_port);

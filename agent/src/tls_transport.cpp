@@ -14,8 +14,8 @@ namespace door::agent {
 
 namespace {
 
-// The TCP connection, the TLS handshake and Paho's connection to the hop, together.
-constexpr int64_t kConnectTimeoutMs = 10000;
+// The TCP connection and the TLS handshake. Paho's connection to the hop has its own timeout.
+constexpr int64_t kHandshakeTimeoutMs = 10000;
 // Edge-triggered: each wake-up moves everything that can move, so no interest ever changes.
 constexpr uint32_t kSocketEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
@@ -60,7 +60,7 @@ void TlsTransport::start() {
   }
   server_fd_ = tls_.fd();
   phase_ = Phase::handshaking;
-  loop_.arm_timer(timeout_timer_, kConnectTimeoutMs);
+  loop_.arm_timer(timeout_timer_, kHandshakeTimeoutMs);
   advance_handshake();
 }
 
@@ -75,6 +75,11 @@ void TlsTransport::advance_handshake() {
   port::log(port::Level::info, "tls: %s handshake with %s:%s in %.1f ms",
             tls_.resumed() ? "resumed" : "full", host_.c_str(), port_.c_str(),
             static_cast<double>(now_us() - started_ms_) / 1000.0);
+  // No timer closes the hop: were it closed while Paho's connect is still on its way (delayed by a
+  // flood of local connections, say), another process could bind the freed port and take Paho's
+  // CONNECT with its credentials. It stays until Paho's connection is in, or until the session
+  // closes this transport once Paho has given up.
+  loop_.cancel_timer(timeout_timer_);
   if (!hop_.open().is_ok() || !loop_.add_fd(hop_.fd(), EPOLLIN, &listener_handler_).is_ok()) {
     hop_.close();
     fail(ConnectFailure::other, "cannot open the loopback hop to the MQTT client");
@@ -99,7 +104,6 @@ void TlsTransport::on_listener(uint32_t) {
   // One connection only: the hop closes as soon as Paho's is in.
   loop_.remove_fd(hop_.fd(), &listener_handler_);
   hop_.close();
-  loop_.cancel_timer(timeout_timer_);
   if (!loop_.add_fd(fd, kSocketEvents, &client_handler_).is_ok()) {
     ::close(fd);
     close();
@@ -115,13 +119,7 @@ void TlsTransport::on_client(uint32_t) {
 }
 
 void TlsTransport::on_timeout() {
-  if (phase_ == Phase::handshaking) {
-    fail(ConnectFailure::network, "the TLS handshake timed out");
-  } else if (phase_ == Phase::hop_open) {
-    // Paho did not come: it reports its own failure once the hop is gone.
-    port::log(port::Level::warning, "tls: the MQTT client did not connect to the loopback hop");
-    close();
-  }
+  if (phase_ == Phase::handshaking) fail(ConnectFailure::network, "the TLS handshake timed out");
 }
 
 void TlsTransport::fail(ConnectFailure failure, const char* text) {

@@ -34,6 +34,10 @@ class MqttSession final : public TrackedPublisher {
   // Starts connecting (TLS first, on the loop; then MQTT); the outcome arrives as a connected or
   // connect_failed event.
   port::Status connect(const char* password);
+  // On the loop thread, once a connect_failed event arrives: closes what is left of the attempt
+  // (the loopback hop stays open until Paho's connect is over, so no other process can take its
+  // port while Paho may still come).
+  void end_failed_connect();
   // Subscribes to all at once; the outcome arrives as a subscribed or subscribe_failed event.
   port::Status subscribe(const Subscription* subscriptions, std::size_t count);
   port::Status publish(const char* topic, std::string_view payload, int qos,
