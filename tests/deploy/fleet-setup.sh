@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the broker-host commands of docs/fleet-setup.md as written (its ```sh blocks that begin with
-# "# on the broker host"), in a throw-away root: door-fleet from the source tree with
+# "# on the broker host"), and the Pi's block that makes its key ("# on the Pi: its key", with
+# /etc/door-agent moved into the Pi's root and the CSR left where the broker host's commands find
+# it), in a throw-away root: door-fleet from the source tree with
 # DOOR_FLEET_ROOT, a real Mosquitto started from Debian's mosquitto.conf with the generated conf.d
 # snippet, and a real door-agent on the fake GPIO set up from its bundle as the page's Pi section
 # says. Only what cannot run here is stood in for: sudo runs the command as the caller, apt
@@ -92,14 +94,22 @@ systemctl() {
   esac
 }
 
-# The page's Pi section, here: the bundle unpacked into the Pi's /etc/door-agent, the config's
-# paths moved into that root and its door on the fake GPIO, checked, then the agent started.
+# The Pi's /etc/door-agent, as its package leaves it.
+pi_etc=$tmp/pi/etc/door-agent
+mkdir -p "$pi_etc"
+
+# The page's Pi section, here: the bundle unpacked into the Pi's /etc/door-agent beside the key
+# the Pi made, the config's paths moved into that root and its door on the fake GPIO, checked,
+# then the agent started.
 start_pi() {
-  local etc=$tmp/pi/etc/door-agent
-  mkdir -p "$etc"
+  local etc=$pi_etc
+  [[ "$(tar -tf "$tmp/work/bundles/door-1.tar")" != *key* ]] || fail "door-1's bundle holds a key"
   tar -xf "$tmp/work/bundles/door-1.tar" -C "$etc"
-  [ "$(stat -c %a "$etc/config.json")" = 640 ] && [ "$(stat -c %a "$etc/client.key")" = 640 ] ||
-    fail "the bundle's config.json and client.key are not 0640"
+  [ "$(stat -c %a "$etc/config.json")" = 640 ] || fail "the bundle's config.json is not 0640"
+  # The key's mode: root:door-agent 0640 where root makes it on a host with that group.
+  local key_mode=600
+  if [ "$(id -u)" -eq 0 ] && getent group door-agent >/dev/null; then key_mode=640; fi
+  [ "$(stat -c %a "$etc/client.key")" = "$key_mode" ] || fail "the Pi's client.key is not $key_mode"
   python3 - "$etc/config.json" "$tmp/pi" <<'EOF'
 import json, sys
 path, pi = sys.argv[1:]
@@ -119,11 +129,11 @@ EOF
   await_log "$tmp/agent.log" "online: device door-1" || fail "door-1 did not come online"
 }
 
-# The broker-host blocks, NUL-separated.
+# The broker-host blocks and the Pi's key block, NUL-separated.
 mapfile -d '' blocks < <(python3 - "$doc" <<'EOF'
 import re, sys
 for block in re.findall(r"```sh\n(.*?)```", open(sys.argv[1]).read(), re.S):
-    if block.startswith("# on the broker host\n"):
+    if block.startswith(("# on the broker host\n", "# on the Pi: its key\n")):
         sys.stdout.write(block + "\0")
 EOF
 )
@@ -134,6 +144,8 @@ ran=0
 for block in "${blocks[@]}"; do
   # The page's example host name and port give way to this test's.
   block=$(sed -e '/^BROKER=/d' -e '/^PORT=/d' <<<"$block")
+  # The Pi's files are in its root; its CSR stays here, which stands in for copying it over.
+  case "$block" in "# on the Pi: its key"*) block=${block//\/etc\/door-agent\//$pi_etc/} ;; esac
   echo "fleet-setup: running"
   sed 's/^/  /' <<<"$block"
   if ! out=$(set -e; eval "$block" 2>&1); then
@@ -143,7 +155,7 @@ for block in "${blocks[@]}"; do
   echo "$out" | sed 's/^/  > /'
   ran=$((ran + 1))
   case "$block" in
-    *"door-fleet enroll door-1"*) start_pi ;;
+    *"door-fleet sign door-1.csr"*) start_pi ;;
     *mosquitto_pub*)
       grep -qF 'devices/door-1/methods/res/200/?$rid=1 {"Response":"lockDoor called successfully"' \
         <<<"$out" || fail "the lockDoor by hand was not answered with 200"
@@ -159,14 +171,14 @@ done
 [ "${revoked:-0}" -eq 1 ] || fail "no block revoked door-1"
 
 # The revoked door's certificate is refused now; the scheduler's is not.
-identity() { # identity NAME: mosquitto client options for a bundle's certificate
+identity() { # identity NAME [KEY]: mosquitto client options for a bundle's certificate
   local dir=$tmp/identity-$1
   mkdir -p "$dir"
   tar -xf "$tmp/work/bundles/$1.tar" -C "$dir"
-  echo "-h localhost -p $PORT --cafile $dir/ca.pem --cert $dir/client.pem --key $dir/client.key"
+  echo "-h localhost -p $PORT --cafile $dir/ca.pem --cert $dir/client.pem --key ${2:-$dir/client.key}"
 }
 # shellcheck disable=SC2046
-if mosquitto_pub $(identity door-1) -i door-1 -t devices/door-1/status -m '{}' 2>/dev/null; then
+if mosquitto_pub $(identity door-1 "$pi_etc/client.key") -i door-1 -t devices/door-1/status -m '{}' 2>/dev/null; then
   fail "the revoked door-1 still connects"
 fi
 # shellcheck disable=SC2046

@@ -1,6 +1,8 @@
 // Start-up errors end the process with a one-line reason and exit code 2.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -103,6 +105,53 @@ TEST(CommandLine, CheckConfigSummarisesAValidFile) {
                                 "/dev/gpiochip0; desired properties in "
                                 "/var/lib/door-agent/desired.json\n");
   EXPECT_EQ(agent.output().find("\"p\""), std::string::npos);  // no secrets
+}
+
+// The board makes its own key: the CSR goes to standard output, the key stays in its file, and a
+// key that is there is never replaced without --rekey.
+TEST(CommandLine, MakeCsrPrintsTheRequestAndKeepsTheKey) {
+  TempDir dir;
+  const std::string key = dir.file("client.key");
+  Process made({DOOR_AGENT_BINARY, "--make-csr", "door.1", "--key", key});
+  auto status = made.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << made.output();
+  EXPECT_NE(made.output().find("-----BEGIN CERTIFICATE REQUEST-----"), std::string::npos);
+  EXPECT_EQ(made.output().find("PRIVATE KEY"), std::string::npos) << "the key was printed";
+  EXPECT_NE(made.output().find("door-agent: new key in " + key), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077 & ~0040, 0u) << "the key is readable by others";
+
+  Process again({DOOR_AGENT_BINARY, "--make-csr", "door.1", "--key", key});
+  status = again.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_EQ(again.output(), "door-agent: " + key +
+                                " is there already: --rekey replaces it with a new key (its "
+                                "certificate then needs door-fleet sign --rekey)\n");
+
+  Process rekeyed({DOOR_AGENT_BINARY, "--make-csr", "door.1", "--key", key, "--rekey"});
+  status = rekeyed.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << rekeyed.output();
+}
+
+TEST(CommandLine, MakeCsrRefusesABadIdAndStrayKeyOptions) {
+  TempDir dir;
+  Process bad({DOOR_AGENT_BINARY, "--make-csr", "door/1", "--key", dir.file("client.key")});
+  auto status = bad.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_EQ(bad.output(),
+            "door-agent: a device id is 1 to 128 letters, digits or -._:@, not \"door/1\"\n");
+  EXPECT_NE(access(dir.file("client.key").c_str(), F_OK), 0);
+
+  Process stray({DOOR_AGENT_BINARY, "--rekey"});
+  status = stray.wait_exit(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_EQ(stray.output(), "door-agent: --key and --rekey go with --make-csr (see --help)\n");
 }
 
 TEST(CommandLine, VersionPrintsTheVersion) {
