@@ -108,7 +108,7 @@ foreach(component agent scheduler)
   configure_file(${door_debian}/service-prerm ${door_generated}/${component}/prerm @ONLY)
   configure_file(${door_debian}/service-postrm ${door_generated}/${component}/postrm @ONLY)
   configure_file(${door_debian}/${component}-postinst ${door_generated}/${component}/postinst
-                 COPYONLY)
+                 @ONLY)
   configure_file(${door_debian}/${component}-conffiles ${door_generated}/${component}/conffiles
                  COPYONLY)
 endforeach()

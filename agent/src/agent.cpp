@@ -12,6 +12,7 @@
 #include "agent/capacities.hpp"
 #include "port/clock.hpp"
 #include "port/log.hpp"
+#include "port/secret.hpp"
 
 namespace door::agent {
 
@@ -123,7 +124,7 @@ void Agent::start_connecting() {
       session_options_.username.empty() ? session_options_.client_id.c_str()
                                         : session_options_.username.c_str());
   const port::Status started = session_.connect(password_text.size() > 0 ? password : nullptr);
-  std::memset(password, 0, sizeof password);
+  port::wipe(password, sizeof password);
   if (!started.is_ok()) schedule_reconnect("connect", started.reason());
 }
 

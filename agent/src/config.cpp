@@ -1,6 +1,8 @@
 #include "agent/config.hpp"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <mbedtls/version.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -137,6 +139,12 @@ std::string unreadable_reason(const std::string& file) {
   return access(file.c_str(), R_OK) == 0 ? std::string() : std::strerror(errno);
 }
 
+bool is_ip_address(const std::string& host) {
+  in6_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &address) == 1;
+}
+
 // "line L, column C" (both from 1) of a byte offset in text: what an editor shows.
 std::string line_and_column(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
@@ -227,6 +235,17 @@ bool read_connection(Reader& r, const cJSON* conn, HubDialect hub, ConnectionSet
     const std::string why = unreadable_reason(*file);
     if (!why.empty()) return r.fail(w + "." + member, "cannot read " + shown(*file) + ": " + why);
   }
+#if MBEDTLS_VERSION_NUMBER < 0x03050000
+  // mbedtls matches the host only against the certificate's DNS names before 3.5: a connection by
+  // IP address would fail its verification every time.
+  if (c.verify_server && is_ip_address(c.host)) {
+    return r.fail(w + (hub == HubDialect::azure ? ".connectionString" : ".host"),
+                  shown(c.host) + " is an IP address, which this agent's TLS library (mbedtls " +
+                      MBEDTLS_VERSION_STRING +
+                      ") cannot match to the server's certificate: give a DNS name the "
+                      "certificate carries (add it to /etc/hosts if no DNS serves it)");
+  }
+#endif
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "port/crypto.hpp"
+#include "port/secret.hpp"
 #include "protocol/topics.hpp"
 
 namespace door::agent {
@@ -49,8 +50,8 @@ bool printable(std::string_view text) {
 }
 
 bool valid_base64_key(const std::string& key) {
-  uint8_t decoded[128];
-  const port::Result<std::size_t> n = port::base64_decode(key, decoded, sizeof decoded);
+  port::SecretBytes<128> decoded;
+  const port::Result<std::size_t> n = port::base64_decode(key, decoded.bytes, sizeof decoded.bytes);
   return n.is_ok() && n.value() > 0;
 }
 

@@ -13,6 +13,7 @@
 #include "agent/config.hpp"
 #include "agent/key_request.hpp"
 #include "port/log.hpp"
+#include "port/secret.hpp"
 #include "port/signals.hpp"
 
 namespace {
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
   // One malloc arena for the loop and Paho's two threads: an arena per thread keeps its own
   // free memory, about 50 KiB of RSS here, and the loop allocates nothing once running.
   mallopt(M_ARENA_MAX, 1);
+  // Its keys and passwords never go to a core file or to another process of its user.
+  door::port::protect_process();
   // Block the handled signals before Paho starts its threads, so only the loop's signalfd sees
   // them.
   door::port::SignalFd signals;

@@ -7,6 +7,7 @@
 
 #include "agent/paho_sleep.hpp"
 #include "port/log.hpp"
+#include "port/secret.hpp"
 #include "tls_transport.hpp"
 
 namespace door::agent {
@@ -123,7 +124,7 @@ void MqttSession::paho_connected() {
 }
 
 void MqttSession::forget_password() {
-  std::memset(password_, 0, sizeof password_);
+  port::wipe(password_, sizeof password_);
   has_password_ = false;
 }
 

@@ -2,14 +2,16 @@
 
 #include "agent/capacities.hpp"
 #include "port/crypto.hpp"
+#include "port/secret.hpp"
 
 namespace door::agent {
 
 port::Status make_sas_token(std::string_view host, std::string_view device_id,
                             std::string_view key_base64, int64_t expiry_unix_seconds,
                             port::TextWriter& out) {
-  uint8_t key[128];
-  const port::Result<std::size_t> key_len = port::base64_decode(key_base64, key, sizeof key);
+  port::SecretBytes<128> key;
+  const port::Result<std::size_t> key_len =
+      port::base64_decode(key_base64, key.bytes, sizeof key.bytes);
   if (!key_len.is_ok()) {
     return port::Status::failure(key_len.status().code(), "the SharedAccessKey: %s",
                                  key_len.status().reason());
@@ -36,7 +38,8 @@ port::Status make_sas_token(std::string_view host, std::string_view device_id,
   }
 
   uint8_t mac[port::kSha256Bytes];
-  const port::Status signed_text = port::hmac_sha256(key, key_len.value(), to_sign.view(), mac);
+  const port::Status signed_text =
+      port::hmac_sha256(key.bytes, key_len.value(), to_sign.view(), mac);
   if (!signed_text.is_ok()) return signed_text;
   char signature[64];
   const port::Result<std::size_t> signature_len =

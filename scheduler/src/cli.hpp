@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "port/secret.hpp"
 #include "scheduler/broker_client.hpp"
 #include "scheduler/utc_time.hpp"
 
@@ -16,7 +17,7 @@ constexpr int kPartial = 3;  // a job ended with some devices failed or canceled
 
 struct Context {
   BrokerSettings broker;
-  std::string iothub;  // a service connection string: the IoT Hub backend (never printed)
+  port::SecretString iothub;  // a service connection string: the IoT Hub backend (never printed)
   std::string store_path;
   bool local_time = false;  // show times in the machine's local time (with its zone), not UTC
   std::vector<std::string> global_args;  // the options before the command, for child processes

@@ -234,7 +234,7 @@ int jobs(Context& ctx, HubClient& hub) {
   if (ctx.next + (json ? 1 : 0) < ctx.args.size()) {
     return usage_error(
         "jobs on IoT Hub takes only --json; the filters apply to the store's listing (without "
-        "--iothub)");
+        "the hub)");
   }
   JsonDocument array(cJSON_CreateArray());
   if (!json) print_job_header();
@@ -426,7 +426,7 @@ int hub_schedule(Context& ctx, Job& job, bool wait, bool json) {
     job.status = JobStatus::scheduled;
     if (!store.add_hub_job({job, hub->host()})) return runtime_error(store.error());
     std::printf(
-        "job %s scheduled for %s on %s; door-scheduler --iothub ... serve creates each run\n",
+        "job %s scheduled for %s on %s; door-scheduler --iothub-file FILE serve creates each run\n",
         job.id.c_str(), shown_time(ctx, job.start_time).c_str(), hub->host().c_str());
     return kOk;
   }

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "port/crypto.hpp"
+#include "port/secret.hpp"
 #include "port/text_writer.hpp"
 
 namespace door::scheduler {
@@ -58,13 +59,14 @@ bool parse_hub_connection(const std::string& text, HubConnection& out, std::stri
 }
 
 std::string service_sas_token(const HubConnection& connection, int64_t expiry) {
-  uint8_t key[256];
-  const port::Result<std::size_t> key_len = port::base64_decode(connection.key, key, sizeof key);
+  port::SecretBytes<256> key;
+  const port::Result<std::size_t> key_len =
+      port::base64_decode(connection.key, key.bytes, sizeof key.bytes);
   if (!key_len.is_ok() || key_len.value() == 0) return "";
   const std::string resource = url_encoded(connection.host);
   uint8_t mac[port::kSha256Bytes];
   char signature[64];
-  if (!port::hmac_sha256(key, key_len.value(), resource + "\n" + std::to_string(expiry), mac)
+  if (!port::hmac_sha256(key.bytes, key_len.value(), resource + "\n" + std::to_string(expiry), mac)
            .is_ok()) {
     return "";
   }

@@ -83,7 +83,7 @@ int jobs_command(Context& ctx) {
     print_job_row(ctx, job, st, "broker");
   }
   // The jobs created on IoT Hub, where the store recorded them: the hub keeps their counts
-  // (door-scheduler --iothub ... job ID reads them).
+  // (door-scheduler --iothub-file FILE job ID reads them).
   std::vector<JobStore::HubJob> records;
   if (!store.hub_jobs(records)) {
     cJSON_Delete(array);

@@ -2,12 +2,12 @@
 // (invoke a method, update desired properties) for the devices a query selects, and runs them.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "cli.hpp"
 #include "hub_commands.hpp"
+#include "secret_file.hpp"
 
 namespace {
 
@@ -44,9 +44,10 @@ const char* kUsageText =
     "  --user NAME            default scheduler\n"
     "  --password-file FILE   the password (or set DOOR_SCHEDULER_PASSWORD)\n"
     "  --cert FILE --key FILE a client certificate instead of a password\n"
-    "  --iothub CONNECTION    Azure IoT Hub instead of a broker: a service connection\n"
-    "                         string HostName=...;SharedAccessKeyName=...;SharedAccessKey=...\n"
-    "                         (or set IOTHUB_CONNECTION_STRING); jobs are the hub's own\n"
+    "  --iothub-file FILE     Azure IoT Hub instead of a broker: FILE (mode 0600) holds a\n"
+    "                         service connection string HostName=...;SharedAccessKeyName=...;\n"
+    "                         SharedAccessKey=... (or set IOTHUB_CONNECTION_STRING); jobs are\n"
+    "                         the hub's own\n"
     "  --store FILE           the job store (SQLite), default\n"
     "                         $XDG_STATE_HOME/door-scheduler/jobs.db or\n"
     "                         ~/.local/state/door-scheduler/jobs.db\n"
@@ -95,7 +96,7 @@ const char* kScheduleHelp =
     "in the past is refused. \"daily HH:MM\" without --start first runs at the next HH:MM.\n"
     "Exit status with --wait: 0 every device succeeded, 3 some failed, 1 the job failed.\n"
     "\n"
-    "With --iothub the job is created on IoT Hub (jobs/v2) and the hub runs it; --rate, the\n"
+    "On IoT Hub the job is created there (jobs/v2) and the hub runs it; --rate, the\n"
     "rate growth, the abort rule and --wait-ack do not exist there, and serve creates the runs\n"
     "of a --repeat job.\n";
 
@@ -165,7 +166,7 @@ const char* kWatchHelp =
     "runs it (serve, or another scheduler's --wait): each device's result as it comes and the\n"
     "progress (a bar on a terminal, a line a second otherwise, on stderr), then the statistics.\n"
     "Exit status as the job's: 0 every device succeeded, 3 some failed or were canceled, 1 the\n"
-    "job failed. Interrupting watch leaves the job running. With --iothub it follows the job\n"
+    "job failed. Interrupting watch leaves the job running. On IoT Hub it follows the job\n"
     "on the hub (a look a second).\n";
 
 const char* kCancelHelp =
@@ -186,7 +187,7 @@ const char* kServeHelp =
     "broker connection is retried with backoff (1 s doubling to 30 s).\n"
     "It also records every device's door events into the store, in a door-scheduler record\n"
     "process of its own (see help record), started again 30 s after it ended.\n"
-    "With --iothub the hub runs the jobs; serve creates each run of a repeating hub job when it\n"
+    "On IoT Hub the hub runs the jobs; serve creates each run of a repeating hub job when it\n"
     "is due, and takes no --max-concurrent.\n";
 
 const char* kRecordHelp =
@@ -219,13 +220,6 @@ const char* kEventsHelp =
     "  --json          {\"events\": [...], \"gaps\": [...]}: each event's deviceId, epoch, seq,\n"
     "                  event, at, received, alarm, active and payload; each gap's deviceId,\n"
     "                  epoch, from, to, count and reason (dropped or notReceived)\n";
-
-bool read_password(const std::string& path, std::string& out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::getline(in, out);
-  return true;
-}
 
 std::string default_store() {
   const char* state = std::getenv("XDG_STATE_HOME");
@@ -261,6 +255,9 @@ bool asks_for_help(const std::string& arg) {
 
 int main(int argc, char** argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows line by line, also through a pipe
+  // Its keys (the hub's service key opens every door) never go to a core file or to another
+  // process of its user.
+  door::port::protect_process();
   Context ctx;
   ctx.args.assign(argv + 1, argv + argc);
   ctx.store_path = default_store();
@@ -291,14 +288,26 @@ int main(int argc, char** argv) {
     } else if (a == "--user") {
       if (!option_value(ctx, a, ctx.broker.username)) return kUsage;
     } else if (a == "--password-file") {
+      std::string error;
       if (!option_value(ctx, a, v)) return kUsage;
-      if (!read_password(v, ctx.broker.password)) return usage_error("cannot read " + v);
+      if (!read_secret_line(v, FileAccess::any, ctx.broker.password, error)) {
+        return usage_error(error);
+      }
     } else if (a == "--cert") {
       if (!option_value(ctx, a, ctx.broker.client_cert_file)) return kUsage;
     } else if (a == "--key") {
       if (!option_value(ctx, a, ctx.broker.client_key_file)) return kUsage;
     } else if (a == "--iothub") {
-      if (!option_value(ctx, a, ctx.iothub)) return kUsage;
+      return usage_error(
+          "--iothub: a connection string on the command line is in the process list for every "
+          "user to read; put it in a file only you can read and give --iothub-file FILE, or set "
+          "IOTHUB_CONNECTION_STRING");
+    } else if (a == "--iothub-file") {
+      std::string error;
+      if (!option_value(ctx, a, v)) return kUsage;
+      if (!read_secret_line(v, FileAccess::owner_group, ctx.iothub, error)) {
+        return usage_error(error);
+      }
     } else if (a == "--local-time") {
       ctx.local_time = true;
     } else if (a == "--store") {
@@ -333,7 +342,7 @@ int main(int argc, char** argv) {
     for (const char* broker_only : {"purge", "run", "call", "twin", "monitor"}) {
       if (command == broker_only) {
         return usage_error(command +
-                           " works with a broker, not with --iothub (docs/scheduler.md says what "
+                           " works with a broker, not on IoT Hub (docs/scheduler.md says what "
                            "applies on IoT Hub)");
       }
     }

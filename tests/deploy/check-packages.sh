@@ -60,6 +60,33 @@ for path in ./usr/sbin/door-fleet ./usr/share/door-broker/door-broker.conf \
 done
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+
+# The maintainer scripts as dpkg runs them on a board, with the system's tools replaced by stubs
+# that note each call: an upgrade restarts a running service (postinst configure OLD_VERSION:
+# try-restart) and does not stop it before (prerm upgrade); a first install starts nothing.
+calls() { # PACKAGE SCRIPT ARGS...: the calls the script made, one per line
+  local deb=$1 script=$2 stubs=$root/stubs
+  shift 2
+  rm -rf "$root/control" "$stubs" && mkdir -p "$stubs"
+  dpkg-deb -e "$deb" "$root/control"
+  for tool in deb-systemd-invoke deb-systemd-helper systemctl systemd-sysusers chown chmod; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$tool" "$stubs" >"$stubs/$tool"
+    chmod +x "$stubs/$tool"
+  done
+  : >"$stubs/calls"
+  env -u DPKG_ROOT PATH="$stubs:$PATH" sh "$root/control/$script" "$@" ||
+    fail "$(basename "$deb") $script $* failed"
+  cat "$stubs/calls"
+}
+for deb in "$agent" "$scheduler"; do
+  unit=$(dpkg-deb -f "$deb" Package).service
+  grep -qx "deb-systemd-invoke try-restart $unit" <<<"$(calls "$deb" postinst configure 0.0.1)" ||
+    fail "$(basename "$deb"): an upgrade does not restart $unit"
+  ! grep -q "deb-systemd-invoke" <<<"$(calls "$deb" postinst configure)" ||
+    fail "$(basename "$deb"): a first install starts or restarts $unit"
+  ! grep -q "deb-systemd-invoke" <<<"$(calls "$deb" prerm upgrade 0.0.2)" ||
+    fail "$(basename "$deb"): an upgrade stops $unit before its new files are in"
+done
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
 # The test root has none of the libraries: they come from the build machine's multiarch folders.
@@ -82,4 +109,5 @@ if ! out=$(dpkg --root="$root" --force-script-chrootless --log=/dev/null -r door
 fi
 [ -e "$root/etc/door-agent/config.json" ] || fail "removing door-agent removed its config"
 echo "check-packages: $(basename "$agent"), $(basename "$scheduler") and $(basename "$broker")" \
-  "($arch): lintian, contents, control fields, install into a test root, '$version', remove"
+  "($arch): lintian, contents, control fields, restart on upgrade, install into a test root," \
+  "'$version', remove"

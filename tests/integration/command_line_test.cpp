@@ -107,6 +107,28 @@ TEST(CommandLine, CheckConfigSummarisesAValidFile) {
   EXPECT_EQ(agent.output().find("\"p\""), std::string::npos);  // no secrets
 }
 
+// mbedtls 2.28 matches a server's certificate by DNS name only (an IP address in the certificate is
+// not looked at): a host given as an IP address would fail every connection, and the way out is a
+// name, not verifyServer false.
+TEST(CommandLine, CheckConfigRefusesAnIpAddressHostTheTlsLibraryCannotVerify) {
+  TempDir dir;
+  for (const std::string host : {"192.0.2.7", "2001:db8::7"}) {
+    const std::string path = dir.write(
+        "agent.json", R"({"hub":"mqtt","connection":{"host":")" + host +
+                          R"(","deviceId":"door-1","password":"p"},"door":{"lock":{"line":"L"}}})");
+    Process agent({DOOR_AGENT_BINARY, "--check-config", path});
+    const auto status = agent.wait_exit(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 1) << agent.output();
+    EXPECT_NE(agent.output().find("connection.host: " + host +
+                                  " is an IP address, which this agent's TLS library (mbedtls "),
+              std::string::npos)
+        << agent.output();
+    EXPECT_NE(agent.output().find("give a DNS name the certificate carries"), std::string::npos)
+        << agent.output();
+  }
+}
+
 // The board makes its own key: the CSR goes to standard output, the key stays in its file, and a
 // key that is there is never replaced without --rekey.
 TEST(CommandLine, MakeCsrPrintsTheRequestAndKeepsTheKey) {

@@ -386,11 +386,12 @@ TEST_F(SchedulerEvents, ARealAgentsEventsAreStoredWithTheirSeq) {
 }
 
 TEST_F(SchedulerEvents, OnIotHubEventsAndRecordSayWhereTheEventsAreInOneLine) {
+  const TempDir dir;
+  const std::string hub = dir.write(
+      "iothub",
+      "HostName=myhub.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey=c2VjcmV0");
   for (const char* command : {"events", "record"}) {
-    Process p({DOOR_SCHEDULER_BINARY, "--iothub",
-               "HostName=myhub.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey="
-               "c2VjcmV0",
-               "--store", cli_.store_path(), command});
+    Process p({DOOR_SCHEDULER_BINARY, "--iothub-file", hub, "--store", cli_.store_path(), command});
     const auto status = p.wait_exit(30s);
     ASSERT_TRUE(status && WIFEXITED(*status)) << p.output();
     EXPECT_EQ(WEXITSTATUS(*status), 2) << p.output();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -45,11 +46,14 @@ class HubCli {
 
   IotHubContract& hub() { return *hub_; }
 
+  // The connection string goes in a file (of mode 0600), as the scheduler takes it.
   std::vector<std::string> argv(const std::vector<std::string>& args,
                                 const std::string& connection) const {
+    const std::string file =
+        dir_.write("iothub-" + std::to_string(std::hash<std::string>{}(connection)), connection);
     std::vector<std::string> all = {DOOR_SCHEDULER_BINARY,
-                                    "--iothub",
-                                    connection,
+                                    "--iothub-file",
+                                    file,
                                     "--ca",
                                     TestPki::shared().file("ca.pem"),
                                     "--store",

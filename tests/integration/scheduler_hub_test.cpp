@@ -156,8 +156,8 @@ TEST_F(HubScheduler, RolloutAbortAndTheBrokersOwnCommandsAreRefusedInOneLine) {
              "--abort-failed-percent", "20"},
             "--abort-failed-percent does not exist on IoT Hub"},
            {{"serve", "--max-concurrent", "2"}, "--max-concurrent does not exist on IoT Hub"},
-           {{"call", "door-1", "lockDoor"}, "call works with a broker, not with --iothub"},
-           {{"purge", "--before", "30d"}, "purge works with a broker, not with --iothub"},
+           {{"call", "door-1", "lockDoor"}, "call works with a broker, not on IoT Hub"},
+           {{"purge", "--before", "30d"}, "purge works with a broker, not on IoT Hub"},
            {{"jobs", "--status", "failed"}, "jobs on IoT Hub takes only --json"}}) {
     const CliResult r = scheduler(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -168,7 +168,7 @@ TEST_F(HubScheduler, RolloutAbortAndTheBrokersOwnCommandsAreRefusedInOneLine) {
   // Issue 20's parser rules hold on the hub too: --help anywhere, a missing option named.
   const CliResult help = scheduler({"schedule", "method", "--help"});
   EXPECT_EQ(help.exit_code, 0) << help.output;
-  EXPECT_TRUE(has(help.output, "With --iothub")) << help.output;
+  EXPECT_TRUE(has(help.output, "On IoT Hub")) << help.output;
   const CliResult missing = scheduler({"schedule", "method", "--query", "deviceId = 'door-1'"});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_TRUE(has(missing.output, "--method is missing")) << missing.output;

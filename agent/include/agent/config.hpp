@@ -6,6 +6,7 @@
 #include "hal/gpio.hpp"
 #include "hal/lock_actuator.hpp"
 #include "port/log.hpp"
+#include "port/secret.hpp"
 #include "port/status.hpp"
 
 namespace door::agent {
@@ -21,13 +22,13 @@ struct ConnectionSettings {
   // Azure: the hub's host name signs the SAS token and forms the username; `host` differs from it
   // only when connecting through a gateway.
   std::string hub_host_name;
-  std::string shared_access_key;        // base64; tokens are made from it and renewed
-  std::string shared_access_signature;  // a ready token (not renewable)
+  port::SecretString shared_access_key;        // base64; tokens are made from it and renewed
+  port::SecretString shared_access_signature;  // a ready token (not renewable)
   int sas_token_seconds = 3600;
 
   // Broker dialect: username and password (the username defaults to the device id).
   std::string username;
-  std::string password;
+  port::SecretString password;
 
   // TLS: verify the server against ca_file (system store when empty); optional client certificate.
   std::string ca_file;

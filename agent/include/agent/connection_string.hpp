@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "port/secret.hpp"
 #include "port/status.hpp"
 
 namespace door::agent {
@@ -13,8 +14,8 @@ namespace door::agent {
 struct ConnectionString {
   std::string host_name;
   std::string device_id;
-  std::string shared_access_key;
-  std::string shared_access_signature;
+  port::SecretString shared_access_key;
+  port::SecretString shared_access_signature;
   std::string gateway_host_name;
   bool x509 = false;
 };

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "port/secret.hpp"
+
 #include "scheduler/broker_link.hpp"
 
 namespace door::scheduler {
@@ -16,7 +18,7 @@ struct BrokerSettings {
   std::string host = "localhost";
   int port = 8883;
   std::string username = "scheduler";
-  std::string password;
+  port::SecretString password;
   std::string ca_file;  // empty: the system trust store
   std::string client_cert_file;
   std::string client_key_file;

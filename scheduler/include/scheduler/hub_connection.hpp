@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <string>
 
+#include "port/secret.hpp"
+
 namespace door::scheduler {
 
 struct HubConnection {
   std::string host;  // as given, "myhub.azure-devices.net" (a port may follow: "localhost:8443")
-  std::string key_name;  // the shared access policy, such as "service"
-  std::string key;       // base64, as the portal shows it; never printed
+  std::string key_name;    // the shared access policy, such as "service"
+  port::SecretString key;  // base64, as the portal shows it; never printed
 };
 
 // False with a one-line reason that never contains the key.
