@@ -9,7 +9,6 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_csr.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include <cstring>
 
 #include "port/atomic_file.hpp"
+#include "port/crypto.hpp"
 #include "protocol/topics.hpp"
 
 namespace door::agent {
@@ -31,18 +31,6 @@ using port::Status;
 constexpr std::size_t kKeyDerBytes = 256;
 constexpr std::size_t kKeyPemBytes = 512;
 constexpr std::size_t kCsrPemBytes = 1024;
-
-// The kernel's random numbers seed the DRBG directly, as the TLS client's do.
-int kernel_entropy(void*, unsigned char* out, std::size_t length) {
-  std::size_t filled = 0;
-  while (filled < length) {
-    const ssize_t n = getrandom(out + filled, length - filled, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-    filled += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
 
 Status mbedtls_failure(const char* what, int error) {
   char text[128];
@@ -80,7 +68,7 @@ struct Making {
 
 Status make_pair(Making& m, const std::string& device_id) {
   static const unsigned char kPersonalisation[] = "door-agent device key";
-  int rc = mbedtls_ctr_drbg_seed(&m.drbg, &kernel_entropy, nullptr, kPersonalisation,
+  int rc = mbedtls_ctr_drbg_seed(&m.drbg, &port::kernel_entropy, nullptr, kPersonalisation,
                                  sizeof kPersonalisation - 1);
   if (rc != 0) return mbedtls_failure("seed the random generator from getrandom", rc);
   rc = mbedtls_pk_setup(&m.key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));

@@ -11,13 +11,13 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 
+#include "port/crypto.hpp"
 #include "port/log.hpp"
 #include "port/text_writer.hpp"
 
@@ -70,18 +70,6 @@ const char* alert_name(unsigned char alert) {
     case 116: return "certificate_required";
     default: return "alert";
   }
-}
-
-// The kernel's random numbers seed the DRBG directly: no entropy pool of mbedtls' own.
-int kernel_entropy(void*, unsigned char* out, std::size_t length) {
-  std::size_t filled = 0;
-  while (filled < length) {
-    const ssize_t n = getrandom(out + filled, length - filled, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-    filled += static_cast<std::size_t>(n);
-  }
-  return 0;
 }
 
 // A failure in mbedtls' words, logged and returned with that reason.
@@ -137,7 +125,7 @@ TlsClient::~TlsClient() = default;
 port::Status TlsClient::configure(const SessionOptions& options) {
   Context& c = *context_;
   static const unsigned char kPersonalisation[] = "door-agent tls";
-  int rc = mbedtls_ctr_drbg_seed(&c.drbg, &kernel_entropy, nullptr, kPersonalisation,
+  int rc = mbedtls_ctr_drbg_seed(&c.drbg, &port::kernel_entropy, nullptr, kPersonalisation,
                                  sizeof kPersonalisation - 1);
   if (rc != 0) {
     return mbedtls_failure(port::Status::Code::unavailable, "cannot seed the random generator",

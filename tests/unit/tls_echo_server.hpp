@@ -9,22 +9,18 @@
 #include <mbedtls/x509_crt.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <string>
 
+#include "port/crypto.hpp"
 #include "port/event_loop.hpp"
 #include "port/member_handler.hpp"
 #include "tls_transport.hpp"
 
 namespace door::agent {
-
-inline int kernel_random(void*, unsigned char* out, std::size_t length) {
-  return getrandom(out, length, 0) == static_cast<ssize_t>(length) ? 0 : -1;
-}
 
 class EchoServer {
  public:
@@ -37,7 +33,7 @@ class EchoServer {
     mbedtls_net_init(&client_);
     const auto* crt = reinterpret_cast<const unsigned char*>(mbedtls_test_srv_crt_ec);
     const auto* key = reinterpret_cast<const unsigned char*>(mbedtls_test_srv_key_ec);
-    ok_ = mbedtls_ctr_drbg_seed(&drbg_, &kernel_random, nullptr, nullptr, 0) == 0 &&
+    ok_ = mbedtls_ctr_drbg_seed(&drbg_, &port::kernel_entropy, nullptr, nullptr, 0) == 0 &&
           mbedtls_x509_crt_parse(&certificate_, crt, mbedtls_test_srv_crt_ec_len) == 0 &&
           mbedtls_pk_parse_key(&key_, key, mbedtls_test_srv_key_ec_len, nullptr, 0) == 0 &&
           mbedtls_ssl_config_defaults(&config_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -122,5 +118,19 @@ struct TransportOutcome final : TlsTransport::Observer {
   uint16_t hop_port = 0;
   std::string failure;
 };
+
+// Connects transport to server (whose test certificate has expired, so it is not verified) and
+// runs the loop until the hop is open; false with outcome.failure when it is not.
+inline bool open_hop(port::EventLoop& loop, const EchoServer& server, TlsTransport& transport,
+                     const TransportOutcome& outcome) {
+  SessionOptions options;
+  options.host = "localhost";
+  options.port = server.port();
+  options.verify_server = false;
+  if (!transport.configure(options).is_ok()) return false;
+  transport.start();
+  while (outcome.hop_port == 0 && outcome.failure.empty() && server.ok()) loop.run_once(-1);
+  return outcome.hop_port != 0;
+}
 
 }  // namespace door::agent

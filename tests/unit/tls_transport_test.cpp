@@ -18,16 +18,9 @@ TEST(TlsTransport, TheHopWaitsForTheMqttClientPastTheHandshakeTimeout) {
   port::EventLoop loop;
   EchoServer server(loop);
   ASSERT_TRUE(server.ok());
-  SessionOptions options;
-  options.host = "localhost";
-  options.port = server.port();
-  options.verify_server = false;  // mbedtls' test certificate has expired; the hop is the subject
   TransportOutcome outcome;
   TlsTransport transport(loop, outcome);
-  ASSERT_TRUE(transport.configure(options).is_ok());
-  transport.start();
-  while (outcome.hop_port == 0 && outcome.failure.empty() && server.ok()) loop.run_once(-1);
-  ASSERT_NE(outcome.hop_port, 0) << outcome.failure;
+  ASSERT_TRUE(open_hop(loop, server, transport, outcome)) << outcome.failure;
 
   // The client is late (a flood of local connections delays it): past the 10 s the connection and
   // its handshake get. Nothing happens meanwhile but timers, so the loop runs until then.

@@ -20,4 +20,8 @@ Result<std::size_t> base64_encode(const uint8_t* data, std::size_t len, char* ou
                                   std::size_t capacity);
 Result<std::size_t> base64_decode(std::string_view text, uint8_t* out, std::size_t capacity);
 
+// An entropy callback for mbedtls_ctr_drbg_seed: the kernel's random numbers (getrandom), with no
+// entropy pool of mbedtls' own.
+int kernel_entropy(void* unused, unsigned char* out, std::size_t length);
+
 }  // namespace door::port
