@@ -33,7 +33,11 @@ cleanup() {
 trap cleanup EXIT
 
 devices=(door-1 door-2 door-3)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Two free ports: the devices' listener and the scheduler's (the service listener).
+read -r port service_port < <(python3 -c 'import socket
+s, t = socket.socket(), socket.socket()
+s.bind(("127.0.0.1", 0)); t.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], t.getsockname()[1])')
 say() { printf '\n== %s\n' "$*"; }
 # Stops a coproc. Bash unsets a coproc's _PID variable once it has ended, hence the default.
 stop_coproc() {
@@ -46,9 +50,12 @@ say "making a throw-away PKI and broker config in $work"
 tests/harness/make-pki.sh "$work/pki" >/dev/null
 : >"$work/passwords"
 for id in "${devices[@]}"; do echo "$id:pw-$id" >>"$work/passwords"; done
-echo "scheduler:scheduler-pw" >>"$work/passwords"
 mosquitto_passwd -U "$work/passwords"
-sed -e "s#@PORT@#$port#" -e "s#@BIND_ADDRESS@#127.0.0.1#" -e "s#@CERT_DIR@#$work/pki#" \
+# The service listener's password file holds the scheduler alone (door-fleet enroll scheduler).
+echo "scheduler:scheduler-pw" >"$work/pki/service-passwords"
+mosquitto_passwd -U "$work/pki/service-passwords"
+sed -e "s#@PORT@#$port#" -e "s#@SERVICE_PORT@#$service_port#" -e "s#@BIND_ADDRESS@#127.0.0.1#" \
+  -e "s#@CERT_DIR@#$work/pki#" \
   -e "s#@AUTHENTICATION@#password_file $work/passwords#" \
   -e "s#@ACL_FILE@#$root/deploy/mosquitto/door-acl.conf#" \
   deploy/mosquitto/door-broker.conf >"$work/mosquitto.conf"
@@ -62,7 +69,7 @@ start_broker() {
   broker_pid=$!
   pids+=("$broker_pid")
   for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$service_port") 2>/dev/null && return 0
     sleep 0.05
   done
   echo "demo: mosquitto did not start; its log:" >&2
@@ -70,8 +77,8 @@ start_broker() {
   exit 1
 }
 
-# mosquitto_sub/pub as the scheduler user
-service_args=(-h localhost -p "$port" --cafile "$work/pki/ca.pem" -u scheduler -P scheduler-pw)
+# mosquitto_sub/pub as the scheduler user, on the service listener
+service_args=(-h localhost -p "$service_port" --cafile "$work/pki/ca.pem" -u scheduler -P scheduler-pw)
 service() {
   local tool=$1
   shift
@@ -95,7 +102,7 @@ await_status() {
   fi
 }
 
-say "starting Mosquitto with TLS on 127.0.0.1:$port"
+say "starting Mosquitto with TLS on 127.0.0.1:$port (devices) and :$service_port (scheduler)"
 start_broker
 
 say "starting ${#devices[@]} door agents"
@@ -117,7 +124,7 @@ done
 await_status true
 
 scheduler() {
-  build/dev/scheduler/door-scheduler --broker "localhost:$port" --ca "$work/pki/ca.pem" \
+  build/dev/scheduler/door-scheduler --broker "localhost:$service_port" --ca "$work/pki/ca.pem" \
     --password-file "$work/scheduler.pw" --store "$work/jobs.db" "$@"
 }
 echo "scheduler-pw" >"$work/scheduler.pw"
@@ -134,7 +141,7 @@ scheduler schedule method --id lock-floor-3 --query "properties.reported.floor =
 scheduler jobs
 
 say "door-scheduler serve runs them when they are due"
-coproc SERVE { exec build/dev/scheduler/door-scheduler --broker "localhost:$port" \
+coproc SERVE { exec build/dev/scheduler/door-scheduler --broker "localhost:$service_port" \
   --ca "$work/pki/ca.pem" --password-file "$work/scheduler.pw" --store "$work/jobs.db" serve; }
 finished=0
 while [ "$finished" -lt 2 ] && read -r -t 60 line <&"${SERVE[0]}"; do

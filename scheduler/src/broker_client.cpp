@@ -1,8 +1,9 @@
 #include "scheduler/broker_client.hpp"
 
-#include <unistd.h>
+#include <sys/random.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "scheduler/connection_diagnosis.hpp"
 
@@ -10,12 +11,30 @@ namespace door::scheduler {
 
 namespace {
 constexpr int kMaxInFlight = 65535;  // QoS 1 messages not yet acknowledged by the broker
+
+// door-scheduler- and 32 hex digits from getrandom: a prefix no device may take (door-fleet
+// refuses it), and a rest no one can guess, so that nobody can knock this connection off the
+// broker by connecting with its id.
+std::string random_client_id() {
+  unsigned char bytes[16] = {};
+  std::size_t filled = 0;
+  while (filled < sizeof bytes) {  // getrandom (Linux 3.17+) fails only when interrupted
+    const ssize_t n = getrandom(bytes + filled, sizeof bytes - filled, 0);
+    if (n > 0) filled += static_cast<std::size_t>(n);
+  }
+  std::string id = "door-scheduler-";
+  for (const unsigned char b : bytes) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    id += hex;
+  }
+  return id;
 }
+}  // namespace
 
 BrokerClient::BrokerClient(const BrokerSettings& settings)
     : settings_(settings),
-      client_id_(settings.client_id.empty() ? "door-scheduler-" + std::to_string(getpid())
-                                            : settings.client_id) {
+      client_id_(settings.client_id.empty() ? random_client_id() : settings.client_id) {
   const std::string uri = "ssl://" + settings_.host + ":" + std::to_string(settings_.port);
   MQTTClient_create(&client_, uri.c_str(), client_id_.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
                     nullptr);

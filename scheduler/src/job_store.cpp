@@ -23,9 +23,9 @@ using sql::Statement;
 // Version 2 had no desired documents, version 3 neither rollout control nor a record of the jobs
 // created on IoT Hub. Two layouts 4 were made, each with one of the two: rollout columns in jobs,
 // or the hub_jobs table; a store of either is told apart by its tables and columns. Version 5 had
-// no door events.
+// no door events, version 6 a recorder client id outside the scheduler's prefix.
 constexpr int kApplicationId = 0x446f6f72;
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 constexpr int kOldestMigratedVersion = 2;
 
 // The jobs created on IoT Hub: the hub runs them; the record says where each lives (host), so
@@ -37,6 +37,10 @@ constexpr int kOldestMigratedVersion = 2;
   "response_timeout INTEGER NOT NULL, start_time INTEGER NOT NULL, max_execution INTEGER NOT "   \
   "NULL, recurrence TEXT NOT NULL, status TEXT NOT NULL, run INTEGER NOT NULL, created INTEGER " \
   "NOT NULL);"
+
+// The recorder's MQTT client id: under the prefix no device may take (door-fleet refuses it), with
+// a part no one can guess.
+#define RECORDER_CLIENT_ID "'door-scheduler-events-' || lower(hex(randomblob(16)))"
 
 // The door events the devices publish (the audit log), each stored once: epoch counts the device's
 // sequences (1, then one more each time its seq began again: it lost its journal), 0 for events
@@ -50,7 +54,7 @@ constexpr int kOldestMigratedVersion = 2;
   "CREATE UNIQUE INDEX door_events_once ON door_events (device_id, epoch, seq);"                  \
   "CREATE TABLE event_recorder (id INTEGER PRIMARY KEY CHECK (id = 1), client_id TEXT NOT NULL, " \
   "owner TEXT NOT NULL, lease_expiry INTEGER NOT NULL);"                                          \
-  "INSERT INTO event_recorder VALUES (1, 'door-events-' || lower(hex(randomblob(4))), '', 0);"
+  "INSERT INTO event_recorder VALUES (1, " RECORDER_CLIENT_ID ", '', 0);"
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -70,9 +74,9 @@ CREATE TABLE desired_documents (
   device_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL);
 )sql" HUB_JOBS_TABLE EVENT_TABLES R"sql(
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 )sql";
-static_assert(kApplicationId == 1148153714 && kSchemaVersion == 6, "kSchema's PRAGMAs");
+static_assert(kApplicationId == 1148153714 && kSchemaVersion == 7, "kSchema's PRAGMAs");
 
 constexpr const char* kAddLease = R"sql(
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
@@ -90,6 +94,10 @@ constexpr const char* kAddHubJobs = HUB_JOBS_TABLE;
 constexpr const char* kAddEvents = EVENT_TABLES;
 #undef EVENT_TABLES
 
+constexpr const char* kRenameRecorder = "UPDATE event_recorder SET client_id = " RECORDER_CLIENT_ID
+                                        " WHERE client_id NOT LIKE 'door-scheduler-%';";
+#undef RECORDER_CLIENT_ID
+
 constexpr const char* kAddRollout = R"sql(
 ALTER TABLE jobs ADD COLUMN rate_increase_factor REAL NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN rate_increase_every INTEGER NOT NULL DEFAULT 0;
@@ -99,7 +107,7 @@ ALTER TABLE jobs ADD COLUMN abort_min_devices INTEGER NOT NULL DEFAULT 1;
 
 constexpr const char* kTagCurrent = R"sql(
 PRAGMA application_id = 1148153714;
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 )sql";
 
 constexpr const char* kUnversionedJobs =
@@ -212,6 +220,9 @@ bool JobStore::set_up(Layout layout) {
   if (migrating && !found_rollout_ && !exec(kAddRollout)) return failed("add the rollout columns");
   if (migrating && !found_hub_jobs_ && !exec(kAddHubJobs)) return failed("add the hub jobs");
   if (migrating && !found_events_ && !exec(kAddEvents)) return failed("add the door events");
+  if (migrating && found_events_ && !exec(kRenameRecorder)) {
+    return failed("rename the event recorder's client id");
+  }
   if (migrating && !exec(kTagCurrent)) return failed("mark its layout");
   return batch.commit();  // open() looks again and refuses what is not its layout
 }

@@ -39,7 +39,7 @@ const char* kUsageText =
     "  help [command]                      this text, or a command's\n"
     "\n"
     "global options:\n"
-    "  --broker HOST[:PORT]   default localhost:8883 (TLS)\n"
+    "  --broker HOST[:PORT]   default localhost:8884 (TLS: the broker's service listener)\n"
     "  --ca FILE              CA certificates that sign the broker's certificate\n"
     "  --user NAME            default scheduler\n"
     "  --password-file FILE   the password (or set DOOR_SCHEDULER_PASSWORD)\n"

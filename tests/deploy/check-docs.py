@@ -15,7 +15,7 @@ source, agent, scheduler = sys.argv[1:4]
 SYSTEM = {"systemctl", "journalctl", "apt", "install", "useradd", "gpioinfo", "gpiodetect",
           "sudoedit", "cpack", "cd", "groupadd", "getent", "tee", "sed", "mkdir", "tar",
           "cat", "sleep", "wait", "scp", "mosquitto_sub", "mosquitto_pub", "qemu-aarch64", "qemu-arm", "chgrp",
-          "az", "export"}
+          "az", "export", "printf", "cp"}
 SCHEDULER_COMMANDS = {"devices", "schedule", "jobs", "job", "watch", "cancel", "purge", "run", "serve", "record", "events", "call", "twin", "monitor", "help"}
 presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))
            ["configurePresets"]}

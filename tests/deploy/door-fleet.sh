@@ -3,8 +3,10 @@
 # of their own: init refuses an IP address as the doors' host name; sign issues a door's
 # certificate (CA:FALSE, digital signature, client authentication) for a CSR made by
 # `door-agent --make-csr` and its bundle holds no private key; sign refuses a CSR whose signature
-# does not verify, a subject that is more than CN=<device id>, the scheduler's id and an id that
-# has a valid certificate (unless --rekey, which revokes the old one); enroll makes no door's key;
+# does not verify, a subject that is more than CN=<device id>, the scheduler's names (scheduler,
+# door-scheduler...) and an id that has a valid certificate (unless --rekey, which revokes the old
+# one); enroll makes no door's key, refuses the scheduler's names as a door's and gives the
+# scheduler a password on the service listener alone, never on a command line;
 # revoke and sign match an id exactly ("door.1" is not a pattern that takes "doorX1"); no
 # temporary folder outlives a command, failed or not. The Mosquitto that reads these files is
 # FleetSetupDocumentWorks' business. Usage: door-fleet.sh SOURCE_DIR DOOR_AGENT
@@ -173,10 +175,12 @@ done <<'EOF'
 EOF
 openssl req -new -key board/other.key -subj "/CN=scheduler" -out board/other.csr
 expect_refusal "may not be called scheduler" sign board/other.csr --out bundles
+make_csr door-scheduler-1
+expect_refusal "may not start with door-scheduler" sign board/door-scheduler-1.csr --out bundles
 openssl genrsa -out board/small.key 1024 2>/dev/null
 openssl req -new -key board/small.key -subj "/CN=door-7" -out board/small.csr
 expect_refusal "fewer than 2048 bits" sign board/small.csr --out bundles
-for name in door-7 door-8 scheduler; do
+for name in door-7 door-8 scheduler door-scheduler-1; do
   [ ! -e "bundles/$name.tar" ] || fail "a refused CSR left bundles/$name.tar"
 done
 
@@ -189,17 +193,11 @@ expect_ok revoke door.1
 expect_refusal "door.1 has no valid certificate" revoke door.1
 expect_refusal "a device id is" revoke 'door.*'
 
-# --- enroll: no door's key is made here; the scheduler's still is --------------------------------
+# --- enroll: no key is made here; the scheduler's names are not a door's ------------------------
 expect_refusal "door-agent --make-csr door-5" enroll door-5 --out bundles
 [ ! -e bundles/door-5.tar ] || fail "a refused enroll left a bundle"
-expect_ok enroll scheduler --out bundles
-mkdir -p scheduler
-tar -xf bundles/scheduler.tar -C scheduler
-[ -e scheduler/client.key ] || fail "the scheduler's bundle has no key"
-[[ "$(openssl x509 -in scheduler/client.pem -noout -text)" == *CA:FALSE* ]] ||
-  fail "the scheduler's certificate is not CA:FALSE"
-openssl verify -CAfile scheduler/ca.pem -purpose sslclient scheduler/client.pem >/dev/null ||
-  fail "the scheduler's certificate does not verify as a client's"
+expect_refusal "may not start with door-scheduler" enroll door-scheduler-1 --password --out bundles
+expect_refusal "may not be called scheduler" enroll scheduler --password --out bundles
 for file in "$DOOR_FLEET_ROOT"/etc/door-fleet/issued/*; do
   [[ "$file" == *.pem ]] || fail "the CA's folder holds $file, not only certificates"
 done
@@ -219,6 +217,28 @@ if command -v mosquitto_passwd >/dev/null; then
   [ "$(cut -d: -f1 "$passwords")" = doorX1 ] ||
     fail "the password file after revoke door.1: $(cut -d: -f1 "$passwords")"
   expect_refusal "door.1 has no valid certificate or password" revoke door.1
+  pass
+
+  # The scheduler's password is on the service listener alone: its file holds that one entry,
+  # hashed, and the devices' file none; a second enroll replaces it.
+  service_passwords=$DOOR_FLEET_ROOT/etc/mosquitto/door/service-passwords
+  for round in 1 2; do
+    expect_ok enroll scheduler --out password-bundles
+    [ "$(tar -tf password-bundles/scheduler.tar | sort | tr '\n' ' ')" = "ca.pem password " ] ||
+      fail "the scheduler's bundle holds $(tar -tf password-bundles/scheduler.tar | tr '\n' ' ')"
+    password=$(tar -xOf password-bundles/scheduler.tar password)
+    [ "$(cut -d: -f1 "$service_passwords")" = scheduler ] ||
+      fail "the service password file after enroll scheduler: $(cut -d: -f1 "$service_passwords")"
+    [[ "$(cat "$service_passwords")" != *"$password"* ]] ||
+      fail "the service password file holds the scheduler's password in clear"
+    [ "$round" -eq 1 ] || [ "$password" != "$first_password" ] ||
+      fail "a second enroll scheduler kept the password"
+    first_password=$password
+  done
+  ! grep -q '^scheduler:' "$passwords" || fail "the devices' password file holds the scheduler"
+  grep -qF "port 8884" <<<"$out" || fail "enroll scheduler did not name the service port: $out"
+  expect_ok revoke scheduler
+  [ ! -s "$service_passwords" ] || fail "revoke scheduler left $(cat "$service_passwords")"
   pass
 else
   echo "door-fleet test: no mosquitto_passwd: the password cases were not run"

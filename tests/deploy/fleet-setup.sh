@@ -7,7 +7,8 @@
 # snippet, and a real door-agent on the fake GPIO set up from its bundle as the page's Pi section
 # says. Only what cannot run here is stood in for: sudo runs the command as the caller, apt
 # installs nothing (the files come from the source tree), systemctl restarts or reloads that
-# Mosquitto, and BROKER and PORT are localhost and a free port. It ends with the lockDoor answered,
+# Mosquitto, and BROKER, PORT and SERVICE_PORT are localhost and free ports. It ends with the
+# lockDoor answered,
 # and checks that the revoked door can no longer connect while the scheduler still can.
 # Usage: fleet-setup.sh SOURCE_DIR DOOR_AGENT DOOR_SCHEDULER
 set -euo pipefail
@@ -42,7 +43,10 @@ ln -s "$source_dir/deploy/broker/door-fleet" "$agent" "$scheduler" "$tmp/bin/"
 export PATH=$tmp/bin:$PATH
 
 BROKER=localhost
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+read -r PORT SERVICE_PORT < <(python3 -c 'import socket
+s, t = socket.socket(), socket.socket()
+s.bind(("127.0.0.1", 0)); t.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], t.getsockname()[1])')
 
 # new_root DIR: a fresh root for door-fleet with Debian's own mosquitto.conf, its paths moved into
 # the root; the broker logs to its stderr and runs as the caller.
@@ -143,7 +147,7 @@ cd "$tmp/work"
 ran=0
 for block in "${blocks[@]}"; do
   # The page's example host name and port give way to this test's.
-  block=$(sed -e '/^BROKER=/d' -e '/^PORT=/d' <<<"$block")
+  block=$(sed -e '/^BROKER=/d' -e '/^PORT=/d' -e '/^SERVICE_PORT=/d' <<<"$block")
   # The Pi's files are in its root; its CSR stays here, which stands in for copying it over.
   case "$block" in "# on the Pi: its key"*) block=${block//\/etc\/door-agent\//$pi_etc/} ;; esac
   echo "fleet-setup: running"
@@ -170,7 +174,8 @@ done
 [ "${answered:-0}" -eq 1 ] || fail "no block called lockDoor by hand"
 [ "${revoked:-0}" -eq 1 ] || fail "no block revoked door-1"
 
-# The revoked door's certificate is refused now; the scheduler's is not.
+# The revoked door's certificate is refused now; the scheduler still connects, with its password on
+# the service listener, where door-2's password (below) does not work.
 identity() { # identity NAME [KEY]: mosquitto client options for a bundle's certificate
   local dir=$tmp/identity-$1
   mkdir -p "$dir"
@@ -181,15 +186,16 @@ identity() { # identity NAME [KEY]: mosquitto client options for a bundle's cert
 if mosquitto_pub $(identity door-1 "$pi_etc/client.key") -i door-1 -t devices/door-1/status -m '{}' 2>/dev/null; then
   fail "the revoked door-1 still connects"
 fi
-# shellcheck disable=SC2046
-mosquitto_pub $(identity scheduler) -t devices/door-1/methods/POST/getDoorState/?\$rid=2 -m '{}' ||
+XDG_CONFIG_HOME=$tmp/work/scheduler/mqtt mosquitto_pub -h localhost -p "$SERVICE_PORT" \
+  -t devices/door-1/methods/POST/getDoorState/?\$rid=2 -m '{}' ||
   fail "the scheduler no longer connects after door-1's revocation"
 
 # The --auth password variant: a door enrolled with --password connects with the password its
 # bundle's config holds, and no longer once revoked.
 systemctl stop mosquitto
 new_root "$tmp/password-root"
-door-fleet init --host localhost --port "$PORT" --auth password >/dev/null
+door-fleet init --host localhost --port "$PORT" --service-port "$SERVICE_PORT" --auth password \
+  >/dev/null
 systemctl restart mosquitto
 door-fleet enroll door-2 --password --out "$tmp/password-bundles" >/dev/null
 systemctl reload mosquitto
@@ -201,6 +207,9 @@ password=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["con
 as_door_2=(-h localhost -p "$PORT" --cafile "$tmp/door-2/ca.pem" -u door-2 -P "$password" -i door-2)
 mosquitto_pub "${as_door_2[@]}" -t devices/door-2/status -m '{}' ||
   fail "door-2 does not connect with its password"
+if mosquitto_pub "${as_door_2[@]}" -p "$SERVICE_PORT" -t devices/door-2/status -m '{}' 2>/dev/null; then
+  fail "door-2's password works on the service listener"
+fi
 door-fleet revoke door-2 >/dev/null
 systemctl reload mosquitto
 if mosquitto_pub "${as_door_2[@]}" -t devices/door-2/status -m '{}' 2>/dev/null; then

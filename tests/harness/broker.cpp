@@ -21,6 +21,15 @@ std::string current_user() {
 
 }  // namespace
 
+int Broker::max_packet_size() {
+  std::ifstream shipped(DOOR_SOURCE_DIR "/deploy/mosquitto/door-broker.conf");
+  const std::string key = "max_packet_size ";
+  for (std::string line; std::getline(shipped, line);) {
+    if (line.rfind(key, 0) == 0) return std::stoi(line.substr(key.size()));
+  }
+  throw std::runtime_error("deploy/mosquitto/door-broker.conf sets no max_packet_size");
+}
+
 Broker::Broker(const std::string& server_cert, Persistence persistence,
                const std::vector<std::string>& more_devices, Kind kind)
     : kind_(kind) {
@@ -43,13 +52,16 @@ Broker::~Broker() {
 void Broker::write_config(const std::string& server_cert, Persistence persistence,
                           const std::vector<std::string>& more_devices) {
   const TestPki& pki = TestPki::shared();
-  std::string passwords = std::string(kSchedulerUser) + ":" + kSchedulerPassword + "\n";
+  std::string passwords;
   for (const char* id : TestPki::kDevices)
     passwords += std::string(id) + ":" + device_password(id) + "\n";
   for (const std::string& id : more_devices) passwords += id + ":" + device_password(id) + "\n";
   dir_.write("passwords", passwords);
-  Process hash({"mosquitto_passwd", "-U", dir_.file("passwords")});
-  if (hash.wait_exit(30s) != 0) throw std::runtime_error("mosquitto_passwd failed");
+  dir_.write("service-passwords", std::string(kSchedulerUser) + ":" + kSchedulerPassword + "\n");
+  for (const char* file : {"passwords", "service-passwords"}) {
+    Process hash({"mosquitto_passwd", "-U", dir_.file(file)});
+    if (hash.wait_exit(30s) != 0) throw std::runtime_error("mosquitto_passwd failed");
+  }
 
   const std::string acl = dir_.file("acl.conf");
   const auto listener = [&](int port, const std::string& settings) {
@@ -59,9 +71,13 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
   };
   const std::string client_certificates =
       "require_certificate true\nuse_identity_as_username true\n";
-  // As deploy/mosquitto/door-broker.conf: small packets at once, room for a fleet's documents.
+  const std::string devices_settings = "use_username_as_clientid true\nacl_file " + acl + "\n";
+  // As deploy/mosquitto/door-broker.conf: small packets at once, room for a fleet's documents,
+  // no packet over IoT Hub's limit.
   std::string config =
-      "per_listener_settings true\nset_tcp_nodelay true\nmax_queued_messages 300000\n";
+      "per_listener_settings true\nset_tcp_nodelay true\nmax_queued_messages "
+      "300000\nmax_packet_size " +
+      std::to_string(max_packet_size()) + "\n";
   config += "user " + current_user() + "\n";  // stay the caller when started as root
   config += persistence == Persistence::on_disk
                 ? "persistence true\npersistence_location " + dir_.file("") + "\n"
@@ -69,8 +85,11 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
   config += "log_dest stderr\nconnection_messages true\n";
   config += "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
   config += listener(port_.number(), "allow_anonymous false\npassword_file " +
-                                         dir_.file("passwords") + "\nacl_file " + acl + "\n");
-  config += listener(cert_port_.number(), client_certificates + "acl_file " + acl + "\n");
+                                         dir_.file("passwords") + "\n" + devices_settings);
+  config += listener(cert_port_.number(), client_certificates + devices_settings);
+  config += listener(service_port_.number(), "allow_anonymous false\npassword_file " +
+                                                 dir_.file("service-passwords") + "\nacl_file " +
+                                                 acl + "\n");
   config += listener(azure_port_.number(), "allow_anonymous true\n");
   config += listener(azure_cert_port_.number(), client_certificates);
   config +=
@@ -81,15 +100,20 @@ void Broker::write_config(const std::string& server_cert, Persistence persistenc
 void Broker::write_aedes_config(const std::string& server_cert, Persistence persistence,
                                 const std::vector<std::string>& more_devices) {
   const TestPki& pki = TestPki::shared();
-  std::string passwords = std::string("\"") + kSchedulerUser + "\":\"" + kSchedulerPassword + "\"";
+  std::string passwords;
   const auto add_device = [&](const std::string& id) {
-    passwords += ",\"" + id + "\":\"" + device_password(id) + "\"";
+    passwords += std::string(passwords.empty() ? "" : ",") + "\"" + id + "\":\"" +
+                 device_password(id) + "\"";
   };
   for (const char* id : TestPki::kDevices) add_device(id);
   for (const std::string& id : more_devices) add_device(id);
-  // As the Mosquitto listeners: the same certificates, the shipped ACL, Nagle off.
+  // As the Mosquitto listeners: the same certificates, the shipped ACL, Nagle off, the largest
+  // packet.
   std::string config = "{\"port\":" + std::to_string(port_.number()) +
-                       ",\"certPort\":" + std::to_string(cert_port_.number()) + ",\"ca\":\"" +
+                       ",\"certPort\":" + std::to_string(cert_port_.number()) +
+                       ",\"servicePort\":" + std::to_string(service_port_.number()) +
+                       ",\"servicePasswords\":{\"" + kSchedulerUser + "\":\"" + kSchedulerPassword +
+                       "\"},\"maxPacketSize\":" + std::to_string(max_packet_size()) + ",\"ca\":\"" +
                        pki.file("ca.pem") + "\",\"cert\":\"" + pki.file(server_cert + ".pem") +
                        "\",\"key\":\"" + pki.file(server_cert + ".key") + "\",\"acl\":\"" +
                        dir_.file("acl.conf") + "\"" + ",\"noDelay\":true,\"passwords\":{" +

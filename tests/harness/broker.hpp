@@ -1,9 +1,13 @@
 #pragma once
 // A real broker for tests, on loopback ports reserved for it, always stopped on destruction:
 // Mosquitto, or Aedes (tests/harness/aedes/, the Node.js broker) as a second, independent
-// MQTT 3.1.1 implementation for the broker dialect. Listeners (Aedes has the first two only):
-//   port():        TLS, user names and passwords, the shipped ACL (deploy/mosquitto/door-acl.conf)
+// MQTT 3.1.1 implementation for the broker dialect. As deploy/mosquitto/door-broker.conf, the
+// devices' listeners take a client id that is the user name (Mosquitto forces it, Aedes refuses
+// another), and the scheduler has a listener of its own. Listeners (Aedes has the first three):
+//   port():        TLS, the devices' user names and passwords, the shipped ACL
+//                  (deploy/mosquitto/door-acl.conf)
 //   cert_port():   TLS with required client certificates (CN = user name), the same ACL
+//   service_port(): TLS, the scheduler's user name and password alone, any client id, the ACL
 //   azure_port():  TLS, any credentials, no ACL: stands in for IoT Hub in the Azure dialect tests
 //   azure_cert_port(): as azure_port() but requires a client certificate (IoT Hub with X.509)
 //   plain_port():  plain MQTT without TLS, any credentials: what a device must refuse to talk to
@@ -23,6 +27,9 @@ class Broker {
   static std::string device_password(const std::string& device_id) { return "pw-" + device_id; }
   static constexpr const char* kSchedulerUser = "scheduler";
   static constexpr const char* kSchedulerPassword = "scheduler-pw";
+  // deploy/mosquitto/door-broker.conf's max_packet_size, which both brokers enforce: a bigger
+  // packet closes its sender's connection.
+  static int max_packet_size();
 
   // Where retained messages live across a restart: nowhere, or on disk as a production broker
   // keeps them (deploy/mosquitto/door-broker.conf).
@@ -54,6 +61,7 @@ class Broker {
 
   int port() const { return port_.number(); }
   int cert_port() const { return cert_port_.number(); }
+  int service_port() const { return service_port_.number(); }
   int azure_port() const { return azure_port_.number(); }
   int azure_cert_port() const { return azure_cert_port_.number(); }
   int plain_port() const { return plain_port_.number(); }
@@ -70,6 +78,7 @@ class Broker {
   TempDir dir_;
   ReservedPort port_;
   ReservedPort cert_port_;
+  ReservedPort service_port_;
   ReservedPort azure_port_;
   ReservedPort azure_cert_port_;
   ReservedPort plain_port_;

@@ -7,7 +7,7 @@ namespace door::test {
 
 ClientOptions scheduler_options(const Broker& broker) {
   ClientOptions o;
-  o.port = broker.port();
+  o.port = broker.service_port();
   o.client_id = "scheduler";
   o.username = Broker::kSchedulerUser;
   o.password = Broker::kSchedulerPassword;

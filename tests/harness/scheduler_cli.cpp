@@ -12,15 +12,16 @@ SchedulerCli::SchedulerCli(const Broker& broker)
       password_file_(dir_.write("password", std::string(Broker::kSchedulerPassword) + "\n")) {}
 
 std::vector<std::string> SchedulerCli::argv(const std::vector<std::string>& args, int port) const {
-  std::vector<std::string> all = {DOOR_SCHEDULER_BINARY,
-                                  "--broker",
-                                  "localhost:" + std::to_string(port != 0 ? port : broker_.port()),
-                                  "--ca",
-                                  TestPki::shared().file("ca.pem"),
-                                  "--password-file",
-                                  password_file_,
-                                  "--store",
-                                  store_path()};
+  std::vector<std::string> all = {
+      DOOR_SCHEDULER_BINARY,
+      "--broker",
+      "localhost:" + std::to_string(port != 0 ? port : broker_.service_port()),
+      "--ca",
+      TestPki::shared().file("ca.pem"),
+      "--password-file",
+      password_file_,
+      "--store",
+      store_path()};
   all.insert(all.end(), args.begin(), args.end());
   return all;
 }

@@ -17,7 +17,8 @@ class SchedulerCli {
  public:
   explicit SchedulerCli(const Broker& broker);
 
-  // The full command line: connection options for the broker (or another port), then args.
+  // The full command line: connection options for the broker's service listener (or another
+  // port), then args.
   std::vector<std::string> argv(const std::vector<std::string>& args, int port = 0) const;
   // Runs it to the end.
   CliResult run(const std::vector<std::string>& args, int port = 0) const;

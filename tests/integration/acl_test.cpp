@@ -97,5 +97,93 @@ TEST(Acl, ADeviceCannotOverwriteAnotherDevicesStatus) {
   EXPECT_NE(status->payload.find(R"("online":true)"), std::string::npos) << status->payload;
 }
 
+// The broker's own defences, on both brokers: a device cannot knock another client off by
+// connecting with its client id (Mosquitto forces a device's id to its user name, Aedes refuses
+// another), cannot use the scheduler's listener, and cannot send a packet over max_packet_size.
+// The victims are test clients that never reconnect: knocked off once, they receive nothing more.
+class BrokerDefence : public ::testing::TestWithParam<Broker::Kind> {
+ protected:
+  Broker broker_{GetParam()};
+};
+
+TEST_P(BrokerDefence, ADeviceTakingAnotherDevicesClientIdDoesNotKnockItOff) {
+  MqttClient victim(device_options(broker_, "door-1"));
+  ASSERT_EQ(victim.connect(), "");
+  const std::string topic = "devices/door-1/methods/POST/lockDoor/?$rid=1";
+  ASSERT_TRUE(victim.subscribe("devices/door-1/methods/POST/#"));
+
+  ClientOptions intruder_options = device_options(broker_, "door-2");
+  intruder_options.client_id = "door-1";
+  MqttClient intruder(intruder_options);
+  intruder.connect();  // Mosquitto takes it as door-2, Aedes refuses it
+
+  MqttClient service(scheduler_options(broker_));
+  ASSERT_EQ(service.connect(), "");
+  ASSERT_TRUE(service.publish(topic, "{}"));
+  const auto request = victim.receive(10s);
+  ASSERT_TRUE(request) << "door-1 was knocked off";
+  EXPECT_EQ(request->topic, topic);
+}
+
+TEST_P(BrokerDefence, ADeviceTakingASchedulersClientIdDoesNotKnockItOff) {
+  ClientOptions scheduler = scheduler_options(broker_);
+  scheduler.client_id = "door-scheduler-1";
+  MqttClient victim(scheduler);
+  ASSERT_EQ(victim.connect(), "");
+  ASSERT_TRUE(victim.subscribe("devices/+/status"));
+
+  ClientOptions intruder_options = device_options(broker_, "door-2");
+  intruder_options.client_id = scheduler.client_id;
+  MqttClient intruder(intruder_options);
+  intruder.connect();  // Mosquitto takes it as door-2, Aedes refuses it
+
+  MqttClient door(device_options(broker_, "door-3"));
+  ASSERT_EQ(door.connect(), "");
+  ASSERT_TRUE(door.publish("devices/door-3/status", R"({"online":true})"));
+  const auto status = victim.receive(10s);
+  ASSERT_TRUE(status) << "the scheduler was knocked off";
+  EXPECT_EQ(status->topic, "devices/door-3/status");
+}
+
+TEST_P(BrokerDefence, TheServiceListenerRefusesADevicesCredentials) {
+  ClientOptions options = device_options(broker_, "door-2");
+  options.port = broker_.service_port();
+  MqttClient intruder(options);
+  EXPECT_NE(intruder.connect(), "");
+  EXPECT_FALSE(intruder.connected());
+}
+
+TEST_P(BrokerDefence, APacketOverTheLimitClosesItsSendersConnectionAndOnlyIts) {
+  MqttClient service(scheduler_options(broker_));
+  ASSERT_EQ(service.connect(), "");
+  ASSERT_TRUE(service.subscribe("devices/+/messages/events/#"));
+
+  // IoT Hub's largest device message (256 KB) passes; a packet over the limit does not.
+  MqttClient door(device_options(broker_, "door-1"));
+  ASSERT_EQ(door.connect(), "");
+  const std::string largest(256 * 1024, 'x');
+  ASSERT_TRUE(door.publish("devices/door-1/messages/events/", largest));
+  const auto large = service.receive(10s);
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->payload.size(), largest.size());
+
+  MqttClient intruder(device_options(broker_, "door-2"));
+  ASSERT_EQ(intruder.connect(), "");
+  const std::string huge(static_cast<std::size_t>(Broker::max_packet_size()), 'x');
+  // Its result says nothing: Paho drops the token when the connection closes, as if delivered.
+  intruder.publish("devices/door-2/messages/events/", huge, 1, true);
+  EXPECT_FALSE(intruder.publish("devices/door-2/status", "{}")) << "its connection is still open";
+
+  ASSERT_TRUE(door.publish("devices/door-1/messages/events/", "{}"));
+  const auto next = service.receive(10s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->topic, "devices/door-1/messages/events/");
+  EXPECT_EQ(next->payload, "{}") << "the packet over the limit came through";
+}
+
+INSTANTIATE_TEST_SUITE_P(Brokers, BrokerDefence,
+                         ::testing::Values(Broker::Kind::mosquitto, Broker::Kind::aedes),
+                         [](const auto& param_info) { return Broker::name(param_info.param); });
+
 }  // namespace
 }  // namespace door::test

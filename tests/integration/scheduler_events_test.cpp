@@ -55,7 +55,8 @@ class SchedulerEvents : public ::testing::Test {
   std::unique_ptr<Process> start_record() {
     auto record = std::make_unique<Process>(cli_.argv({"record"}));
     EXPECT_TRUE(record->wait_for_output(
-        "events: recording into " + cli_.store_path() + " (broker session door-events-", 30s))
+        "events: recording into " + cli_.store_path() + " (broker session door-scheduler-events-",
+        30s))
         << record->output();
     return record;
   }

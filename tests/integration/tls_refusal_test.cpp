@@ -53,8 +53,8 @@ TEST(TlsRefusal, APlainMqttServer) {
 
 TEST(TlsRefusal, TheBrokerRefusesAPlainClientOnItsTlsPort) {
   Broker broker;
-  Process client({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-u",
-                  Broker::kSchedulerUser, "-P", Broker::kSchedulerPassword, "-t",
+  Process client({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.service_port()),
+                  "-u", Broker::kSchedulerUser, "-P", Broker::kSchedulerPassword, "-t",
                   "devices/door-1/methods/POST/unlockDoor/?$rid=1", "-m", "{}"});
   const auto status = client.wait_exit(20s);
   ASSERT_TRUE(status);

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "scheduler/event_log.hpp"
+
 namespace door::scheduler {
 namespace {
 
@@ -156,7 +158,7 @@ TEST(JobStore, AStoreOfAnotherProgramOrANewerVersionIsRefused) {
   }
   {
     StoreFile file;
-    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 7");
+    file.exec("PRAGMA application_id = 1148153714; PRAGMA user_version = 8");
     JobStore store;
     EXPECT_FALSE(store.open(file.path(), error));
     EXPECT_TRUE(has(error, "was made by a newer door-scheduler")) << error;
@@ -342,6 +344,25 @@ TEST(JobStore, ALayout4StoreWithRolloutKeepsItsRuleAndRecordsHubJobs) {
   ASSERT_TRUE(rule);
   EXPECT_EQ(rule->abort_failed_percent, 10);
   EXPECT_EQ(rule->abort_min_devices, 4);
+  expect_current_layout(store);
+}
+
+// Layout 6 named the recorder's broker session door-events-<8 hex digits>, an id a device could
+// take; the store renames it into the scheduler's own prefix, with a part no one can guess.
+TEST(JobStore, ALayout6StoreMovesItsRecorderIntoTheSchedulersPrefix) {
+  StoreFile file;
+  make_earlier_store(file,
+                     "UPDATE event_recorder SET client_id = 'door-events-1a2b3c4d';"
+                     "PRAGMA user_version = 6",
+                     false);
+  JobStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(file.path(), error)) << error;
+  EventLog log(store);
+  EventLog::Recorder recorder;
+  ASSERT_TRUE(log.hold_recorder(kNow, recorder)) << store.error();
+  EXPECT_EQ(recorder.client_id.rfind("door-scheduler-events-", 0), 0u) << recorder.client_id;
+  EXPECT_EQ(recorder.client_id.size(), std::string("door-scheduler-events-").size() + 32);
   expect_current_layout(store);
 }
 

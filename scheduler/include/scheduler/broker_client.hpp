@@ -16,13 +16,13 @@ namespace door::scheduler {
 
 struct BrokerSettings {
   std::string host = "localhost";
-  int port = 8883;
+  int port = 8884;  // the broker's service listener (deploy/mosquitto/door-broker.conf)
   std::string username = "scheduler";
   port::SecretString password;
   std::string ca_file;  // empty: the system trust store
   std::string client_cert_file;
   std::string client_key_file;
-  std::string client_id;  // empty: door-scheduler-<pid>
+  std::string client_id;  // empty: door-scheduler-<32 random hex digits>
   // Clean session off: the broker keeps the client id's subscriptions, and queues the QoS 1
   // messages they match while it is away. Only for a client id one process at a time uses.
   bool persistent_session = false;

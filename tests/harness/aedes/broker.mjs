@@ -1,13 +1,19 @@
 // A second MQTT broker for the tests: Aedes (Node.js), with what the Mosquitto harness gives a
 // broker-dialect test. Usage: node broker.mjs CONFIG.json, where the file names
-//   port       TLS, user names and passwords (passwords: {user: password})
+//   port       TLS, the devices' user names and passwords (passwords: {user: password})
 //   certPort   TLS with required client certificates (CN = user name)
+//   servicePort  TLS, the scheduler's user name and password (servicePasswords: {user: password})
+// On port and certPort a client id must be the user name (Mosquitto's use_username_as_clientid
+// forces it; here another is refused), so no device can take another's id, or a scheduler's, and
+// knock it off; on servicePort, where no device's credentials work, client ids are free.
+//   maxPacketSize  Mosquitto's max_packet_size: a bigger packet closes its sender's connection
 //   ca, cert, key   PEM files of the test PKI
 //   acl        the Mosquitto ACL file to enforce (deploy/mosquitto/door-acl.conf)
 //   retainedFile    where retained messages are kept across a restart; absent: kept in memory only
 //   noDelay    Nagle off on every connection (Mosquitto's set_tcp_nodelay)
-// Prints "running" once both listeners listen.
+// Prints "running" once every listener listens.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:tls'
 
 import { Aedes } from 'aedes'
@@ -15,6 +21,17 @@ import memory from 'aedes-persistence'
 import Packet from 'aedes-packet'
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'))
+
+// As Mosquitto, the packet's size is its remaining length and command byte, checked before its
+// payload is read. Aedes' parser (mqtt-packet) has no limit of its own.
+const Parser = createRequire(import.meta.url)('mqtt-packet/parser.js')
+const parseLength = Parser.prototype._parseLength
+Parser.prototype._parseLength = function () {
+  if (!parseLength.call(this)) return false
+  if (this.packet.length + 1 <= config.maxPacketSize) return true
+  this._emitError(new Error('packet of ' + this.packet.length + ' bytes over maxPacketSize'))
+  return false
+}
 
 // The Mosquitto ACL file's rules: "user NAME" starts a user's section, "topic [read|write|readwrite]
 // FILTER" applies to that user, "pattern ..." to everyone with %u replaced by the user name.
@@ -96,17 +113,24 @@ if (config.retainedFile) {
 }
 
 const identities = new WeakMap() // connection -> user name, once authenticated
+const serviceConnections = new WeakSet() // connections to servicePort
+function refuse (done, returnCode, message) {
+  const error = new Error(message)
+  error.returnCode = returnCode
+  done(error, false)
+}
 broker.authenticate = (client, username, password, done) => {
   const certificateUser = identities.get(client.conn)
-  if (certificateUser !== undefined) return done(null, true)
-  const expected = config.passwords[username]
-  const ok = expected !== undefined && password !== undefined && password.toString() === expected
-  if (ok) identities.set(client.conn, username)
-  if (!ok) {
-    const error = new Error('bad user name or password')
-    error.returnCode = 4
-    return done(error, false)
+  if (certificateUser !== undefined) {
+    if (client.id !== certificateUser) return refuse(done, 2, 'client id is not the user name')
+    return done(null, true)
   }
+  const service = serviceConnections.has(client.conn)
+  const expected = (service ? config.servicePasswords : config.passwords)[username]
+  const ok = expected !== undefined && password !== undefined && password.toString() === expected
+  if (!ok) return refuse(done, 4, 'bad user name or password')
+  if (!service && client.id !== username) return refuse(done, 2, 'client id is not the user name')
+  identities.set(client.conn, username)
   done(null, true)
 }
 broker.authorizePublish = (client, packet, done) => {
@@ -133,12 +157,14 @@ const certServer = createServer({ ...tlsOptions, requestCert: true, rejectUnauth
   identities.set(socket, socket.getPeerCertificate().subject.CN)
   broker.handle(socket)
 })
-for (const server of [passwordServer, certServer]) {
+const serviceServer = createServer(tlsOptions, (socket) => {
+  serviceConnections.add(socket)
+  broker.handle(socket)
+})
+const servers = [[passwordServer, config.port], [certServer, config.certPort], [serviceServer, config.servicePort]]
+for (const [server] of servers) {
   server.on('tlsClientError', () => {})
 }
-await Promise.all([
-  new Promise((resolve) => passwordServer.listen(config.port, '127.0.0.1', resolve)),
-  new Promise((resolve) => certServer.listen(config.certPort, '127.0.0.1', resolve))
-])
+await Promise.all(servers.map(([server, port]) => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve))))
 console.log('aedes ' + broker.id + ' running')
 process.on('SIGTERM', () => process.exit(0))
