@@ -139,10 +139,11 @@ std::string unreadable_reason(const std::string& file) {
   return access(file.c_str(), R_OK) == 0 ? std::string() : std::strerror(errno);
 }
 
+// inet_aton, as the resolver: it also takes the short forms such as 127.1.
 bool is_ip_address(const std::string& host) {
-  in6_addr address{};
-  return inet_pton(AF_INET, host.c_str(), &address) == 1 ||
-         inet_pton(AF_INET6, host.c_str(), &address) == 1;
+  in_addr v4{};
+  in6_addr v6{};
+  return inet_aton(host.c_str(), &v4) != 0 || inet_pton(AF_INET6, host.c_str(), &v6) == 1;
 }
 
 // "line L, column C" (both from 1) of a byte offset in text: what an editor shows.

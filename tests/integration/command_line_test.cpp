@@ -112,7 +112,7 @@ TEST(CommandLine, CheckConfigSummarisesAValidFile) {
 // name, not verifyServer false.
 TEST(CommandLine, CheckConfigRefusesAnIpAddressHostTheTlsLibraryCannotVerify) {
   TempDir dir;
-  for (const std::string host : {"192.0.2.7", "2001:db8::7"}) {
+  for (const std::string host : {"192.0.2.7", "127.1", "2001:db8::7"}) {
     const std::string path = dir.write(
         "agent.json", R"({"hub":"mqtt","connection":{"host":")" + host +
                           R"(","deviceId":"door-1","password":"p"},"door":{"lock":{"line":"L"}}})");
