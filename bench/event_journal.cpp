@@ -49,7 +49,7 @@ void print_latency(const char* what, const std::vector<double>& us) {
 
 CallerOptions caller_options(const Broker& broker, const std::string& device) {
   CallerOptions o;
-  o.port = broker.port();
+  o.port = broker.service_port();
   o.device_id = device;
   o.username = Broker::kSchedulerUser;
   o.password = Broker::kSchedulerPassword;

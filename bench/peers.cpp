@@ -196,7 +196,8 @@ Latency latency_of(Timings t) {
 CallerOptions caller_options(const Subject& s, const Broker& broker) {
   CallerOptions o;
   o.dialect = s.dialect;
-  o.port = port_of(s, broker);
+  // The caller plays the service: the scheduler's listener on a broker, the hub's port on Azure.
+  o.port = s.dialect == Dialect::azure ? broker.azure_port() : broker.service_port();
   o.device_id = s.device_id;
   o.username = Broker::kSchedulerUser;
   o.password = Broker::kSchedulerPassword;
