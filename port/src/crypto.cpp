@@ -1,10 +1,10 @@
 #include "port/crypto.hpp"
 
-#include <errno.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/md.h>
-#include <sys/random.h>
+
+#include "port/random.hpp"
 
 namespace door::port {
 
@@ -74,14 +74,7 @@ Result<std::size_t> base64_decode(std::string_view text, uint8_t* out, std::size
 }
 
 int kernel_entropy(void*, unsigned char* out, std::size_t length) {
-  std::size_t filled = 0;
-  while (filled < length) {
-    const ssize_t n = getrandom(out + filled, length - filled, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-    filled += static_cast<std::size_t>(n);
-  }
-  return 0;
+  return fill_random(out, length) ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
 }
 
 }  // namespace door::port

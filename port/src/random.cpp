@@ -1,10 +1,23 @@
 #include "port/random.hpp"
 
+#include <errno.h>
 #include <sys/random.h>
 
 #include "port/clock.hpp"
 
 namespace door::port {
+
+bool fill_random(void* out, std::size_t length) {
+  auto* bytes = static_cast<unsigned char*>(out);
+  std::size_t filled = 0;
+  while (filled < length) {
+    const ssize_t n = getrandom(bytes + filled, length - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    filled += static_cast<std::size_t>(n);
+  }
+  return true;
+}
 
 JitterRandom::JitterRandom() : state_(0) {
   uint64_t seed = 0;

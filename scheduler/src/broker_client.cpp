@@ -1,10 +1,9 @@
 #include "scheduler/broker_client.hpp"
 
-#include <sys/random.h>
-
 #include <algorithm>
 #include <cstdio>
 
+#include "port/random.hpp"
 #include "scheduler/connection_diagnosis.hpp"
 
 namespace door::scheduler {
@@ -17,10 +16,8 @@ constexpr int kMaxInFlight = 65535;  // QoS 1 messages not yet acknowledged by t
 // broker by connecting with its id.
 std::string random_client_id() {
   unsigned char bytes[16] = {};
-  std::size_t filled = 0;
-  while (filled < sizeof bytes) {  // getrandom (Linux 3.17+) fails only when interrupted
-    const ssize_t n = getrandom(bytes + filled, sizeof bytes - filled, 0);
-    if (n > 0) filled += static_cast<std::size_t>(n);
+  // getrandom (Linux 3.17+) is retried until it gives them, as the id must not be guessable.
+  while (!port::fill_random(bytes, sizeof bytes)) {
   }
   std::string id = "door-scheduler-";
   for (const unsigned char b : bytes) {

@@ -221,6 +221,17 @@ const char* kEventsHelp =
     "                  event, at, received, alarm, active and payload; each gap's deviceId,\n"
     "                  epoch, from, to, count and reason (dropped or notReceived)\n";
 
+// The secret in the file the option names; false once the usage message is out.
+bool secret_option(Context& ctx, const std::string& name, FileAccess access,
+                   door::port::SecretString& out) {
+  std::string path;
+  std::string error;
+  if (!option_value(ctx, name, path)) return false;
+  if (read_secret_line(path, access, out, error)) return true;
+  usage_error(error);
+  return false;
+}
+
 std::string default_store() {
   const char* state = std::getenv("XDG_STATE_HOME");
   const char* home = std::getenv("HOME");
@@ -288,11 +299,7 @@ int main(int argc, char** argv) {
     } else if (a == "--user") {
       if (!option_value(ctx, a, ctx.broker.username)) return kUsage;
     } else if (a == "--password-file") {
-      std::string error;
-      if (!option_value(ctx, a, v)) return kUsage;
-      if (!read_secret_line(v, FileAccess::any, ctx.broker.password, error)) {
-        return usage_error(error);
-      }
+      if (!secret_option(ctx, a, FileAccess::any, ctx.broker.password)) return kUsage;
     } else if (a == "--cert") {
       if (!option_value(ctx, a, ctx.broker.client_cert_file)) return kUsage;
     } else if (a == "--key") {
@@ -303,11 +310,7 @@ int main(int argc, char** argv) {
           "user to read; put it in a file only you can read and give --iothub-file FILE, or set "
           "IOTHUB_CONNECTION_STRING");
     } else if (a == "--iothub-file") {
-      std::string error;
-      if (!option_value(ctx, a, v)) return kUsage;
-      if (!read_secret_line(v, FileAccess::owner_group, ctx.iothub, error)) {
-        return usage_error(error);
-      }
+      if (!secret_option(ctx, a, FileAccess::owner_group, ctx.iothub)) return kUsage;
     } else if (a == "--local-time") {
       ctx.local_time = true;
     } else if (a == "--store") {

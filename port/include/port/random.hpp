@@ -1,7 +1,12 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace door::port {
+
+// Fills out with the kernel's random numbers (getrandom, retried when interrupted); false when the
+// kernel cannot give them.
+bool fill_random(void* out, std::size_t length);
 
 // Non-cryptographic generator for backoff jitter, seeded from the kernel's entropy.
 class JitterRandom {
